@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/*
+ * The one definition of the two Log Analytics tables. Row types, the column
+ * JSON under infra/generated (loaded by the Bicep), the emulator's ingestion
+ * validation and the KQL checks' table symbols are all derived from here.
+ *
+ * Log Analytics reserves some column names in custom tables (TenantId, Type, id,
+ * _ResourceId, …), so the Azure tenant id is stored as AzureTenantId.
+ */
+
+export const findingStatuses = ['Pass', 'Fail', 'Exempt', 'Error'] as const;
+export type FindingStatus = (typeof findingStatuses)[number];
+
+export const passReasons = ['AuditLogsDelivered'] as const;
+/** Fail reasons, from closest to passing to furthest. */
+export const failReasons = [
+  'DestinationNotApproved',
+  'DestinationNotFound',
+  'NoDestination',
+  'AuditLogsNotEnabled',
+  'NoDiagnosticSettings',
+] as const;
+export const exemptReasons = ['Exempted'] as const;
+export const errorReasons = ['AccessDenied', 'ReadFailed', 'MalformedRecord'] as const;
+export const findingReasons = [...passReasons, ...failReasons, ...exemptReasons, ...errorReasons] as const;
+export type FailReason = (typeof failReasons)[number];
+export type ErrorReason = (typeof errorReasons)[number];
+export type FindingReason = (typeof findingReasons)[number];
+
+export const severities = ['Critical', 'High', 'Medium', 'Low', 'Informational'] as const;
+export const evidenceSources = ['ResourceGraph', 'ARM'] as const;
+export type EvidenceSource = (typeof evidenceSources)[number];
+
+export const auditSources = ['AuditEvent', 'audit', 'allLogs'] as const;
+export type AuditSource = (typeof auditSources)[number];
+
+export const destinationKinds = ['LogAnalyticsWorkspace', 'StorageAccount', 'EventHub', 'PartnerSolution'] as const;
+export type DestinationKind = (typeof destinationKinds)[number];
+export const destinationStatuses = ['Exists', 'NotFound', 'Unverified'] as const;
+export type DestinationStatus = (typeof destinationStatuses)[number];
+
+export const auditDestinationSchema = z.strictObject({
+  Setting: z.string().describe('Name of the diagnostic setting that carries this destination.'),
+  Kind: z.enum(destinationKinds).describe('LogAnalyticsWorkspace, StorageAccount, EventHub or PartnerSolution.'),
+  Id: z.string().describe('Destination id exactly as the diagnostic setting holds it.'),
+  Status: z.enum(destinationStatuses).describe('Exists / NotFound (known deleted) / Unverified (out of the scanner\'s sight).'),
+  Approved: z.boolean().nullable().describe('On the approved-destinations list; null when no list is configured.'),
+});
+export type AuditDestination = z.infer<typeof auditDestinationSchema>;
+
+export const exemptionStates = ['Active', 'Expired', 'Invalid'] as const;
+export const exemptionSchema = z.strictObject({
+  Reason: z.string(),
+  Until: z.string().nullable().describe('Last day (UTC, YYYY-MM-DD) the exemption applies; null = no end date.'),
+  State: z.enum(exemptionStates),
+  Problem: z.string().nullable().describe('Why an Invalid or Expired exemption was ignored.'),
+});
+export type Exemption = z.infer<typeof exemptionSchema>;
+
+const isoTimestamp = () => z.iso.datetime();
+const count = () => z.int32().nonnegative();
+
+export const findingRowSchema = z.strictObject({
+  TimeGenerated: isoTimestamp().describe('When the resource was evaluated (UTC).'),
+  ScanId: z.uuid().describe('The scan that produced the finding; joins to KeyVaultAuditScans_CL.'),
+  ControlId: z.string().describe('Id of the evaluated control.'),
+  ResourceId: z.string().describe('Vault or Managed HSM resource id, lowercased (ARG and ARM disagree on casing).'),
+  ResourceName: z.string().describe('Resource name as Azure spells it.'),
+  ResourceType: z.string().describe('microsoft.keyvault/vaults or microsoft.keyvault/managedhsms.'),
+  SubscriptionId: z.string().describe('Subscription of the resource.'),
+  ResourceGroup: z.string().describe('Resource group of the resource.'),
+  Location: z.string().describe('Azure region of the resource.'),
+  AzureTenantId: z.string().describe('Azure AD tenant of the resource (TenantId is reserved in custom tables).'),
+  Status: z.enum(findingStatuses).describe('Pass, Fail, Exempt or Error (evidence could not be read; never a Fail).'),
+  Reason: z.enum(findingReasons).describe('Why: AuditLogsDelivered, a Fail reason, Exempted, or an Error reason.'),
+  Detail: z.string().describe('Human-readable explanation of the status.'),
+  Severity: z.enum(severities).describe('Severity of the control.'),
+  EvidenceSource: z.enum(evidenceSources).describe('Where the diagnostic settings were read (or attempted): ResourceGraph or ARM.'),
+  DiagnosticSettingCount: count().nullable().describe('Number of diagnostic settings; null when they could not be read.'),
+  AuditSettings: z.array(z.string()).describe('Names of the settings that deliver audit logs.'),
+  AuditSources: z.array(z.enum(auditSources)).describe('Enabled audit entries across all settings.'),
+  Destinations: z.array(auditDestinationSchema).describe('Destinations of settings that enable audit logs.'),
+  CisStrict: z.boolean().nullable().describe('Some setting with a destination enables both the audit and allLogs category groups.'),
+  DisabledAuditEntry: z
+    .boolean()
+    .nullable()
+    .describe('Some setting carries an explicitly disabled AuditEvent/audit/allLogs entry.'),
+  Exemption: exemptionSchema.nullable().describe('Parsed exemption tag, if the resource carries one.'),
+  Remediation: z.string().describe('A ready command that fixes a failure; empty when nothing needs fixing.'),
+  Tags: z.record(z.string(), z.string()).describe('Resource tags.'),
+});
+export type FindingRow = z.infer<typeof findingRowSchema>;
+
+export const scanTriggers = ['Timer', 'Cli', 'Demo'] as const;
+export type ScanTrigger = (typeof scanTriggers)[number];
+export const scanScopeSchema = z.strictObject({
+  Kind: z.enum(['Tenant', 'Subscriptions', 'ManagementGroups']),
+  Ids: z.array(z.string()),
+});
+export type ScanScope = z.infer<typeof scanScopeSchema>;
+
+export const scanRowSchema = z.strictObject({
+  TimeGenerated: isoTimestamp().describe('When the scan row was written (after every finding).'),
+  ScanId: z.uuid().describe('Unique per scan invocation; findings carry the same id.'),
+  Trigger: z.enum(scanTriggers).describe('Timer (the function), Cli or Demo.'),
+  Scope: scanScopeSchema.describe('What the scan covered: the whole tenant, subscriptions or management groups.'),
+  StartedAt: isoTimestamp().describe('When the scan started (UTC).'),
+  FinishedAt: isoTimestamp().describe('When the last finding was written (UTC).'),
+  DurationMs: z.int().nonnegative().describe('FinishedAt - StartedAt in milliseconds.'),
+  Complete: z.boolean().describe('True only when every resource was evaluated and every finding row landed.'),
+  ResourceCount: count().describe('Vaults and Managed HSMs found in scope.'),
+  PassCount: count().describe('Findings with Status Pass.'),
+  FailCount: count().describe('Findings with Status Fail.'),
+  ExemptCount: count().describe('Findings with Status Exempt.'),
+  ErrorCount: count().describe('Findings with Status Error.'),
+  FindingsWritten: count().describe('Finding rows accepted by the Logs Ingestion API.'),
+  ArgQueries: count().describe('Azure Resource Graph requests made (pages included).'),
+  ArmCalls: count().describe('ARM diagnostic-settings reads made to confirm resources.'),
+  ArmThrottled: count().describe('ARM reads answered 429.'),
+  ResourceGraphHasDiagnosticSettings: z
+    .boolean()
+    .describe('Resource Graph returned diagnostic settings for at least one resource.'),
+  Errors: z.array(z.string()).describe('What made the scan incomplete or degraded.'),
+  Version: z.string().describe('kv-audit-monitor version.'),
+});
+export type ScanRow = z.infer<typeof scanRowSchema>;
+
+/** A Log Analytics custom table and the DCR stream that feeds it. */
+export interface TableContract {
+  readonly tableName: string;
+  readonly streamName: string;
+  readonly schema: z.ZodObject;
+}
+
+export const findingsTable = {
+  tableName: 'KeyVaultAuditFindings_CL',
+  streamName: 'Custom-KeyVaultAuditFindings',
+  schema: findingRowSchema,
+} as const satisfies TableContract;
+
+export const scansTable = {
+  tableName: 'KeyVaultAuditScans_CL',
+  streamName: 'Custom-KeyVaultAuditScans',
+  schema: scanRowSchema,
+} as const satisfies TableContract;
+
+export const tables = [findingsTable, scansTable] as const;
