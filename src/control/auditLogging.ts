@@ -1,0 +1,284 @@
+import type {
+  AuditDestination,
+  AuditSource,
+  DestinationKind,
+  ErrorReason,
+  EvidenceSource,
+  Exemption,
+  FailReason,
+  FindingRow,
+} from '../findings/schema.js';
+import { auditSources } from '../findings/schema.js';
+import { auditLoggingControl } from './auditLogging.metadata.js';
+import {
+  type DiagnosticSetting,
+  type SettingRecord,
+  auditSourceOf,
+  destinationTargetId,
+  enabledAuditSources,
+} from './diagnosticSetting.js';
+import { readExemption } from './exemption.js';
+import { azCliRemediation } from './remediation.js';
+import { lastSegment, normalizeResourceId } from './resourceId.js';
+
+/*
+ * The control "Key Vault audit logging is delivered": a pure function from one
+ * resource's evidence to one finding. No I/O; everything it knows is passed in.
+ */
+
+export interface VaultResource {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly tenantId: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export type SettingsEvidence =
+  | { readonly state: 'Read'; readonly source: EvidenceSource; readonly records: readonly SettingRecord[] }
+  | { readonly state: 'Unreadable'; readonly source: EvidenceSource; readonly reason: ErrorReason; readonly message: string };
+
+export interface VaultEvidence {
+  readonly resource: VaultResource;
+  readonly settings: SettingsEvidence;
+  /** What is known about destination resources, by normalized id. Absent = out of the scanner's sight. */
+  readonly destinationExistence: ReadonlyMap<string, 'Exists' | 'NotFound'>;
+}
+
+export interface ControlPolicy {
+  /** Name of the tag that exempts a resource. */
+  readonly exemptionTag: string;
+  /** Normalized destination ids audit logs may go to; null accepts any destination. */
+  readonly approvedDestinations: ReadonlySet<string> | null;
+  /** Workspace the remediation command points at; null prints a placeholder. */
+  readonly remediationWorkspaceId: string | null;
+}
+
+export type Finding = Omit<FindingRow, 'TimeGenerated' | 'ScanId'>;
+
+type Verdict = Pick<Finding, 'Status' | 'Reason' | 'Detail'>;
+
+interface SettingAssessment {
+  readonly setting: DiagnosticSetting;
+  readonly sources: readonly AuditSource[];
+  readonly destinations: readonly AuditDestination[];
+}
+
+const kindLabels: Record<DestinationKind, string> = {
+  LogAnalyticsWorkspace: 'Log Analytics workspace',
+  StorageAccount: 'storage account',
+  EventHub: 'event hub namespace',
+  PartnerSolution: 'partner solution',
+};
+
+const maxListedNames = 5;
+
+/** "'a', 'b' and 3 more": details stay readable however many settings a hostile record carries. */
+function quoteList(names: readonly string[]): string {
+  const shown = names.slice(0, maxListedNames).map((n) => `'${n}'`);
+  const rest = names.length - shown.length;
+  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
+}
+
+function describeDestinations(destinations: readonly AuditDestination[]): string {
+  const described = destinations.map((d) => {
+    const approval = d.Approved === false ? ', not approved' : '';
+    return `${kindLabels[d.Kind]} '${lastSegment(destinationTargetId(d.Kind, d.Id))}' (${d.Status}${approval})`;
+  });
+  const shown = described.slice(0, maxListedNames).join(', ');
+  const rest = described.length - maxListedNames;
+  return rest > 0 ? `${shown} and ${rest} more` : shown;
+}
+
+/** A destination audit logs can actually reach, and are allowed to go to. */
+function isUsable(destination: AuditDestination): boolean {
+  return destination.Status !== 'NotFound' && destination.Approved !== false;
+}
+
+function assess(setting: DiagnosticSetting, evidence: VaultEvidence, policy: ControlPolicy): SettingAssessment {
+  const approved = policy.approvedDestinations;
+  return {
+    setting,
+    sources: enabledAuditSources(setting),
+    destinations: setting.destinations.map((d) => ({
+      Setting: setting.name,
+      Kind: d.kind,
+      Id: d.id,
+      Status: evidence.destinationExistence.get(d.targetId) ?? 'Unverified',
+      Approved: approved ? approved.has(d.targetId) || approved.has(normalizeResourceId(d.id)) : null,
+    })),
+  };
+}
+
+function delivers(assessment: SettingAssessment): boolean {
+  return assessment.sources.length > 0 && assessment.destinations.some(isUsable);
+}
+
+/** What settings that enable no audit source do enable, e.g. "metrics AllMetrics". */
+function describeWhatIsEnabled(settings: readonly DiagnosticSetting[]): string {
+  const logs = new Set<string>();
+  const metrics = new Set<string>();
+  for (const setting of settings) {
+    for (const entry of setting.logs) if (entry.enabled) logs.add(entry.category ?? `group ${entry.categoryGroup ?? '?'}`);
+    for (const entry of setting.metrics) if (entry.enabled) metrics.add(entry.category ?? '?');
+  }
+  const parts = [
+    ...(logs.size > 0 ? [`logs ${[...logs].slice(0, maxListedNames).join(', ')}`] : []),
+    ...(metrics.size > 0 ? [`metrics ${[...metrics].slice(0, maxListedNames).join(', ')}`] : []),
+  ];
+  return parts.length > 0 ? `they enable only ${parts.join('; ')}` : 'they enable nothing';
+}
+
+function failVerdict(assessments: readonly SettingAssessment[]): Verdict & { Reason: FailReason } {
+  const auditing = assessments.filter((a) => a.sources.length > 0);
+  const auditDestinations = auditing.flatMap((a) => a.destinations);
+  const fail = (Reason: FailReason, Detail: string) => ({ Status: 'Fail' as const, Reason, Detail });
+
+  const reachable = auditDestinations.filter((d) => d.Status !== 'NotFound');
+  if (reachable.length > 0) {
+    return fail('DestinationNotApproved', `Audit logs go only to destinations not on the approved list: ${describeDestinations(reachable)}.`);
+  }
+  if (auditDestinations.length > 0) {
+    return fail('DestinationNotFound', `Audit logs go only to destinations that no longer exist: ${describeDestinations(auditDestinations)}.`);
+  }
+  if (auditing.length > 0) {
+    return fail('NoDestination', `Setting ${quoteList(auditing.map((a) => a.setting.name))} enables audit logs but sends them nowhere.`);
+  }
+  if (assessments.length > 0) {
+    const count = assessments.length;
+    return fail(
+      'AuditLogsNotEnabled',
+      `${count} diagnostic setting${count === 1 ? '' : 's'} exist but none enables AuditEvent or the audit/allLogs group; ${describeWhatIsEnabled(assessments.map((a) => a.setting))}.`,
+    );
+  }
+  return fail('NoDiagnosticSettings', 'No diagnostic settings: secret, key and certificate operations are not logged anywhere.');
+}
+
+function passVerdict(delivering: readonly SettingAssessment[]): Verdict {
+  const sources = [...new Set(delivering.flatMap((a) => a.sources))];
+  const destinations = delivering.flatMap((a) => a.destinations.filter(isUsable));
+  const unverified = destinations.some((d) => d.Status === 'Unverified')
+    ? ' Unverified destinations are outside what the scanner can read; delivery to them is assumed.'
+    : '';
+  return {
+    Status: 'Pass',
+    Reason: 'AuditLogsDelivered',
+    Detail: `Audit logs (${sources.join(', ')}) are delivered by ${quoteList(delivering.map((a) => a.setting.name))} to ${describeDestinations(destinations)}.${unverified}`,
+  };
+}
+
+function applyExemption(verdict: Verdict, exemption: Exemption | null, tagName: string): Verdict {
+  if (exemption === null) return verdict;
+  if (verdict.Status === 'Fail' && exemption.State === 'Active') {
+    const until = exemption.Until ? `until ${exemption.Until}` : 'with no end date';
+    return {
+      Status: 'Exempt',
+      Reason: 'Exempted',
+      Detail: `Exempted ${until} by tag '${tagName}': ${exemption.Reason}. Without the exemption: Fail (${verdict.Reason}). ${verdict.Detail}`,
+    };
+  }
+  if (exemption.State !== 'Active') {
+    return { ...verdict, Detail: `${verdict.Detail} Exemption tag '${tagName}' ignored: ${exemption.Problem}.` };
+  }
+  return verdict.Status === 'Pass'
+    ? { ...verdict, Detail: `${verdict.Detail} Exemption tag '${tagName}' is present but not needed.` }
+    : verdict;
+}
+
+function errorRemediation(reason: ErrorReason, resourceId: string): string {
+  switch (reason) {
+    case 'AccessDenied':
+      return `Grant the scanner's identity Reader (Microsoft.Insights/diagnosticSettings/read) on ${resourceId} or its subscription.`;
+    case 'ReadFailed':
+      return 'Transient or service-side failure; the next scan retries. If it persists, check Azure service health and the Detail.';
+    case 'MalformedRecord':
+      return `Inspect the settings with: az monitor diagnostic-settings list --resource '${resourceId}'`;
+  }
+}
+
+export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPolicy, now: Date): Finding {
+  const { resource, settings } = evidence;
+  const resourceId = normalizeResourceId(resource.id);
+  const exemption = readExemption(resource.tags, policy.exemptionTag, now);
+  const common = {
+    ControlId: auditLoggingControl.id,
+    ResourceId: resourceId,
+    ResourceName: resource.name,
+    ResourceType: resource.type.toLowerCase(),
+    SubscriptionId: resource.subscriptionId,
+    ResourceGroup: resource.resourceGroup,
+    Location: resource.location,
+    AzureTenantId: resource.tenantId,
+    Severity: auditLoggingControl.severity,
+    EvidenceSource: settings.source,
+    Exemption: exemption,
+    Tags: { ...resource.tags },
+  };
+
+  if (settings.state === 'Unreadable') {
+    return {
+      ...common,
+      Status: 'Error',
+      Reason: settings.reason,
+      Detail: `Diagnostic settings could not be read from ${settings.source}: ${settings.message}`,
+      DiagnosticSettingCount: null,
+      AuditSettings: [],
+      AuditSources: [],
+      Destinations: [],
+      CisStrict: null,
+      DisabledAuditEntry: null,
+      Remediation: errorRemediation(settings.reason, resourceId),
+    };
+  }
+
+  const malformed = settings.records.filter((r) => !r.ok);
+  const assessments = settings.records.flatMap((r) => (r.ok ? [assess(r.setting, evidence, policy)] : []));
+  const delivering = assessments.filter(delivers);
+  const enabledSources = new Set(assessments.flatMap((a) => a.sources));
+  const cisStrict = assessments.some(
+    (a) => a.destinations.length > 0 && a.sources.includes('audit') && a.sources.includes('allLogs'),
+  );
+  const disabledAuditEntry = assessments.some((a) =>
+    a.setting.logs.some((entry) => !entry.enabled && auditSourceOf(entry) !== null),
+  );
+  // With unreadable records, "no setting does X" is unknown, not false.
+  const unknownUnlessTrue = (value: boolean) => (value || malformed.length === 0 ? value : null);
+
+  let verdict: Verdict;
+  if (delivering.length > 0) {
+    verdict = passVerdict(delivering);
+  } else if (malformed.length > 0) {
+    // A record we cannot read might be the one that delivers: never Fail without evidence.
+    const problems = malformed.map((r) => `${r.name === null ? 'unnamed setting' : `'${r.name}'`}: ${r.problem}`);
+    verdict = {
+      Status: 'Error',
+      Reason: 'MalformedRecord',
+      Detail: `${malformed.length} of ${settings.records.length} diagnostic settings could not be parsed (${problems.slice(0, maxListedNames).join(' | ')}); the readable ones alone would give Fail (${failVerdict(assessments).Reason}).`,
+    };
+  } else {
+    verdict = failVerdict(assessments);
+  }
+  verdict = applyExemption(verdict, exemption, policy.exemptionTag);
+
+  const remediation =
+    verdict.Status === 'Fail' || verdict.Status === 'Exempt'
+      ? azCliRemediation(resourceId, policy.remediationWorkspaceId)
+      : verdict.Status === 'Error'
+        ? errorRemediation('MalformedRecord', resourceId)
+        : '';
+
+  return {
+    ...common,
+    ...verdict,
+    DiagnosticSettingCount: settings.records.length,
+    AuditSettings: delivering.map((a) => a.setting.name),
+    AuditSources: auditSources.filter((s) => enabledSources.has(s)),
+    Destinations: assessments.filter((a) => a.sources.length > 0).flatMap((a) => a.destinations),
+    CisStrict: unknownUnlessTrue(cisStrict),
+    DisabledAuditEntry: unknownUnlessTrue(disabledAuditEntry),
+    Remediation: remediation,
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * ARM ids are case-insensitive and ARG and ARM disagree on their casing
+ * (`resourceGroups` vs `resourcegroups`), so every comparison uses this form.
+ */
+export function normalizeResourceId(id: string): string {
+  return id.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** The last path segment: a resource's short name, for human-readable details. */
+export function lastSegment(id: string): string {
+  const trimmed = id.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,443 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateAuditLogging } from '../../src/control/auditLogging.js';
+import { auditLoggingControl } from '../../src/control/auditLogging.metadata.js';
+import { normalizeResourceId } from '../../src/control/resourceId.js';
+import {
+  allLogs,
+  allMetrics,
+  audit,
+  auditEvent,
+  evidence,
+  ids,
+  managedHsm,
+  policy,
+  read,
+  scanTime,
+  setting,
+  vault,
+} from '../support/evidence.js';
+
+const exists = (...destinations: string[]) => Object.fromEntries(destinations.map((d) => [d, 'Exists' as const]));
+const deleted = (...destinations: string[]) => Object.fromEntries(destinations.map((d) => [d, 'NotFound' as const]));
+const approvedOnly = (...destinations: string[]) => policy({ approvedDestinations: new Set(destinations.map(normalizeResourceId)) });
+
+describe('status and reason', () => {
+  it.each([
+    {
+      scenario: 'no diagnostic settings at all fails',
+      settings: [],
+      status: 'Fail',
+      reason: 'NoDiagnosticSettings',
+    },
+    {
+      scenario: 'a metrics-only setting fails and says it enables only metrics',
+      settings: [setting('metrics', { metrics: [allMetrics], workspaceId: ids.workspace })],
+      existence: exists(ids.workspace),
+      status: 'Fail',
+      reason: 'AuditLogsNotEnabled',
+      detail: /only metrics AllMetrics/,
+    },
+    {
+      scenario: 'a setting with only a non-audit log category fails naming that category',
+      settings: [setting('policy', { logs: [{ category: 'AzurePolicyEvaluationDetails', enabled: true }], workspaceId: ids.workspace })],
+      existence: exists(ids.workspace),
+      status: 'Fail',
+      reason: 'AuditLogsNotEnabled',
+      detail: /logs AzurePolicyEvaluationDetails/,
+    },
+    {
+      scenario: 'an explicitly disabled audit group is not an audit entry',
+      settings: [setting('off', { logs: [{ categoryGroup: 'audit', enabled: false }], workspaceId: ids.workspace })],
+      existence: exists(ids.workspace),
+      status: 'Fail',
+      reason: 'AuditLogsNotEnabled',
+      detail: /enable nothing/,
+    },
+    {
+      scenario: 'an unknown category group is not an audit entry',
+      settings: [setting('sec', { logs: [{ categoryGroup: 'security', enabled: true }], workspaceId: ids.workspace })],
+      existence: exists(ids.workspace),
+      status: 'Fail',
+      reason: 'AuditLogsNotEnabled',
+    },
+    {
+      scenario: 'audit enabled with no destination fails',
+      settings: [setting('nowhere', { logs: [auditEvent] })],
+      status: 'Fail',
+      reason: 'NoDestination',
+      detail: /'nowhere' enables audit logs but sends them nowhere/,
+    },
+    {
+      scenario: 'an empty-string workspace id is no destination',
+      settings: [setting('blank', { logs: [audit], workspaceId: '', storageAccountId: '  ' })],
+      status: 'Fail',
+      reason: 'NoDestination',
+    },
+    {
+      scenario: 'audit in one setting and a destination in another is no destination',
+      settings: [
+        setting('audit-only', { logs: [audit] }),
+        setting('metrics-to-law', { metrics: [allMetrics], workspaceId: ids.workspace }),
+      ],
+      existence: exists(ids.workspace),
+      status: 'Fail',
+      reason: 'NoDestination',
+    },
+    {
+      scenario: 'audit only to a deleted workspace fails',
+      settings: [setting('to-deleted', { logs: [audit], workspaceId: ids.workspace })],
+      existence: deleted(ids.workspace),
+      status: 'Fail',
+      reason: 'DestinationNotFound',
+      detail: /'law-central' \(NotFound\)/,
+    },
+    {
+      scenario: 'audit to an existing workspace passes',
+      settings: [setting('to-law', { logs: [audit], workspaceId: ids.workspace })],
+      existence: exists(ids.workspace),
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+      detail: /'to-law' to Log Analytics workspace 'law-central' \(Exists\)/,
+    },
+    {
+      scenario: 'audit to a workspace out of sight passes as unverified',
+      settings: [setting('to-law', { logs: [audit], workspaceId: ids.workspace })],
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+      detail: /Unverified/,
+    },
+    {
+      scenario: 'the AuditEvent category passes',
+      settings: [setting('cat', { logs: [auditEvent], storageAccountId: ids.storage })],
+      existence: exists(ids.storage),
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'the allLogs category group passes',
+      settings: [setting('all', { logs: [allLogs], storageAccountId: ids.storage })],
+      existence: exists(ids.storage),
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'an event hub destination is judged by its namespace',
+      settings: [setting('siem', { logs: [audit], eventHubAuthorizationRuleId: ids.eventHubRule })],
+      existence: deleted(ids.eventHubNamespace),
+      status: 'Fail',
+      reason: 'DestinationNotFound',
+      detail: /event hub namespace 'ehn-siem'/,
+    },
+    {
+      scenario: 'a partner solution is a destination',
+      settings: [setting('datadog', { logs: [audit], marketplacePartnerId: ids.partner })],
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+      detail: /partner solution 'dd1' \(Unverified\)/,
+    },
+    {
+      scenario: 'one deleted and one existing destination in the same setting passes',
+      settings: [setting('both', { logs: [audit], workspaceId: ids.workspace, storageAccountId: ids.storage })],
+      existence: { ...deleted(ids.workspace), ...exists(ids.storage) },
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'one failing and one delivering setting passes',
+      settings: [
+        setting('metrics', { metrics: [allMetrics], workspaceId: ids.workspace }),
+        setting('deleted-law', { logs: [audit], workspaceId: ids.otherWorkspace }),
+        setting('archive', { logs: [auditEvent], storageAccountId: ids.storage }),
+      ],
+      existence: { ...exists(ids.workspace, ids.storage), ...deleted(ids.otherWorkspace) },
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+      detail: /'archive'/,
+    },
+  ])('$scenario', ({ settings, existence, status, reason, detail }) => {
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence: existence ?? {} }), policy(), scanTime);
+    expect(finding.Status).toBe(status);
+    expect(finding.Reason).toBe(reason);
+    expect(finding.Detail).toMatch(detail ?? /./);
+  });
+});
+
+describe('approved destinations', () => {
+  it.each([
+    {
+      scenario: 'audit to an approved workspace passes',
+      settings: [setting('to-law', { logs: [audit], workspaceId: ids.workspace })],
+      approved: [ids.workspace],
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'audit only to a workspace off the list fails as not approved',
+      settings: [setting('team', { logs: [audit], workspaceId: ids.otherWorkspace })],
+      approved: [ids.workspace],
+      status: 'Fail',
+      reason: 'DestinationNotApproved',
+    },
+    {
+      scenario: 'an approved list entry matches whatever the casing and a trailing slash',
+      settings: [setting('to-law', { logs: [audit], workspaceId: ids.workspace.toUpperCase() })],
+      approved: [`${ids.workspace.toLowerCase()}/`],
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'an event hub is approved by its namespace id',
+      settings: [setting('siem', { logs: [audit], eventHubAuthorizationRuleId: ids.eventHubRule })],
+      approved: [ids.eventHubNamespace],
+      status: 'Pass',
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'an unapproved but existing destination is closer to passing than an approved deleted one',
+      settings: [
+        setting('team', { logs: [audit], workspaceId: ids.otherWorkspace }),
+        setting('central', { logs: [audit], workspaceId: ids.workspace }),
+      ],
+      approved: [ids.workspace],
+      existence: { ...exists(ids.otherWorkspace), ...deleted(ids.workspace) },
+      status: 'Fail',
+      reason: 'DestinationNotApproved',
+    },
+    {
+      scenario: 'a deleted destination off the list is reported as not found, not as unapproved',
+      settings: [setting('team', { logs: [audit], workspaceId: ids.otherWorkspace })],
+      approved: [ids.workspace],
+      existence: deleted(ids.otherWorkspace),
+      status: 'Fail',
+      reason: 'DestinationNotFound',
+    },
+  ])('$scenario', ({ settings, approved, existence, status, reason }) => {
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence: existence ?? {} }), approvedOnly(...approved), scanTime);
+    expect(finding.Status).toBe(status);
+    expect(finding.Reason).toBe(reason);
+  });
+
+  it('records on each destination whether it is approved, and null when no list is configured', () => {
+    const settings = [setting('two', { logs: [audit], workspaceId: ids.workspace, storageAccountId: ids.storage })];
+    const withList = evaluateAuditLogging(evidence(read(settings)), approvedOnly(ids.workspace), scanTime);
+    const withoutList = evaluateAuditLogging(evidence(read(settings)), policy(), scanTime);
+    expect(withList.Destinations.map((d) => [d.Kind, d.Approved])).toEqual([
+      ['LogAnalyticsWorkspace', true],
+      ['StorageAccount', false],
+    ]);
+    expect(withoutList.Destinations.map((d) => d.Approved)).toEqual([null, null]);
+  });
+});
+
+describe('precedence: the fail reason closest to passing wins', () => {
+  it.each([
+    {
+      scenario: 'deleted destination beats no destination',
+      settings: [setting('nowhere', { logs: [audit] }), setting('gone', { logs: [audit], workspaceId: ids.workspace })],
+      existence: deleted(ids.workspace),
+      reason: 'DestinationNotFound',
+    },
+    {
+      scenario: 'no destination beats audit not enabled',
+      settings: [setting('metrics', { metrics: [allMetrics], workspaceId: ids.workspace }), setting('nowhere', { logs: [audit] })],
+      existence: exists(ids.workspace),
+      reason: 'NoDestination',
+    },
+    {
+      scenario: 'audit not enabled beats no settings',
+      settings: [setting('metrics', { metrics: [allMetrics] })],
+      reason: 'AuditLogsNotEnabled',
+    },
+  ])('$scenario', ({ settings, existence, reason }) => {
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence: existence ?? {} }), policy(), scanTime);
+    expect(finding.Status).toBe('Fail');
+    expect(finding.Reason).toBe(reason);
+  });
+});
+
+describe('case-insensitive comparison (ARM and ARG disagree on casing)', () => {
+  it.each([
+    { scenario: 'category AUDITEVENT', log: { category: 'AUDITEVENT', enabled: true } },
+    { scenario: 'category auditevent', log: { category: 'auditevent', enabled: true } },
+    { scenario: 'category group Audit', log: { categoryGroup: 'Audit', enabled: true } },
+    { scenario: 'category group ALLLOGS', log: { categoryGroup: 'ALLLOGS', enabled: true } },
+    { scenario: 'category group alllogs', log: { categoryGroup: 'alllogs', enabled: true } },
+  ])('$scenario is an audit entry', ({ log }) => {
+    const settings = [setting('s', { logs: [log], workspaceId: ids.workspace })];
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence: exists(ids.workspace) }), policy(), scanTime);
+    expect(finding.Status).toBe('Pass');
+  });
+
+  it('matches destination existence whatever the casing of the setting\'s id', () => {
+    const settings = [setting('s', { logs: [audit], workspaceId: ids.workspace.toUpperCase() })];
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence: deleted(ids.workspace) }), policy(), scanTime);
+    expect(finding.Reason).toBe('DestinationNotFound');
+  });
+
+  it('reports the resource id lowercased and the type lowercased, keeping the name as given', () => {
+    const finding = evaluateAuditLogging(evidence(read([]), { resource: managedHsm() }), policy(), scanTime);
+    expect(finding.ResourceId).toBe(managedHsm().id.toLowerCase());
+    expect(finding.ResourceType).toBe('microsoft.keyvault/managedhsms');
+    expect(finding.ResourceName).toBe('hsm-pay');
+  });
+});
+
+describe('evidence kept on every finding', () => {
+  it('lists the delivering settings, the audit sources and every audit destination with its status', () => {
+    const settings = [
+      setting('central', { logs: [audit, allLogs], workspaceId: ids.workspace }),
+      setting('archive', { logs: [auditEvent], storageAccountId: ids.storage }),
+      setting('metrics', { metrics: [allMetrics], workspaceId: ids.otherWorkspace }),
+    ];
+    const finding = evaluateAuditLogging(
+      evidence(read(settings), { existence: { ...exists(ids.workspace), ...deleted(ids.storage) } }),
+      policy(),
+      scanTime,
+    );
+    expect(finding).toMatchObject({
+      DiagnosticSettingCount: 3,
+      AuditSettings: ['central'],
+      AuditSources: ['AuditEvent', 'audit', 'allLogs'],
+      Destinations: [
+        { Setting: 'central', Kind: 'LogAnalyticsWorkspace', Id: ids.workspace, Status: 'Exists', Approved: null },
+        { Setting: 'archive', Kind: 'StorageAccount', Id: ids.storage, Status: 'NotFound', Approved: null },
+      ],
+    });
+  });
+
+  it.each([
+    { scenario: 'audit and allLogs to a destination is CIS-strict', logs: [audit, allLogs], dest: ids.workspace, cis: true },
+    { scenario: 'audit alone is not CIS-strict', logs: [audit], dest: ids.workspace, cis: false },
+    { scenario: 'allLogs alone is not CIS-strict', logs: [allLogs], dest: ids.workspace, cis: false },
+    { scenario: 'audit and allLogs with no destination is not CIS-strict', logs: [audit, allLogs], dest: undefined, cis: false },
+  ])('$scenario', ({ logs, dest, cis }) => {
+    const settings = [setting('s', dest ? { logs, workspaceId: dest } : { logs })];
+    expect(evaluateAuditLogging(evidence(read(settings)), policy(), scanTime).CisStrict).toBe(cis);
+  });
+
+  it.each([
+    { scenario: 'a disabled audit group', log: { categoryGroup: 'audit', enabled: false }, flagged: true },
+    { scenario: 'a disabled allLogs group', log: { categoryGroup: 'allLogs', enabled: false }, flagged: true },
+    { scenario: 'a disabled AuditEvent category', log: { category: 'AuditEvent', enabled: false }, flagged: true },
+    { scenario: 'a disabled non-audit category', log: { category: 'AzurePolicyEvaluationDetails', enabled: false }, flagged: false },
+  ])('$scenario sets DisabledAuditEntry to $flagged even when another setting passes', ({ log, flagged }) => {
+    const settings = [
+      setting('good', { logs: [auditEvent], workspaceId: ids.workspace }),
+      setting('stale', { logs: [log], storageAccountId: ids.storage }),
+    ];
+    const finding = evaluateAuditLogging(evidence(read(settings)), policy(), scanTime);
+    expect(finding.Status).toBe('Pass');
+    expect(finding.DisabledAuditEntry).toBe(flagged);
+  });
+
+  it.each(['ResourceGraph', 'ARM'] as const)('keeps the evidence source %s', (source) => {
+    expect(evaluateAuditLogging(evidence(read([], source)), policy(), scanTime).EvidenceSource).toBe(source);
+  });
+
+  it('copies the resource identity and the control metadata onto the finding', () => {
+    const finding = evaluateAuditLogging(evidence(read([]), { resource: vault({ tags: { env: 'prod' } }) }), policy(), scanTime);
+    expect(finding).toMatchObject({
+      ControlId: auditLoggingControl.id,
+      Severity: auditLoggingControl.severity,
+      ResourceName: 'kv-app',
+      SubscriptionId: vault().subscriptionId,
+      ResourceGroup: 'rg-app',
+      Location: 'westeurope',
+      AzureTenantId: vault().tenantId,
+      Tags: { env: 'prod' },
+    });
+  });
+});
+
+describe('errors: never Fail without evidence', () => {
+  it.each([
+    { scenario: 'a 403 from ARM is AccessDenied', reason: 'AccessDenied' as const, remediation: /Reader/ },
+    { scenario: 'a read that kept failing is ReadFailed', reason: 'ReadFailed' as const, remediation: /next scan retries/ },
+  ])('$scenario, with no evidence fields guessed', ({ reason, remediation }) => {
+    const finding = evaluateAuditLogging(
+      evidence({ state: 'Unreadable', source: 'ARM', reason, message: 'HTTP 403 AuthorizationFailed' }),
+      policy(),
+      scanTime,
+    );
+    expect(finding).toMatchObject({
+      Status: 'Error',
+      Reason: reason,
+      DiagnosticSettingCount: null,
+      CisStrict: null,
+      DisabledAuditEntry: null,
+      AuditSettings: [],
+      Destinations: [],
+    });
+    expect(finding.Detail).toContain('HTTP 403 AuthorizationFailed');
+    expect(finding.Remediation).toMatch(remediation);
+  });
+
+  it.each([
+    { scenario: 'logs is not an array', raw: { name: 'bad', properties: { logs: { category: 'AuditEvent' } } } },
+    { scenario: 'properties is null', raw: { name: 'bad', properties: null } },
+    { scenario: 'enabled is the string "true"', raw: { name: 'bad', properties: { logs: [{ category: 'AuditEvent', enabled: 'true' }] } } },
+    { scenario: 'the record is not an object', raw: 'AuditEvent' },
+    { scenario: 'the workspace id is a number', raw: { name: 'bad', properties: { workspaceId: 42, logs: [] } } },
+  ])('a setting where $scenario is a MalformedRecord error, not a Fail', ({ raw }) => {
+    const finding = evaluateAuditLogging(evidence(read([raw])), policy(), scanTime);
+    expect(finding.Status).toBe('Error');
+    expect(finding.Reason).toBe('MalformedRecord');
+    expect(finding.DiagnosticSettingCount).toBe(1);
+    expect(finding.Remediation).toContain('az monitor diagnostic-settings list');
+  });
+
+  it('a malformed record beside a delivering setting still passes on the evidence that exists', () => {
+    const settings = [setting('good', { logs: [audit], workspaceId: ids.workspace }), { name: 'bad', properties: null }];
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence: exists(ids.workspace) }), policy(), scanTime);
+    expect(finding.Status).toBe('Pass');
+    expect(finding.DiagnosticSettingCount).toBe(2);
+  });
+
+  it('a malformed record beside failing settings is an error that says what the readable ones show', () => {
+    const settings = [setting('metrics', { metrics: [allMetrics] }), { name: 'bad', properties: { logs: 'x' } }];
+    const finding = evaluateAuditLogging(evidence(read(settings)), policy(), scanTime);
+    expect(finding.Status).toBe('Error');
+    expect(finding.Reason).toBe('MalformedRecord');
+    expect(finding.Detail).toMatch(/'bad': properties\.logs/);
+    expect(finding.Detail).toMatch(/would give Fail \(AuditLogsNotEnabled\)/);
+    // Whether any setting is CIS-strict is unknown while one cannot be read.
+    expect(finding.CisStrict).toBeNull();
+  });
+});
+
+describe('remediation', () => {
+  it('a failure carries an az command for that exact resource with a workspace placeholder', () => {
+    const finding = evaluateAuditLogging(evidence(read([])), policy(), scanTime);
+    expect(finding.Remediation).toBe(
+      `az monitor diagnostic-settings create --name kv-audit-logs --resource '${vault().id.toLowerCase()}' ` +
+        `--workspace '<log-analytics-workspace-resource-id>' --logs '[{"categoryGroup":"audit","enabled":true}]'`,
+    );
+  });
+
+  it('uses the configured remediation workspace', () => {
+    const finding = evaluateAuditLogging(evidence(read([])), policy({ remediationWorkspaceId: ids.workspace }), scanTime);
+    expect(finding.Remediation).toContain(`--workspace '${ids.workspace}'`);
+  });
+
+  it('quotes resource names that a shell would otherwise interpret', () => {
+    const resource = vault({ id: `/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/it's$(whoami)` });
+    const finding = evaluateAuditLogging(evidence(read([]), { resource }), policy(), scanTime);
+    expect(finding.Remediation).toContain(`--resource '/subscriptions/x/resourcegroups/rg/providers/microsoft.keyvault/vaults/it'\\''s$(whoami)'`);
+  });
+
+  it('a passing resource needs no remediation', () => {
+    const settings = [setting('ok', { logs: [audit], workspaceId: ids.workspace })];
+    expect(evaluateAuditLogging(evidence(read(settings)), policy(), scanTime).Remediation).toBe('');
+  });
+});
+
+describe('Managed HSM', () => {
+  it.each([
+    { scenario: 'without settings fails', settings: [], status: 'Fail' },
+    { scenario: 'with AuditEvent to a workspace passes', settings: [setting('hsm', { logs: [auditEvent], workspaceId: ids.workspace })], status: 'Pass' },
+  ])('a Managed HSM $scenario like a vault', ({ settings, status }) => {
+    const finding = evaluateAuditLogging(evidence(read(settings), { resource: managedHsm() }), policy(), scanTime);
+    expect(finding.Status).toBe(status);
+    expect(finding.ResourceType).toBe('microsoft.keyvault/managedhsms');
+  });
+});
