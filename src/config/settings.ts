@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { normalizeResourceId } from '../control/resourceId.js';
+import { KvAuditError } from '../errors.js';
+import type { ScanScope } from '../findings/schema.js';
+
+/*
+ * Every setting the app reads, parsed from an env object passed in (never
+ * process.env at import time). A bad configuration fails at start with one
+ * message that names every bad setting.
+ */
+
+export interface IngestionTarget {
+  /** The DCR's logs ingestion endpoint (or a DCE). */
+  readonly endpoint: string;
+  /** The DCR's immutable id, `dcr-…`. */
+  readonly ruleId: string;
+}
+
+export interface Settings {
+  readonly scope: ScanScope;
+  readonly exemptionTag: string;
+  /** Normalized resource ids; null when every destination is acceptable. */
+  readonly approvedDestinations: ReadonlySet<string> | null;
+  readonly remediationWorkspaceId: string | null;
+  readonly armConcurrency: number;
+  readonly ingestion: IngestionTarget | null;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Management group ids: up to 90 letters, digits, - _ ( ) . and not ending in a period.
+const managementGroupId = /^[\w\-().]{0,89}[\w\-()]$/;
+const armResourceId = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+(\/[^/]+\/[^/]+)*\/?$/i;
+const workspaceResourceId =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.operationalinsights\/workspaces\/[^/]+\/?$/i;
+const ncrontab = /^\S+( \S+){5}$/;
+// Tag names may not contain < > % & \ ? / and are at most 512 characters.
+const tagName = /^[^<>%&\\?/]{1,512}$/;
+
+/** A comma-, semicolon- or whitespace-separated list; blanks and repeats dropped. */
+function list(value: string): string[] {
+  return [...new Set(value.split(/[\s,;]+/).filter((item) => item !== ''))];
+}
+
+function listOf(pattern: RegExp, what: string) {
+  return z
+    .string()
+    .transform(list)
+    .superRefine((items, ctx) => {
+      for (const item of items) if (!pattern.test(item)) ctx.addIssue({ code: 'custom', message: `'${item}' is not ${what}` });
+    });
+}
+
+export interface SettingDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** A realistic value for local.settings.sample.json and the README. */
+  readonly example: string;
+}
+
+/** Documented once; the README and local.settings.sample.json are checked against this list. */
+export const settingDefinitions: readonly SettingDefinition[] = [
+  {
+    name: 'KV_AUDIT_SCHEDULE',
+    description: 'NCRONTAB schedule of the timer function (six fields, seconds first). Default hourly.',
+    example: '0 0 * * * *',
+  },
+  {
+    name: 'KV_AUDIT_SUBSCRIPTIONS',
+    description: 'Subscription ids to scan (comma-separated). Empty with no management groups: every subscription the identity can read.',
+    example: '00000000-0000-0000-0000-000000000000',
+  },
+  {
+    name: 'KV_AUDIT_MANAGEMENT_GROUPS',
+    description: 'Management group ids to scan instead of subscriptions (comma-separated).',
+    example: '',
+  },
+  {
+    name: 'KV_AUDIT_EXEMPTION_TAG',
+    description: "Tag that exempts a resource; its value is the reason, optionally with 'until=YYYY-MM-DD'.",
+    example: 'kv-audit-exempt',
+  },
+  {
+    name: 'KV_AUDIT_APPROVED_DESTINATIONS',
+    description: 'Workspace, storage account, event hub namespace or partner resource ids audit logs may go to (comma-separated). Empty: any existing destination.',
+    example: '',
+  },
+  {
+    name: 'KV_AUDIT_REMEDIATION_WORKSPACE_ID',
+    description: 'Log Analytics workspace id written into remediation commands. Empty: a placeholder.',
+    example: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-central',
+  },
+  {
+    name: 'KV_AUDIT_ARM_CONCURRENCY',
+    description: 'Parallel ARM diagnostic-settings reads (1-32). Default 8, well inside ARM read limits.',
+    example: '8',
+  },
+  {
+    name: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT',
+    description: "The DCR's logs ingestion endpoint (https). Required by the timer function and 'kv-audit scan --ingest'.",
+    example: 'https://dcr-kvaudit-abcd.westeurope-1.ingest.monitor.azure.com',
+  },
+  {
+    name: 'KV_AUDIT_DCR_IMMUTABLE_ID',
+    description: "The DCR's immutable id. Required with the ingestion endpoint.",
+    example: 'dcr-00000000000000000000000000000000',
+  },
+  {
+    name: 'AZURE_CLIENT_ID',
+    description: 'Client id of a user-assigned managed identity, when the app uses one (read by @azure/identity).',
+    example: '',
+  },
+];
+
+const optional = <T extends z.ZodType<unknown, string>>(schema: T) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .pipe(schema.optional());
+
+const envSchema = z.object({
+  KV_AUDIT_SCHEDULE: optional(z.string().regex(ncrontab, 'must be an NCRONTAB expression with six fields, e.g. "0 0 * * * *"')),
+  KV_AUDIT_SUBSCRIPTIONS: optional(listOf(guid, 'a subscription id (GUID)')),
+  KV_AUDIT_MANAGEMENT_GROUPS: optional(listOf(managementGroupId, 'a management group id')),
+  KV_AUDIT_EXEMPTION_TAG: optional(z.string().regex(tagName, 'must be a tag name: 1-512 characters, none of < > % & \\ ? /')),
+  KV_AUDIT_APPROVED_DESTINATIONS: optional(listOf(armResourceId, 'a resource id (/subscriptions/…/providers/…)')),
+  KV_AUDIT_REMEDIATION_WORKSPACE_ID: optional(z.string().regex(workspaceResourceId, 'must be a Log Analytics workspace resource id')),
+  KV_AUDIT_ARM_CONCURRENCY: optional(z.coerce.number<string>().int('must be a whole number').min(1).max(32)),
+  KV_AUDIT_LOGS_INGESTION_ENDPOINT: optional(
+    z.url({ protocol: /^https$/, error: 'must be an https URL (the DCR logs ingestion endpoint)' }),
+  ),
+  KV_AUDIT_DCR_IMMUTABLE_ID: optional(z.string().regex(/^dcr-[0-9a-f]{32}$/i, 'must look like dcr-<32 hex digits>')),
+  AZURE_CLIENT_ID: optional(z.string().regex(guid, 'must be a client id (GUID)')),
+});
+
+export interface LoadOptions {
+  /** The timer and `scan --ingest` write to Log Analytics and need the DCR settings. */
+  readonly requireIngestion: boolean;
+}
+
+export function loadSettings(env: Env, options: LoadOptions): Settings {
+  const parsed = envSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const values = parsed.success ? parsed.data : null;
+
+  if (values?.KV_AUDIT_SUBSCRIPTIONS?.length && values.KV_AUDIT_MANAGEMENT_GROUPS?.length) {
+    problems.push('KV_AUDIT_SUBSCRIPTIONS, KV_AUDIT_MANAGEMENT_GROUPS: set one or the other, not both');
+  }
+  if (values && (values.KV_AUDIT_LOGS_INGESTION_ENDPOINT === undefined) !== (values.KV_AUDIT_DCR_IMMUTABLE_ID === undefined)) {
+    problems.push('KV_AUDIT_LOGS_INGESTION_ENDPOINT, KV_AUDIT_DCR_IMMUTABLE_ID: set both or neither');
+  }
+  if (options.requireIngestion) {
+    for (const name of ['KV_AUDIT_LOGS_INGESTION_ENDPOINT', 'KV_AUDIT_DCR_IMMUTABLE_ID'] as const) {
+      if (env[name] === undefined || env[name].trim() === '') problems.push(`${name}: required to write findings to Log Analytics`);
+    }
+  }
+  if (problems.length > 0 || values === null) {
+    throw new KvAuditError('InvalidConfiguration', `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):`, {
+      details: [...new Set(problems)],
+    });
+  }
+
+  const subscriptions = values.KV_AUDIT_SUBSCRIPTIONS ?? [];
+  const managementGroups = values.KV_AUDIT_MANAGEMENT_GROUPS ?? [];
+  const approved = values.KV_AUDIT_APPROVED_DESTINATIONS ?? [];
+  return {
+    scope:
+      subscriptions.length > 0
+        ? { Kind: 'Subscriptions', Ids: subscriptions.map((s) => s.toLowerCase()) }
+        : managementGroups.length > 0
+          ? { Kind: 'ManagementGroups', Ids: managementGroups }
+          : { Kind: 'Tenant', Ids: [] },
+    exemptionTag: values.KV_AUDIT_EXEMPTION_TAG ?? 'kv-audit-exempt',
+    approvedDestinations: approved.length > 0 ? new Set(approved.map(normalizeResourceId)) : null,
+    remediationWorkspaceId: values.KV_AUDIT_REMEDIATION_WORKSPACE_ID ?? null,
+    armConcurrency: values.KV_AUDIT_ARM_CONCURRENCY ?? 8,
+    ingestion:
+      values.KV_AUDIT_LOGS_INGESTION_ENDPOINT && values.KV_AUDIT_DCR_IMMUTABLE_ID
+        ? { endpoint: values.KV_AUDIT_LOGS_INGESTION_ENDPOINT, ruleId: values.KV_AUDIT_DCR_IMMUTABLE_ID }
+        : null,
+  };
+}

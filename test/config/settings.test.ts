@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadSettings, settingDefinitions } from '../../src/config/settings.js';
+import { isKvAuditError } from '../../src/errors.js';
+
+const sub1 = '11111111-1111-1111-1111-111111111111';
+const sub2 = '22222222-2222-2222-2222-222222222222';
+const workspace = `/subscriptions/${sub1}/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-central`;
+const ingestion = {
+  KV_AUDIT_LOGS_INGESTION_ENDPOINT: 'https://dcr-kvaudit-abcd.westeurope-1.ingest.monitor.azure.com',
+  KV_AUDIT_DCR_IMMUTABLE_ID: 'dcr-0123456789abcdef0123456789abcdef',
+};
+
+function problemsOf(env: Record<string, string | undefined>, requireIngestion = false): readonly string[] {
+  try {
+    loadSettings(env, { requireIngestion });
+  } catch (error) {
+    if (isKvAuditError(error)) return error.details;
+    throw error;
+  }
+  return [];
+}
+
+describe('defaults', () => {
+  it('an empty environment scans everything the identity can read, with safe defaults', () => {
+    expect(loadSettings({}, { requireIngestion: false })).toEqual({
+      scope: { Kind: 'Tenant', Ids: [] },
+      exemptionTag: 'kv-audit-exempt',
+      approvedDestinations: null,
+      remediationWorkspaceId: null,
+      armConcurrency: 8,
+      ingestion: null,
+    });
+  });
+
+  it('treats blank values (as app settings often carry) as unset', () => {
+    expect(loadSettings({ KV_AUDIT_SUBSCRIPTIONS: '  ', KV_AUDIT_ARM_CONCURRENCY: '' }, { requireIngestion: false }).armConcurrency).toBe(8);
+  });
+});
+
+describe('valid settings', () => {
+  it.each([
+    { scenario: 'comma-separated subscriptions', env: { KV_AUDIT_SUBSCRIPTIONS: `${sub1},${sub2}` }, scope: { Kind: 'Subscriptions', Ids: [sub1, sub2] } },
+    { scenario: 'subscriptions separated by spaces and semicolons, repeated, upper-case', env: { KV_AUDIT_SUBSCRIPTIONS: `${sub1.toUpperCase()} ; ${sub2}\n${sub2}` }, scope: { Kind: 'Subscriptions', Ids: [sub1, sub2] } },
+    { scenario: 'management groups', env: { KV_AUDIT_MANAGEMENT_GROUPS: 'mg-platform, Contoso(Prod)' }, scope: { Kind: 'ManagementGroups', Ids: ['mg-platform', 'Contoso(Prod)'] } },
+  ])('scope from $scenario', ({ env, scope }) => {
+    expect(loadSettings(env, { requireIngestion: false }).scope).toEqual(scope);
+  });
+
+  it('reads every optional setting', () => {
+    const settings = loadSettings(
+      {
+        ...ingestion,
+        KV_AUDIT_EXEMPTION_TAG: 'security-waiver',
+        KV_AUDIT_APPROVED_DESTINATIONS: `${workspace}/`,
+        KV_AUDIT_REMEDIATION_WORKSPACE_ID: workspace,
+        KV_AUDIT_ARM_CONCURRENCY: '16',
+        KV_AUDIT_SCHEDULE: '0 */30 * * * *',
+        AZURE_CLIENT_ID: sub2,
+      },
+      { requireIngestion: true },
+    );
+    expect(settings).toEqual({
+      scope: { Kind: 'Tenant', Ids: [] },
+      exemptionTag: 'security-waiver',
+      approvedDestinations: new Set([workspace.toLowerCase()]),
+      remediationWorkspaceId: workspace,
+      armConcurrency: 16,
+      ingestion: { endpoint: ingestion.KV_AUDIT_LOGS_INGESTION_ENDPOINT, ruleId: ingestion.KV_AUDIT_DCR_IMMUTABLE_ID },
+    });
+  });
+});
+
+describe('invalid settings are all reported at once, each naming its setting', () => {
+  it.each([
+    { env: { KV_AUDIT_SUBSCRIPTIONS: `${sub1},not-a-guid` }, problem: "KV_AUDIT_SUBSCRIPTIONS: 'not-a-guid' is not a subscription id (GUID)" },
+    { env: { KV_AUDIT_SUBSCRIPTIONS: "x' or 1==1 //" }, problem: "KV_AUDIT_SUBSCRIPTIONS: 'x'' is not a subscription id (GUID)" },
+    { env: { KV_AUDIT_MANAGEMENT_GROUPS: 'ends-with-period.' }, problem: "KV_AUDIT_MANAGEMENT_GROUPS: 'ends-with-period.' is not a management group id" },
+    { env: { KV_AUDIT_MANAGEMENT_GROUPS: "mg'|union" }, problem: "KV_AUDIT_MANAGEMENT_GROUPS: 'mg'|union' is not a management group id" },
+    { env: { KV_AUDIT_SUBSCRIPTIONS: sub1, KV_AUDIT_MANAGEMENT_GROUPS: 'mg' }, problem: 'KV_AUDIT_SUBSCRIPTIONS, KV_AUDIT_MANAGEMENT_GROUPS: set one or the other, not both' },
+    { env: { KV_AUDIT_EXEMPTION_TAG: 'a/b' }, problem: 'KV_AUDIT_EXEMPTION_TAG: must be a tag name: 1-512 characters, none of < > % & \\ ? /' },
+    { env: { KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' }, problem: "KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' is not a resource id (/subscriptions/…/providers/…)" },
+    { env: { KV_AUDIT_REMEDIATION_WORKSPACE_ID: `/subscriptions/${sub1}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st` }, problem: 'KV_AUDIT_REMEDIATION_WORKSPACE_ID: must be a Log Analytics workspace resource id' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: '0' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: Too small: expected number to be >=1' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: 'eight' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: Invalid input: expected number, received NaN' },
+    { env: { KV_AUDIT_SCHEDULE: '0 * * * *' }, problem: 'KV_AUDIT_SCHEDULE: must be an NCRONTAB expression with six fields, e.g. "0 0 * * * *"' },
+    { env: { ...ingestion, KV_AUDIT_LOGS_INGESTION_ENDPOINT: 'http://plain.example.com' }, problem: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT: must be an https URL (the DCR logs ingestion endpoint)' },
+    { env: { ...ingestion, KV_AUDIT_DCR_IMMUTABLE_ID: 'my-dcr' }, problem: 'KV_AUDIT_DCR_IMMUTABLE_ID: must look like dcr-<32 hex digits>' },
+    { env: { KV_AUDIT_DCR_IMMUTABLE_ID: ingestion.KV_AUDIT_DCR_IMMUTABLE_ID }, problem: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT, KV_AUDIT_DCR_IMMUTABLE_ID: set both or neither' },
+    { env: { AZURE_CLIENT_ID: 'my-identity' }, problem: 'AZURE_CLIENT_ID: must be a client id (GUID)' },
+  ])('$problem', ({ env, problem }) => {
+    expect(problemsOf(env)).toContain(problem);
+  });
+
+  it('lists every problem in one error whose message names each setting', () => {
+    const env = { KV_AUDIT_SUBSCRIPTIONS: 'nope', KV_AUDIT_ARM_CONCURRENCY: '99', KV_AUDIT_EXEMPTION_TAG: '<x>' };
+    expect(() => loadSettings(env, { requireIngestion: true })).toThrow(
+      expect.objectContaining({
+        name: 'KvAuditError',
+        code: 'InvalidConfiguration',
+        message: expect.stringMatching(/^Invalid configuration \(5 problems\):\n {2}- /),
+      }),
+    );
+    expect(problemsOf(env, true).map((p) => p.split(':')[0])).toEqual([
+      'KV_AUDIT_SUBSCRIPTIONS',
+      'KV_AUDIT_EXEMPTION_TAG',
+      'KV_AUDIT_ARM_CONCURRENCY',
+      'KV_AUDIT_LOGS_INGESTION_ENDPOINT',
+      'KV_AUDIT_DCR_IMMUTABLE_ID',
+    ]);
+  });
+
+  it('requires the DCR settings only where findings are written to Log Analytics', () => {
+    expect(problemsOf({}, false)).toEqual([]);
+    expect(problemsOf({}, true)).toEqual([
+      'KV_AUDIT_LOGS_INGESTION_ENDPOINT: required to write findings to Log Analytics',
+      'KV_AUDIT_DCR_IMMUTABLE_ID: required to write findings to Log Analytics',
+    ]);
+  });
+});
+
+describe('documentation of settings', () => {
+  const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as {
+    Values: Record<string, string>;
+  };
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+  it.each(settingDefinitions.map((d) => [d.name, d] as const))('%s is in local.settings.sample.json with its example and in the README', (name, definition) => {
+    expect(sample.Values[name]).toBe(definition.example);
+    expect(readme).toContain(`\`${name}\``);
+  });
+
+  it('the sample settings are themselves a valid configuration', () => {
+    expect(problemsOf(sample.Values, true)).toEqual([]);
+  });
+});
