@@ -117,7 +117,7 @@ function delivers(assessment: SettingAssessment): boolean {
   return assessment.sources.length > 0 && assessment.destinations.some(isUsable);
 }
 
-/** What settings that enable no audit source do enable, e.g. "metrics AllMetrics". */
+/** What settings that enable no audit source do enable, e.g. "enables only metrics AllMetrics". */
 function describeWhatIsEnabled(settings: readonly DiagnosticSetting[]): string {
   const logs = new Set<string>();
   const metrics = new Set<string>();
@@ -129,7 +129,8 @@ function describeWhatIsEnabled(settings: readonly DiagnosticSetting[]): string {
     ...(logs.size > 0 ? [`logs ${[...logs].slice(0, maxListedNames).join(', ')}`] : []),
     ...(metrics.size > 0 ? [`metrics ${[...metrics].slice(0, maxListedNames).join(', ')}`] : []),
   ];
-  return parts.length > 0 ? `they enable only ${parts.join('; ')}` : 'they enable nothing';
+  const verb = settings.length === 1 ? 'enables' : 'enable';
+  return parts.length > 0 ? `${verb} only ${parts.join('; ')}` : `${verb} nothing`;
 }
 
 function failVerdict(assessments: readonly SettingAssessment[]): Verdict & { Reason: FailReason } {
@@ -151,7 +152,7 @@ function failVerdict(assessments: readonly SettingAssessment[]): Verdict & { Rea
     const count = assessments.length;
     return fail(
       'AuditLogsNotEnabled',
-      `${count} diagnostic setting${count === 1 ? '' : 's'} exist but none enables AuditEvent or the audit/allLogs group; ${describeWhatIsEnabled(assessments.map((a) => a.setting))}.`,
+      `No diagnostic setting enables AuditEvent or the audit/allLogs group; the ${count === 1 ? 'only setting' : `${count} settings`} ${describeWhatIsEnabled(assessments.map((a) => a.setting))}.`,
     );
   }
   return fail('NoDiagnosticSettings', 'No diagnostic settings: secret, key and certificate operations are not logged anywhere.');

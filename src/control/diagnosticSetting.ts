@@ -107,3 +107,10 @@ export function enabledAuditSources(setting: DiagnosticSetting): AuditSource[] {
     return source ? [source] : [];
   });
 }
+
+/** Targets of the destinations of settings that enable audit: what destination lookup must resolve. */
+export function auditDestinationTargets(records: readonly SettingRecord[]): string[] {
+  return records.flatMap((record) =>
+    record.ok && enabledAuditSources(record.setting).length > 0 ? record.setting.destinations.map((d) => d.targetId) : [],
+  );
+}

@@ -35,7 +35,7 @@ describe('status and reason', () => {
       existence: exists(ids.workspace),
       status: 'Fail',
       reason: 'AuditLogsNotEnabled',
-      detail: /only metrics AllMetrics/,
+      detail: /; the only setting enables only metrics AllMetrics\.$/,
     },
     {
       scenario: 'a setting with only a non-audit log category fails naming that category',
@@ -51,7 +51,7 @@ describe('status and reason', () => {
       existence: exists(ids.workspace),
       status: 'Fail',
       reason: 'AuditLogsNotEnabled',
-      detail: /enable nothing/,
+      detail: /the only setting enables nothing\.$/,
     },
     {
       scenario: 'an unknown category group is not an audit entry',

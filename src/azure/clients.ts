@@ -1,0 +1,78 @@
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import { MonitorClient } from '@azure/arm-monitor';
+import type { TokenCredential } from '@azure/core-auth';
+import type { Pipeline, PipelinePolicy } from '@azure/core-rest-pipeline';
+import { LogsIngestionClient } from '@azure/monitor-ingestion';
+
+/** Where the Azure APIs are and how to reach them: real Azure, or the local emulator. */
+export interface AzureConnection {
+  readonly credential: TokenCredential;
+  /** ARM (and Resource Graph) endpoint; the public cloud when absent. */
+  readonly armEndpoint?: string;
+  /** A CA the clients trust in addition to the system's: the local emulator's self-signed certificate. */
+  readonly trustedCertificatePem?: string;
+  /** Overrides the SDK retry delays (tests keep them short). */
+  readonly retryDelayInMs?: number;
+}
+
+/** HTTP attempts seen on the wire, retries included: the SDKs retry internally and hide them otherwise. */
+export interface WireCounters {
+  armAttempts: number;
+  armThrottled: number;
+}
+
+export interface AzureClients {
+  readonly resourceGraph: ResourceGraphClient;
+  readonly monitor: MonitorClient;
+  readonly counters: WireCounters;
+  logsIngestion(endpoint: string): LogsIngestionClient;
+}
+
+/**
+ * Retries per request: throttled requests honour Retry-After, others back off
+ * exponentially. Six keeps a scan whole through bursts of faults and throttling.
+ */
+const maxRetries = 6;
+
+function countingPolicy(counters: WireCounters): PipelinePolicy {
+  return {
+    name: 'kvAuditWireCounter',
+    async sendRequest(request, next) {
+      counters.armAttempts += 1;
+      const response = await next(request);
+      if (response.status === 429) counters.armThrottled += 1;
+      return response;
+    },
+  };
+}
+
+function countAttempts(pipeline: Pipeline, counters: WireCounters): void {
+  // After the retry policy, so every attempt passes through it.
+  pipeline.addPolicy(countingPolicy(counters), { afterPhase: 'Retry' });
+}
+
+export function createAzureClients(connection: AzureConnection): AzureClients {
+  const common = {
+    ...(connection.trustedCertificatePem ? { tlsOptions: { ca: connection.trustedCertificatePem } } : {}),
+    userAgentOptions: { userAgentPrefix: 'kv-audit-monitor' },
+  };
+  const retry = {
+    retryOptions: {
+      maxRetries,
+      ...(connection.retryDelayInMs === undefined
+        ? {}
+        : { retryDelayInMs: connection.retryDelayInMs, maxRetryDelayInMs: connection.retryDelayInMs * 8 }),
+    },
+  };
+  const endpoint = connection.armEndpoint ? { endpoint: connection.armEndpoint } : {};
+  const counters: WireCounters = { armAttempts: 0, armThrottled: 0 };
+
+  const monitor = new MonitorClient(connection.credential, { ...common, ...endpoint, ...retry });
+  countAttempts(monitor.pipeline, counters);
+  return {
+    resourceGraph: new ResourceGraphClient(connection.credential, { ...common, ...endpoint, ...retry }),
+    monitor,
+    counters,
+    logsIngestion: (ingestionEndpoint) => new LogsIngestionClient(ingestionEndpoint, connection.credential, { ...common, ...retry }),
+  };
+}

@@ -1,0 +1,80 @@
+import { isRestError } from '@azure/core-rest-pipeline';
+import { type LogsIngestionClient, isAggregateLogsUploadError } from '@azure/monitor-ingestion';
+import { describeError } from '../errors.js';
+import { capRow } from '../findings/rowLimits.js';
+import { isTransportFailure, sleepFor } from './transientFailures.js';
+
+/*
+ * Writes rows to a DCR stream through the Logs Ingestion API. The SDK chunks at
+ * 1 MB, gzips and retries each request; a chunk that still fails transiently is
+ * uploaded again here, and one that cannot be written is counted and reported,
+ * never swallowed.
+ */
+
+export interface UploadOutcome {
+  /** Rows the service accepted. */
+  readonly accepted: number;
+  /** One line per chunk that could not be written: how many rows and why. */
+  readonly failures: readonly string[];
+}
+
+export interface RowSink {
+  upload(streamName: string, rows: readonly Record<string, unknown>[]): Promise<UploadOutcome>;
+}
+
+export interface SinkOptions {
+  /** First delay before re-uploading failed chunks; doubles each time. */
+  readonly retryDelayMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const maxUploadRounds = 3;
+
+interface FailedChunk {
+  readonly rows: readonly Record<string, unknown>[];
+  readonly cause: unknown;
+}
+
+/** Worth another round: throttling, server errors and broken connections, not a rejected payload. */
+function isRetriable(cause: unknown): boolean {
+  if (isTransportFailure(cause)) return true;
+  const status = isRestError(cause) ? cause.statusCode : undefined;
+  return status === undefined || status === 408 || status === 429 || status >= 500;
+}
+
+async function uploadOnce(client: LogsIngestionClient, ruleId: string, streamName: string, rows: readonly Record<string, unknown>[]): Promise<FailedChunk[]> {
+  const failed: FailedChunk[] = [];
+  try {
+    await client.upload(ruleId, streamName, [...rows], {
+      onError: (failure) => failed.push({ rows: failure.failedLogs, cause: failure.cause }),
+    });
+  } catch (error) {
+    // The SDK throws its aggregate error even after reporting each chunk to onError.
+    if (!isAggregateLogsUploadError(error)) failed.push({ rows, cause: error });
+  }
+  return failed;
+}
+
+export function logsIngestionSink(client: LogsIngestionClient, ruleId: string, options: SinkOptions = {}): RowSink {
+  const sleep = options.sleep ?? sleepFor;
+  return {
+    async upload(streamName, rows) {
+      const failed: FailedChunk[] = [];
+      let retrying: FailedChunk[] = [];
+      let pending: readonly Record<string, unknown>[] = rows.map(capRow);
+      for (let round = 0; round < maxUploadRounds && pending.length > 0; round++) {
+        if (round > 0) await sleep((options.retryDelayMs ?? 2_000) * 2 ** (round - 1));
+        const chunks = await uploadOnce(client, ruleId, streamName, pending);
+        failed.push(...chunks.filter((chunk) => !isRetriable(chunk.cause)));
+        retrying = chunks.filter((chunk) => isRetriable(chunk.cause));
+        pending = retrying.flatMap((chunk) => chunk.rows);
+      }
+      failed.push(...retrying);
+      const failedRows = failed.reduce((sum, chunk) => sum + chunk.rows.length, 0);
+      return {
+        accepted: rows.length - failedRows,
+        failures: failed.map((chunk) => `Logs Ingestion upload to ${streamName}: ${chunk.rows.length} rows not written: ${describeError(chunk.cause)}`),
+      };
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import { isRestError } from '@azure/core-rest-pipeline';
+import { KvAuditError } from '../errors.js';
+import { isTransportFailure, sleepFor } from './transientFailures.js';
+
+/*
+ * Runs a Resource Graph query to the end: every subscription batch, every page.
+ * The scope travels as request parameters (never concatenated into KQL).
+ * ARG throttles per user with x-ms-user-quota-* headers and answers 429 without
+ * Retry-After, which the SDK does not retry, so the waiting is done here.
+ */
+
+export interface ResourceGraphScope {
+  readonly subscriptions?: readonly string[];
+  readonly managementGroups?: readonly string[];
+}
+
+export type ArgRow = Record<string, unknown>;
+
+export interface ResourceGraphRunner {
+  /** All rows of `query` over `scope`; `purpose` names the query in errors and logs. */
+  queryAll(purpose: string, query: string, scope: ResourceGraphScope): Promise<ArgRow[]>;
+  /** Requests sent so far, pages and retries included. */
+  readonly requests: number;
+}
+
+export interface RunnerOptions {
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Told when the scanner waits for the ARG quota to reset. */
+  readonly onThrottle?: (waitMs: number) => void;
+  /** First delay before repeating a request whose connection failed; doubles each time. */
+  readonly retryDelayMs?: number;
+}
+
+/** ARG accepts at most 1000 subscriptions per request and returns at most 1000 rows per page. */
+export const maxSubscriptionsPerRequest = 1000;
+const pageSize = 1000;
+const max429Retries = 6;
+const maxTransportRetries = 4;
+
+/** `hh:mm:ss`, optionally `d.hh:mm:ss` and fractional seconds, as in x-ms-user-quota-resets-after. */
+export function parseResetsAfter(value: string | undefined | null): number | null {
+  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(value?.trim() ?? '');
+  if (!match) return null;
+  const [, days = '0', hours, minutes, seconds] = match;
+  return Math.round(((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60_000 + Number(seconds) * 1000);
+}
+
+interface Quota {
+  readonly remaining: number | null;
+  readonly resetsAfterMs: number | null;
+}
+
+function quotaFrom(headers: { get(name: string): string | undefined }): Quota {
+  const remaining = headers.get('x-ms-user-quota-remaining');
+  return {
+    remaining: remaining === undefined || remaining === '' ? null : Number(remaining),
+    resetsAfterMs: parseResetsAfter(headers.get('x-ms-user-quota-resets-after')),
+  };
+}
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** What an ARG error says, with the per-problem details ARG puts under error.details. */
+function describeArgError(error: unknown): { message: string; details: string[] } {
+  if (!isRestError(error)) return { message: error instanceof Error ? error.message : String(error), details: [] };
+  const body = error.details as { error?: { details?: { code?: string; message?: string }[] } } | undefined;
+  const details = (body?.error?.details ?? []).map((d) => `${d.code ?? 'Error'}: ${d.message ?? ''}`.trim());
+  return { message: `HTTP ${error.statusCode ?? '?'} ${error.code ?? ''} ${error.message}`.replace(/\s+/g, ' ').trim(), details };
+}
+
+export function createResourceGraphRunner(client: ResourceGraphClient, options: RunnerOptions = {}): ResourceGraphRunner {
+  const sleep = options.sleep ?? sleepFor;
+  let requests = 0;
+  let waitBeforeNext = 0;
+  const throttle = (ms: number) => {
+    options.onThrottle?.(ms);
+    waitBeforeNext = ms;
+  };
+
+  async function send(purpose: string, request: Parameters<ResourceGraphClient['resources']>[0]) {
+    let throttledRetries = 0;
+    let transportRetries = 0;
+    for (;;) {
+      if (waitBeforeNext > 0) {
+        await sleep(waitBeforeNext);
+        waitBeforeNext = 0;
+      }
+      let quota: Quota = { remaining: null, resetsAfterMs: null };
+      requests += 1;
+      try {
+        const response = await client.resources(request, {
+          onResponse: (raw) => {
+            quota = quotaFrom(raw.headers);
+          },
+        });
+        if (quota.remaining === 0) throttle(quota.resetsAfterMs ?? 5_000);
+        return response;
+      } catch (error) {
+        if (isRestError(error) && error.statusCode === 429 && throttledRetries < max429Retries) {
+          // Wait for the quota window to reset; without the header, back off exponentially.
+          throttle(quota.resetsAfterMs ?? Math.min(1_000 * 2 ** throttledRetries, 30_000));
+          throttledRetries += 1;
+          continue;
+        }
+        if (isTransportFailure(error) && transportRetries < maxTransportRetries) {
+          waitBeforeNext = (options.retryDelayMs ?? 1_000) * 2 ** transportRetries++;
+          continue;
+        }
+        const { message, details } = describeArgError(error);
+        throw new KvAuditError('QueryFailed', `Azure Resource Graph ${purpose}: ${message}`, { cause: error, details });
+      }
+    }
+  }
+
+  async function queryScope(purpose: string, query: string, scope: ResourceGraphScope): Promise<ArgRow[]> {
+    const rows: ArgRow[] = [];
+    let skipToken: string | undefined;
+    do {
+      const response = await send(purpose, {
+        ...(scope.subscriptions ? { subscriptions: [...scope.subscriptions] } : {}),
+        ...(scope.managementGroups ? { managementGroups: [...scope.managementGroups] } : {}),
+        query,
+        options: { top: pageSize, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}) },
+      });
+      if (!Array.isArray(response.data)) {
+        throw new KvAuditError('QueryFailed', `Azure Resource Graph ${purpose}: the response has no data array`);
+      }
+      rows.push(...(response.data as ArgRow[]));
+      skipToken = response.skipToken;
+      // A truncated result without a token cannot be paged further: refuse a partial inventory.
+      if (!skipToken && String(response.resultTruncated).toLowerCase() === 'true') {
+        throw new KvAuditError(
+          'QueryFailed',
+          `Azure Resource Graph ${purpose}: results were truncated at ${rows.length} of ${response.totalRecords} rows and cannot be paged`,
+        );
+      }
+    } while (skipToken);
+    return rows;
+  }
+
+  return {
+    get requests() {
+      return requests;
+    },
+    async queryAll(purpose, query, scope) {
+      if (!scope.subscriptions || scope.subscriptions.length <= maxSubscriptionsPerRequest) {
+        return queryScope(purpose, query, scope);
+      }
+      const rows: ArgRow[] = [];
+      const parts = batches(scope.subscriptions, maxSubscriptionsPerRequest);
+      for (const [index, subscriptions] of parts.entries()) {
+        rows.push(...(await queryScope(`${purpose} (subscription batch ${index + 1}/${parts.length})`, query, { subscriptions })));
+      }
+      return rows;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { findingsTable, scansTable } from '../../src/findings/schema.js';
+import { type ScanRun, generatedEstate, scanEmulator } from '../support/emulatorScan.js';
+
+/** Scenarios that only show at size: ARG paging, subscription batching, ingestion chunking. */
+
+describe('an estate larger than one Resource Graph page (2,500 vaults)', () => {
+  let emulator: Emulator;
+  let run: ScanRun;
+  beforeAll(async () => {
+    emulator = await startEmulator({ estate: generatedEstate({ vaults: 2_500, subscriptions: 20 }), retryAfterSeconds: 0 });
+    run = await scanEmulator(emulator);
+  });
+  afterAll(() => emulator.close());
+
+  it('pages with $skipToken until every vault is listed, once', () => {
+    const ids = run.findings.map((f) => f.ResourceId);
+    expect(ids).toHaveLength(2_500);
+    expect(new Set(ids).size).toBe(2_500);
+  });
+
+  it('spends three inventory pages and one destination lookup', () => {
+    expect(run.scan.ArgQueries).toBe(4);
+  });
+
+  it('evaluates every vault from ARM evidence: half pass, half have no settings', () => {
+    expect(run.scan).toMatchObject({ Complete: true, PassCount: 1_250, FailCount: 1_250, ErrorCount: 0, FindingsWritten: 2_500 });
+  });
+});
+
+describe('a scope of more than 1,000 subscriptions (1,500)', () => {
+  let emulator: Emulator;
+  let run: ScanRun;
+  let subscriptions: string[];
+  beforeAll(async () => {
+    const estate = generatedEstate({ vaults: 1_500, subscriptions: 1_500 });
+    subscriptions = [...new Set(estate.resources.map((r) => r.id.split('/')[2]!))];
+    emulator = await startEmulator({ estate, retryAfterSeconds: 0 });
+    run = await scanEmulator(emulator, { KV_AUDIT_SUBSCRIPTIONS: subscriptions.join(',') });
+  });
+  afterAll(() => emulator.close());
+
+  it('batches the subscriptions (ARG takes at most 1,000 per request) and finds every vault', () => {
+    expect(subscriptions).toHaveLength(1_500);
+    expect(run.findings).toHaveLength(1_500);
+    expect(run.scan.Errors).toEqual([]);
+  });
+
+  it('sends one inventory request per batch, then the destination lookup', () => {
+    expect(run.scan.ArgQueries).toBe(3);
+    expect(run.scan.Scope).toEqual({ Kind: 'Subscriptions', Ids: subscriptions });
+  });
+});
+
+describe('findings larger than one Logs Ingestion request (over 1 MB)', () => {
+  let emulator: Emulator;
+  let run: ScanRun;
+  beforeAll(async () => {
+    emulator = await startEmulator({ estate: generatedEstate({ vaults: 400, subscriptions: 4, tagBytes: 3_000 }), retryAfterSeconds: 0 });
+    run = await scanEmulator(emulator);
+  });
+  afterAll(() => emulator.close());
+
+  it('uploads the findings in several chunks, every row landing', () => {
+    const findingBatches = emulator.ingestionLog.filter((b) => b.stream === findingsTable.streamName);
+    expect(findingBatches.length).toBeGreaterThan(1);
+    expect(findingBatches.reduce((sum, b) => sum + b.rows, 0)).toBe(400);
+    expect(emulator.rows(findingsTable.streamName)).toHaveLength(400);
+  });
+
+  it('writes the scan row last, once every chunk landed', () => {
+    expect(emulator.ingestionLog.at(-1)).toEqual({ stream: scansTable.streamName, rows: 1 });
+    expect(run.scan).toMatchObject({ Complete: true, FindingsWritten: 400 });
+  });
+});
