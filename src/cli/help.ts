@@ -1,0 +1,70 @@
+import { settingDefinitions } from '../config/settings.js';
+
+const exitCodes = `Exit codes:
+  0  the scan completed (every resource evaluated; with --ingest, every row written)
+  1  the scan is incomplete or failed (the reasons are printed)
+  2  invalid arguments or configuration`;
+
+export const generalHelp = `kv-audit — is every Key Vault and Managed HSM's audit log really shipped somewhere?
+
+Usage:
+  kv-audit scan [options]   scan your Azure estate with your az login
+  kv-audit demo [options]   scan a sample estate on a local Azure emulator (no Azure account)
+  kv-audit help <command>   details of a command
+  kv-audit --version
+
+${exitCodes}`;
+
+export const scanHelp = `kv-audit scan — evaluate "audit logging delivered" for every vault and Managed HSM in scope
+
+Usage:
+  kv-audit scan [--subscription ID]... [--management-group ID]... [-o table|json|ndjson] [--out FILE] [--ingest]
+
+Options:
+  -s, --subscription ID        subscription to scan; repeat or comma-separate (overrides KV_AUDIT_SUBSCRIPTIONS)
+  -m, --management-group ID    management group to scan instead (overrides KV_AUDIT_MANAGEMENT_GROUPS)
+                               with neither: every subscription your identity can read
+  -o, --output FORMAT          table (default: a readable summary), json ({scan, findings}) or ndjson (one finding per line)
+      --out FILE               also write the findings as NDJSON (one row per line, findings table columns)
+      --ingest                 also write findings, then the scan row, to Log Analytics through the DCR
+                               (needs KV_AUDIT_LOGS_INGESTION_ENDPOINT and KV_AUDIT_DCR_IMMUTABLE_ID; your identity
+                               needs Monitoring Metrics Publisher on the DCR)
+  -h, --help                   this help
+
+Real Azure:
+  Sign in first with 'az login' (or any source DefaultAzureCredential accepts: environment variables, managed
+  identity, Azure Developer CLI, VS Code). The identity needs Reader on the scope: Reader includes
+  Microsoft.Insights/diagnosticSettings/read. Reader on the subscriptions that hold your log workspaces, storage
+  accounts and event hubs lets the scan confirm those destinations exist; without it they are reported Unverified.
+  Resource Graph finds the vaults, every vault's diagnostic settings are read through ARM, and nothing is changed.
+
+Settings read from the environment:
+${settingDefinitions.map((d) => `  ${d.name.padEnd(34)} ${d.description}`).join('\n')}
+
+Examples:
+  az login
+  kv-audit scan -s 00000000-0000-0000-0000-000000000000
+  kv-audit scan -m mg-platform -o ndjson > findings.ndjson
+  KV_AUDIT_APPROVED_DESTINATIONS=/subscriptions/…/workspaces/law-central kv-audit scan --out findings.ndjson
+
+${exitCodes}`;
+
+export const demoHelp = `kv-audit demo — the real scan, through the real Azure SDK clients, against a local HTTPS Azure emulator
+
+Usage:
+  kv-audit demo [--estate FILE] [--out FILE] [-o table|json|ndjson] [--faults SPEC] [--seed N]
+
+Options:
+      --estate FILE     estate JSON: { "resources": [...], "diagnosticSettings": [...], "denied": [...],
+                        "resourceGraphIndexesDiagnosticSettings": false } (default: the built-in sample estate,
+                        which exercises every status and reason); settings come from the environment
+      --out FILE        where the findings NDJSON goes (default .kv-audit/demo-findings.ndjson): the rows the
+                        emulated Logs Ingestion API accepted
+  -o, --output FORMAT   table (default), json or ndjson
+      --faults SPEC     inject faults, e.g. "arg:429@0.3,arm:500@0.2,arm:reset@0.05,ingest:429@0.2,latency:arm=200ms"
+                        (service:status@probability; reset drops the connection; arm:500@1.0~<subscription> scopes
+                        a fault to one subscription)
+      --seed N          seed for the fault decisions (default 1): the same seed gives the same run
+  -h, --help            this help
+
+${exitCodes}`;

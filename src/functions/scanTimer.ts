@@ -1,0 +1,51 @@
+import { type InvocationContext, type Timer, app } from '@azure/functions';
+import { DefaultAzureCredential } from '@azure/identity';
+import type { AzureConnection } from '../azure/clients.js';
+import { type Env, loadSettings } from '../config/settings.js';
+import { KvAuditError } from '../errors.js';
+import { runScan } from '../scan/runScan.js';
+import { scanDependencies } from '../scan/scanEnvironment.js';
+import { summaryLine } from '../scan/summary.js';
+
+/*
+ * The timer entry point: load config, run the scan, log a summary. An
+ * incomplete scan fails the invocation so the retry policy runs it again.
+ */
+
+export interface TimerEnvironment {
+  readonly env: Env;
+  readonly connection: AzureConnection;
+}
+
+export function createScanTimerHandler(environment: () => TimerEnvironment) {
+  return async (timer: Timer, context: InvocationContext): Promise<void> => {
+    if (timer.isPastDue) context.warn('The scan timer is past due: the previous run overran or the app was down.');
+    const { env, connection } = environment();
+    const settings = loadSettings(env, { requireIngestion: true });
+    const { scan, scanRowWritten } = await runScan(
+      settings,
+      'Timer',
+      scanDependencies(connection, settings, { ingest: true, log: { info: (m) => context.log(m), warn: (m) => context.warn(m) } }),
+    );
+    context.log(summaryLine(scan));
+    if (!scan.Complete || scanRowWritten !== true) {
+      throw new KvAuditError('ScanIncomplete', `Scan ${scan.ScanId} is incomplete; the invocation fails so it is retried`, {
+        details: scanRowWritten === true ? scan.Errors : [...scan.Errors, 'the scan row could not be written'],
+      });
+    }
+  };
+}
+
+// Credentials are made per invocation, never at import time.
+export const kvAuditScanTimer = createScanTimerHandler(() => ({
+  env: process.env,
+  connection: { credential: new DefaultAzureCredential() },
+}));
+
+app.timer('kvAuditScan', {
+  schedule: '%KV_AUDIT_SCHEDULE%',
+  runOnStartup: false,
+  useMonitor: true,
+  retry: { strategy: 'exponentialBackoff', maxRetryCount: 3, minimumInterval: { minutes: 1 }, maximumInterval: { minutes: 10 } },
+  handler: kvAuditScanTimer,
+});

@@ -1,0 +1,123 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { kvAudit } from '../../src/cli/kvAudit.js';
+import type { Env } from '../../src/config/settings.js';
+import { sampleEstate } from '../../src/emulator/index.js';
+import { findingRowSchema } from '../../src/findings/schema.js';
+import { generatedEstate } from '../support/emulatorScan.js';
+
+/** The kv-audit command line as a user runs it: arguments in, text and files and an exit code out. */
+
+async function run(argv: string[], env: Env = {}) {
+  const cwd = mkdtempSync(join(tmpdir(), 'kv-audit-cli-'));
+  let stdout = '';
+  let stderr = '';
+  const code = await kvAudit(argv, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    env,
+    cwd,
+  });
+  return { code, stdout, stderr, cwd };
+}
+
+const lines = (text: string) => text.trim().split('\n');
+
+describe('kv-audit demo', () => {
+  it('scans the built-in sample estate, prints the summary and writes the findings NDJSON that landed', async () => {
+    const { code, stdout, stderr, cwd } = await run(['demo']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Scan [0-9a-f-]{36} \(Demo, every subscription the identity can read\) complete in [\d.]+ s: 18 vaults and Managed HSMs\./);
+    expect(stdout).toMatch(/^Pass {4}6 {6}AuditLogsDelivered 6$/m);
+    expect(stdout).toMatch(/^Fail {4}8 {6}DestinationNotApproved 1, DestinationNotFound 1, NoDestination 1, AuditLogsNotEnabled 2, NoDiagnosticSettings 3$/m);
+    expect(stdout).toMatch(/^Exempt {2}1 {6}Exempted 1$/m);
+    expect(stdout).toMatch(/^Error {3}3 {6}AccessDenied 1, ReadFailed 1, MalformedRecord 1$/m);
+    expect(stdout).toMatch(/^Fail +NoDestination +kv-crm-prod +rg-crm-prod /m);
+    expect(stderr).toContain(`Findings written to ${join(cwd, '.kv-audit/demo-findings.ndjson')}`);
+    const rows = lines(readFileSync(join(cwd, '.kv-audit/demo-findings.ndjson'), 'utf8')).map((l) => findingRowSchema.parse(JSON.parse(l)));
+    expect(rows).toHaveLength(18);
+  });
+
+  it.each([
+    { output: 'ndjson', check: (stdout: string) => expect(lines(stdout).map((l) => findingRowSchema.parse(JSON.parse(l)).ResourceName)).toHaveLength(18) },
+    {
+      output: 'json',
+      check: (stdout: string) => expect(JSON.parse(stdout)).toMatchObject({ scan: { Complete: true, ResourceCount: 18 }, findings: expect.any(Array) }),
+    },
+  ])('-o $output prints machine-readable output on stdout', async ({ output, check }) => {
+    const { code, stdout } = await run(['demo', '-o', output, '--out', 'f.ndjson']);
+    expect(code).toBe(0);
+    check(stdout);
+  });
+
+  it('scans an estate file with the settings from the environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kv-audit-estate-'));
+    const estateFile = join(dir, 'estate.json');
+    writeFileSync(estateFile, JSON.stringify(generatedEstate({ vaults: 4, subscriptions: 2 })));
+    const { code, stdout, cwd } = await run(['demo', '--estate', estateFile, '--out', 'out/findings.ndjson', '-o', 'json'], { KV_AUDIT_EXEMPTION_TAG: 'waiver' });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).scan).toMatchObject({ ResourceCount: 4, PassCount: 2, FailCount: 2 });
+    expect(lines(readFileSync(join(cwd, 'out/findings.ndjson'), 'utf8'))).toHaveLength(4);
+  });
+
+  it('exits 1 and says why when the scan is incomplete', async () => {
+    const payments = sampleEstate.resources.find((r) => r.name === 'kv-payments-prod')!.id.split('/')[2]!;
+    const { code, stdout } = await run(['demo', '--faults', `arm:500@1.0~${payments}`]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/\) INCOMPLETE in /);
+    expect(stdout).toMatch(/^Errors:\n {2}- \d+ resources could not be read through ARM after retries \(ReadFailed\)/m);
+  });
+
+  it.each([
+    { argv: ['demo', '--faults', 'arm:600@2,disk:500@0.1'], message: /^kv-audit: Invalid fault spec/ },
+    { argv: ['demo', '--estate', 'missing.json'], message: /^kv-audit: .*missing\.json/ },
+    { argv: ['demo', '-o', 'xml'], message: /--output: 'xml' is not one of table, json, ndjson/ },
+  ])('exits 2 on bad input: $argv', async ({ argv, message }) => {
+    const { code, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+});
+
+describe('kv-audit scan', () => {
+  it('documents real-Azure use in --help', async () => {
+    const { code, stdout } = await run(['scan', '--help']);
+    expect(code).toBe(0);
+    for (const text of ['az login', 'DefaultAzureCredential', 'Reader', '--subscription', '--management-group', '--ingest', 'KV_AUDIT_DCR_IMMUTABLE_ID', 'Exit codes']) {
+      expect(stdout).toContain(text);
+    }
+  });
+
+  it('names the flag, not the setting, when a flag value is bad — before any sign-in', async () => {
+    const { code, stderr } = await run(['scan', '--subscription', 'prod-subscription']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--subscription: 'prod-subscription' is not a subscription id (GUID)");
+  });
+
+  it('requires the DCR settings for --ingest, naming both', async () => {
+    const { code, stderr } = await run(['scan', '--ingest']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('KV_AUDIT_LOGS_INGESTION_ENDPOINT: required to write findings to Log Analytics');
+    expect(stderr).toContain('KV_AUDIT_DCR_IMMUTABLE_ID: required to write findings to Log Analytics');
+  });
+});
+
+describe('kv-audit', () => {
+  it.each([
+    { argv: [], text: 'kv-audit scan [options]' },
+    { argv: ['help', 'demo'], text: '--faults SPEC' },
+    { argv: ['--version'], text: '0.1.0' },
+  ])('$argv prints $text', async ({ argv, text }) => {
+    const { code, stdout } = await run(argv);
+    expect(code).toBe(0);
+    expect(stdout).toContain(text);
+  });
+
+  it('rejects an unknown command with exit code 2', async () => {
+    const { code, stderr } = await run(['audit']);
+    expect(code).toBe(2);
+    expect(stderr).toBe("kv-audit: Unknown command 'audit'. Commands: scan, demo, help.\n");
+  });
+});

@@ -1,0 +1,72 @@
+import { InvocationContext, type LogLevel, type Timer } from '@azure/functions';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Env } from '../../src/config/settings.js';
+import { type Emulator, type EmulatorOptions, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
+import { findingsTable, scansTable } from '../../src/findings/schema.js';
+import { createScanTimerHandler } from '../../src/functions/scanTimer.js';
+import { emulatorConnection, emulatorEnv } from '../support/emulatorScan.js';
+
+/** The timer handler, called as the Functions host would, against the emulator. */
+
+const timer = (isPastDue = false): Timer => ({
+  isPastDue,
+  schedule: { adjustForDST: true },
+  scheduleStatus: { last: '2026-11-22T09:00:00Z', next: '2026-11-22T11:00:00Z', lastUpdated: '2026-11-22T10:00:00Z' },
+});
+
+let emulator: Emulator | undefined;
+afterEach(() => emulator?.close());
+
+async function invoke(options: { env?: (emulator: Emulator) => Env; emulator?: Omit<EmulatorOptions, 'estate'>; pastDue?: boolean }) {
+  emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0, ...options.emulator });
+  const running = emulator;
+  const logs: [LogLevel, string][] = [];
+  const context = new InvocationContext({
+    functionName: 'kvAuditScan',
+    logHandler: (level, ...args) => logs.push([level, args.map(String).join(' ')]),
+  });
+  const handler = createScanTimerHandler(() => ({
+    env: options.env ? options.env(running) : emulatorEnv(running, sampleEnv),
+    connection: emulatorConnection(running),
+  }));
+  const outcome = await handler(timer(options.pastDue), context).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  return { outcome, logs, emulator: running };
+}
+
+describe('the scan timer function', () => {
+  it('scans, writes findings then the scan row with Trigger Timer, and logs a one-line summary', async () => {
+    const { outcome, logs, emulator } = await invoke({});
+    expect(outcome).toBeNull();
+    expect(emulator.rows(findingsTable.streamName)).toHaveLength(18);
+    expect(emulator.rows(scansTable.streamName)).toEqual([expect.objectContaining({ Trigger: 'Timer', Complete: true, ResourceCount: 18 })]);
+    expect(logs).toContainEqual(['information', expect.stringMatching(/^Scan [0-9a-f-]{36} complete: 18 resources — 6 Pass, 8 Fail, 1 Exempt, 3 Error; 18 findings written/)]);
+  });
+
+  it('warns when the invocation is past due', async () => {
+    const { logs } = await invoke({ pastDue: true });
+    expect(logs).toContainEqual(['warning', 'The scan timer is past due: the previous run overran or the app was down.']);
+  });
+
+  it('fails at start, naming every bad setting, before touching Azure', async () => {
+    const { outcome, emulator } = await invoke({ env: () => ({ KV_AUDIT_SUBSCRIPTIONS: 'not-a-guid', KV_AUDIT_ARM_CONCURRENCY: '0' }) });
+    expect(outcome).toMatchObject({ name: 'KvAuditError', code: 'InvalidConfiguration' });
+    expect((outcome as { details: string[] }).details.map((d) => d.split(':')[0])).toEqual([
+      'KV_AUDIT_SUBSCRIPTIONS',
+      'KV_AUDIT_ARM_CONCURRENCY',
+      'KV_AUDIT_LOGS_INGESTION_ENDPOINT',
+      'KV_AUDIT_DCR_IMMUTABLE_ID',
+    ]);
+    expect(emulator.stats).toMatchObject({ argRequests: 0, armRequests: 0, ingestRequests: 0 });
+  });
+
+  it('fails the invocation when the scan is incomplete, so the retry policy runs it again', async () => {
+    const payments = sampleEstate.resources.find((r) => r.name === 'kv-payments-prod')!.id.split('/')[2]!;
+    const { outcome, emulator } = await invoke({ emulator: { faults: parseFaultSpec(`arm:500@1.0~${payments}`) } });
+    expect(outcome).toMatchObject({ name: 'KvAuditError', code: 'ScanIncomplete' });
+    expect((outcome as { details: string[] }).details).toEqual([expect.stringMatching(/resources could not be read through ARM after retries \(ReadFailed\)/)]);
+    expect(emulator.rows(scansTable.streamName)).toEqual([expect.objectContaining({ Complete: false })]);
+  });
+});
