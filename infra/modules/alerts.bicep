@@ -1,0 +1,182 @@
+// Log search alert rules on the findings workspace. Each runs its query file, infra/queries/alert-*.kql;
+// where a threshold or window varies, the rule replaces the `let` line at the top of that file.
+
+@description('Region of the alert rules and the action group: the workspace region.')
+param location string
+
+@description('Tags for the alert rules and the action group.')
+param tags object
+
+@description('Resource id of the workspace the rules query.')
+param workspaceResourceId string
+
+@description('Resource id of the user-assigned identity the rules query with; it has Reader on the workspace.')
+param identityResourceId string
+
+@description('Email address that receives notifications. Empty: no action group; alerts still show in Azure Monitor.')
+param alertEmail string
+
+@description('Minutes between scheduled scans.')
+param scanIntervalMinutes int
+
+@minValue(0)
+@description('Error findings a complete scan may have before the scan-errors alert fires.')
+param scanErrorThreshold int
+
+// Heartbeat and scan-error windows: two scan intervals, so that one late scan does not raise a heartbeat alert.
+var scanWindowMinutes = 2 * scanIntervalMinutes
+
+var newFailureQuery = loadTextContent('../queries/alert-new-failure.kql')
+var heartbeatQueryFile = loadTextContent('../queries/alert-scan-heartbeat.kql')
+var heartbeatQuery = replace(heartbeatQueryFile, 'let heartbeatWindow = 120m;', 'let heartbeatWindow = ${scanWindowMinutes}m;')
+var scanErrorsQueryFile = loadTextContent('../queries/alert-scan-errors.kql')
+var scanErrorsQueryWithThreshold = replace(scanErrorsQueryFile, 'let errorThreshold = 0;', 'let errorThreshold = ${scanErrorThreshold};')
+var scanErrorsQuery = replace(scanErrorsQueryWithThreshold, 'let lookback = 120m;', 'let lookback = ${scanWindowMinutes}m;')
+
+var ruleIdentity = {
+  type: 'UserAssigned'
+  userAssignedIdentities: {
+    '${identityResourceId}': {}
+  }
+}
+// Every rule is evaluated every 15 minutes over up to two days, the longest a log search alert reads: each query
+// picks its own time span (the latest complete scan, the heartbeat window) and returns no TimeGenerated column for
+// the alert to bin rows by.
+var evaluationFrequency = 'PT15M'
+var windowSize = 'PT15M'
+var queryTimeRange = 'P2D'
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
+  name: 'ag-kv-audit'
+  location: 'Global'
+  tags: tags
+  properties: {
+    groupShortName: 'kv-audit'
+    enabled: true
+    emailReceivers: [
+      {
+        name: 'kv-audit-email'
+        emailAddress: alertEmail
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+var actionGroupIds = empty(alertEmail) ? [] : [actionGroup.id]
+
+resource newFailureAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'kv-audit-new-failure'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  identity: ruleIdentity
+  properties: {
+    displayName: 'Key Vault audit logging: new failure'
+    description: 'A Key Vault or Managed HSM fails the audit-logging control in the latest complete scheduled scan. One alert per resource; it resolves when the resource passes again, is exempted, or is no longer scanned.'
+    severity: 2
+    enabled: true
+    scopes: [workspaceResourceId]
+    evaluationFrequency: evaluationFrequency
+    windowSize: windowSize
+    overrideQueryTimeRange: queryTimeRange
+    criteria: {
+      allOf: [
+        {
+          query: newFailureQuery
+          timeAggregation: 'Count'
+          // One alert per resource: raised when it enters the failing list, resolved when it leaves it.
+          dimensions: [
+            {
+              name: 'ResourceId'
+              operator: 'Include'
+              values: ['*']
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroupIds
+    }
+  }
+}
+
+resource heartbeatAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'kv-audit-scan-heartbeat'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  identity: ruleIdentity
+  properties: {
+    displayName: 'Key Vault audit logging: no complete scan'
+    description: 'No complete scheduled scan landed within two scan intervals: findings are stale and new failures go unnoticed. Resolves when a complete scan lands.'
+    severity: 1
+    enabled: true
+    scopes: [workspaceResourceId]
+    evaluationFrequency: evaluationFrequency
+    windowSize: windowSize
+    overrideQueryTimeRange: queryTimeRange
+    criteria: {
+      allOf: [
+        {
+          query: heartbeatQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroupIds
+    }
+  }
+}
+
+resource scanErrorsAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'kv-audit-scan-errors'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  identity: ruleIdentity
+  properties: {
+    displayName: 'Key Vault audit logging: scan incomplete or with errors'
+    description: 'A scheduled scan of the last two scan intervals did not complete, or could not read the evidence of more resources than the threshold. Resolves when no such scan is left in that window.'
+    severity: 2
+    enabled: true
+    scopes: [workspaceResourceId]
+    evaluationFrequency: evaluationFrequency
+    windowSize: windowSize
+    overrideQueryTimeRange: queryTimeRange
+    criteria: {
+      allOf: [
+        {
+          query: scanErrorsQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroupIds
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// The scan function on a Flex Consumption plan. It runs as a user-assigned identity and holds no secret: host
+// storage, Application Insights, the DCR and every Azure read authenticate with that identity.
+
+@description('Name of the function app.')
+param name string
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Region of the plan and the function app.')
+param location string
+
+@description('Tags for the plan and the function app.')
+param tags object
+
+@description('azd service name (azure.yaml) the function app is tagged with, so that azd deploy finds it.')
+param serviceName string
+
+@description('Resource id of the user-assigned identity the function app runs as.')
+param identityResourceId string
+
+@description('Client id of that identity.')
+param identityClientId string
+
+@description('Name of the host storage account, in this resource group.')
+param storageAccountName string
+
+@description('Blob container of that account that holds the deployment package.')
+param deploymentContainerName string
+
+@description('Name of the Application Insights component, in this resource group.')
+param applicationInsightsName string
+
+@description('KV_AUDIT_SCHEDULE: NCRONTAB schedule of the scan.')
+param scanSchedule string
+
+@description('KV_AUDIT_SUBSCRIPTIONS: subscription ids to scan, comma-separated; may be empty.')
+param scanSubscriptions string
+
+@description('KV_AUDIT_MANAGEMENT_GROUPS: management group ids to scan, comma-separated; may be empty.')
+param scanManagementGroups string
+
+@description('KV_AUDIT_EXEMPTION_TAG: name of the exemption tag.')
+param exemptionTag string
+
+@description('KV_AUDIT_APPROVED_DESTINATIONS: resource ids audit logs may go to, comma-separated; may be empty.')
+param approvedDestinations string
+
+@description('KV_AUDIT_REMEDIATION_WORKSPACE_ID: workspace resource id written into remediation commands.')
+param remediationWorkspaceId string
+
+@minValue(1)
+@maxValue(32)
+@description('KV_AUDIT_ARM_CONCURRENCY: parallel ARM diagnostic-settings reads.')
+param armConcurrency int
+
+@description('KV_AUDIT_LOGS_INGESTION_ENDPOINT: the logs ingestion endpoint of the DCR.')
+param logsIngestionEndpoint string
+
+@description('KV_AUDIT_DCR_IMMUTABLE_ID: the immutable id of the DCR.')
+param dataCollectionRuleImmutableId string
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityResourceId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityResourceId
+          }
+        }
+      }
+      // A timer fires on one instance at a time; these are the Flex Consumption defaults.
+      scaleAndConcurrency: {
+        instanceMemoryMB: 2048
+        maximumInstanceCount: 100
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+
+  // Flex Consumption takes the runtime from functionAppConfig: FUNCTIONS_WORKER_RUNTIME and the like are not set here.
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: {
+      // Host storage through the identity. Blob is all a timer app uses; no queue or table endpoint, no role for them.
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+      AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+      // Not a secret: with local authentication disabled, telemetry needs the identity's Entra ID token too.
+      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      // DefaultAzureCredential picks the user-assigned identity by this client id.
+      AZURE_CLIENT_ID: identityClientId
+      KV_AUDIT_SCHEDULE: scanSchedule
+      KV_AUDIT_SUBSCRIPTIONS: scanSubscriptions
+      KV_AUDIT_MANAGEMENT_GROUPS: scanManagementGroups
+      KV_AUDIT_EXEMPTION_TAG: exemptionTag
+      KV_AUDIT_APPROVED_DESTINATIONS: approvedDestinations
+      KV_AUDIT_REMEDIATION_WORKSPACE_ID: remediationWorkspaceId
+      KV_AUDIT_ARM_CONCURRENCY: string(armConcurrency)
+      KV_AUDIT_LOGS_INGESTION_ENDPOINT: logsIngestionEndpoint
+      KV_AUDIT_DCR_IMMUTABLE_ID: dataCollectionRuleImmutableId
+    }
+  }
+}
+
+output name string = functionApp.name
