@@ -131,10 +131,10 @@ function jsonPath(path: readonly PropertyKey[]): string {
 }
 
 /** Validates an estate, reporting every problem at once with its JSON path. */
-export function parseEstate(raw: unknown, source = 'estate'): Estate {
+export function parseEstate(raw: unknown, source = 'the estate'): Estate {
   const parsed = estateSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw new KvAuditError('InvalidEstate', `Invalid estate ${source} (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'}):`, {
+  throw new KvAuditError('InvalidEstate', `Invalid ${source} (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'}):`, {
     details: parsed.error.issues.map((issue) => `${jsonPath(issue.path)}: ${issue.message}`),
   });
 }
@@ -146,5 +146,5 @@ export function readEstateFile(path: string): Estate {
   } catch (error) {
     throw new KvAuditError('InvalidEstate', `Reading estate file ${path}: ${describeError(error)}`, { cause: error });
   }
-  return parseEstate(raw, `file ${path}`);
+  return parseEstate(raw, `estate file ${path}`);
 }

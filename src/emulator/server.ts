@@ -59,6 +59,8 @@ export interface Emulator {
   readonly ingestionLog: readonly IngestedBatch[];
   /** A snapshot of the counters. */
   readonly stats: EmulatorStats;
+  /** Replaces the injected faults, e.g. to end an outage between two scans. */
+  setFaults(faults: readonly Fault[]): void;
   close(): Promise<void>;
 }
 
@@ -119,7 +121,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const streams = projectStreams();
   const argQuota = new ArgUserQuota(options.argQuota ?? { requests: 15, windowMs: 5000 });
   const armReads = new ArmReadBuckets(options.armReads ?? { bucketSize: 250, refillPerSecond: 25 });
-  const injector = new FaultInjector(options.faults ?? [], options.seed ?? 1);
+  let injector = new FaultInjector(options.faults ?? [], options.seed ?? 1);
   const retryAfterSeconds = options.retryAfterSeconds ?? 1;
   const dcrImmutableId = `dcr-${randomBytes(16).toString('hex')}`;
 
@@ -183,7 +185,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   function requestKey(target: Route, request: EmulatorRequest): string {
     if (target.service === 'arm') return normalizeResourceId(target.target.resourceId);
     if (target.service === 'arg') return request.body.toString('utf8');
-    return request.path;
+    // The stream, not the path: the path holds the DCR id, which is random per emulator.
+    return target.target.stream;
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -243,6 +246,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     rows: (streamName) => [...(stored.get(streamName) ?? [])],
     get ingestionLog() {
       return [...ingestionLog];
+    },
+    setFaults: (faults) => {
+      injector = new FaultInjector(faults, options.seed ?? 1);
     },
     get stats() {
       return {
