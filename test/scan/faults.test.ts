@@ -1,0 +1,117 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, type EmulatorOptions, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
+import { findingsTable, scansTable } from '../../src/findings/schema.js';
+import { type ScanRun, scanEmulator } from '../support/emulatorScan.js';
+
+/*
+ * Fault injection: under retryable faults every resource gets the same finding as a clean run; under persistent
+ * ones the affected resources become honest Errors, the scan says it is incomplete, and nothing read is lost.
+ */
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+async function scanSample(options: Omit<EmulatorOptions, 'estate'> = {}): Promise<ScanRun> {
+  emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0, ...options });
+  return scanEmulator(emulator, sampleEnv);
+}
+
+const verdicts = (run: ScanRun) => Object.fromEntries(run.findings.map((f) => [f.ResourceName, `${f.Status}/${f.Reason}`]));
+const subscriptionOf = (name: string) => sampleEstate.resources.find((r) => r.name === name)!.id.split('/')[2]!;
+
+let clean: Record<string, string>;
+beforeAll(async () => {
+  clean = verdicts(await scanSample());
+  await emulator?.close();
+  emulator = undefined;
+});
+
+describe('retryable faults at the documented rates', () => {
+  const spec = 'arg:429@0.3,arm:500@0.2,arm:reset@0.05,ingest:429@0.2,ingest:500@0.1,latency:arm=20ms';
+
+  it.each([1, 2, 3, 4, 5])('seed %i: the same Status and Reason for every resource as a clean run, and Complete', async (seed) => {
+    const run = await scanSample({ faults: parseFaultSpec(spec), seed });
+    expect(emulator?.stats.faultsInjected).toBeGreaterThan(0);
+    expect(verdicts(run)).toEqual(clean);
+    expect(run.scan).toMatchObject({ Complete: true, Errors: [], FindingsWritten: 18 });
+    expect(run.scanRowWritten).toBe(true);
+    // Every finding landed exactly once per resource, whatever was retried.
+    expect(new Set(emulator?.rows(findingsTable.streamName).map((r) => r['ResourceId'])).size).toBe(18);
+  });
+
+  it('is reproducible: the same seed injects the same faults', async () => {
+    await scanSample({ faults: parseFaultSpec(spec), seed: 9 });
+    const first = emulator!.stats.faultsInjected;
+    await emulator?.close();
+    emulator = undefined;
+    await scanSample({ faults: parseFaultSpec(spec), seed: 9 });
+    expect(emulator!.stats.faultsInjected).toBe(first);
+  });
+});
+
+describe('ARM down for one subscription (arm:500@1.0~<subscription>)', () => {
+  const payments = subscriptionOf('kv-payments-prod');
+  let run: ScanRun;
+  let landedScanRows: readonly Record<string, unknown>[];
+  beforeAll(async () => {
+    run = await scanSample({ faults: parseFaultSpec(`arm:500@1.0~${payments}`) });
+    landedScanRows = emulator!.rows(scansTable.streamName);
+  });
+
+  it('makes that subscription\'s resources ReadFailed errors: nothing there becomes Pass or Fail without evidence', () => {
+    const affected = run.findings.filter((f) => f.SubscriptionId === payments);
+    expect(affected.length).toBeGreaterThan(0);
+    expect(affected.map((f) => `${f.Status}/${f.Reason}`)).toEqual(affected.map(() => 'Error/ReadFailed'));
+  });
+
+  it('leaves every other resource exactly as in a clean run', () => {
+    const others = run.findings.filter((f) => f.SubscriptionId !== payments);
+    expect(Object.fromEntries(others.map((f) => [f.ResourceName, `${f.Status}/${f.Reason}`]))).toEqual(
+      Object.fromEntries(others.map((f) => [f.ResourceName, clean[f.ResourceName]])),
+    );
+  });
+
+  it('writes a scan row that says Complete: false and names the unread resources', () => {
+    expect(run.scan.Complete).toBe(false);
+    expect(run.scan.Errors).toEqual([expect.stringMatching(/^\d+ resources could not be read through ARM after retries \(ReadFailed\): .*kv-payments-prod/)]);
+    expect(landedScanRows).toEqual([run.scan]);
+  });
+});
+
+describe('Logs Ingestion down, then back', () => {
+  it('reports every unwritten row, writes no scan row; a retry once it is back lands the full set', async () => {
+    const outage = await scanSample({ faults: parseFaultSpec('ingest:503@1.0') });
+    expect(outage.scan).toMatchObject({ Complete: false, FindingsWritten: 0 });
+    expect(outage.scan.Errors).toEqual([expect.stringMatching(/^Logs Ingestion upload to Custom-KeyVaultAuditFindings: 18 rows not written: /)]);
+    expect(outage.scanRowWritten).toBe(false);
+    expect(emulator!.rows(findingsTable.streamName)).toEqual([]);
+
+    emulator!.setFaults([]);
+    const retry = await scanEmulator(emulator!, sampleEnv);
+    expect(retry.scan).toMatchObject({ Complete: true, FindingsWritten: 18 });
+    expect(retry.scan.ScanId).not.toBe(outage.scan.ScanId);
+    expect(verdicts(retry)).toEqual(clean);
+    expect(emulator!.rows(scansTable.streamName)).toEqual([retry.scan]);
+  });
+
+  it('a partial outage loses nothing silently: written + reported = every row', async () => {
+    const run = await scanSample({ faults: parseFaultSpec('ingest:500@0.9'), seed: 4 });
+    const reported = run.scan.Errors.map((e) => Number(/: (\d+) rows not written/.exec(e)?.[1] ?? 0)).reduce((a, b) => a + b, 0);
+    expect(run.scan.FindingsWritten + reported).toBe(18);
+    expect(emulator!.rows(findingsTable.streamName)).toHaveLength(run.scan.FindingsWritten);
+    expect(run.scan.Complete).toBe(run.scan.FindingsWritten === 18);
+  });
+});
+
+describe('Resource Graph down', () => {
+  it('produces no findings and an incomplete scan row that says why, rather than an empty "complete" scan', async () => {
+    const run = await scanSample({ faults: parseFaultSpec('arg:500@1.0') });
+    expect(run.findings).toEqual([]);
+    expect(run.scan).toMatchObject({ Complete: false, ResourceCount: 0 });
+    expect(run.scan.Errors).toEqual([expect.stringMatching(/^Azure Resource Graph inventory query: HTTP 500/)]);
+    expect(run.scanRowWritten).toBe(true);
+  });
+});
