@@ -7,5 +7,8 @@ export default defineConfig({
     // Boundary tests start a real HTTPS emulator per file; forks keep their ports and env apart.
     pool: 'forks',
     testTimeout: 30_000,
+    benchmark: { include: ['test/bench/**/*.bench.ts'] },
+    // Lets the memory benchmark collect garbage before it measures.
+    execArgv: ['--expose-gc'],
   },
 });
