@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { executeQuery, isUnsupportedQueryError, type KqlRow, type KqlTables, type KqlValue, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { executeQuery, type KqlRow, type KqlTables, type KqlValue, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { unsupportedError } from './unsupported.js';
 
 const now = () => new Date('2026-01-10T12:00:00Z');
 
@@ -22,15 +23,7 @@ function run(query: string, tables: KqlTables): KqlRow[] {
   return executeQuery(query, tables, { now });
 }
 
-function errorOf(query: string): UnsupportedQueryError {
-  try {
-    executeQuery(query, { t: [row] }, { now });
-  } catch (e) {
-    if (isUnsupportedQueryError(e)) return e;
-    throw e;
-  }
-  return expect.unreachable(`query succeeded: ${query}`);
-}
+const errorOf = (query: string): UnsupportedQueryError => unsupportedError(query, (q) => executeQuery(q, { t: [row] }, { now }));
 
 describe('timespan literals (written out as Kusto writes timespans)', () => {
   it.each<[string, KqlValue]>([

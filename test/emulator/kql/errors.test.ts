@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { executeQuery, isUnsupportedQueryError, UnsupportedQueryError, type KqlTables } from '../../../src/emulator/kql/index.js';
+import { unsupportedError } from './unsupported.js';
 
 const tables: KqlTables = { T: [{ a: 1, b: 'x' }], U: [{ a: 2 }] };
 
-function errorOf(query: string): UnsupportedQueryError {
-  try {
-    executeQuery(query, tables);
-  } catch (e) {
-    if (isUnsupportedQueryError(e)) return e;
-    throw e;
-  }
-  return expect.unreachable(`query succeeded: ${query}`);
-}
+const errorOf = (query: string): UnsupportedQueryError => unsupportedError(query, (q) => executeQuery(q, tables));
 
 describe('syntax errors', () => {
   it('carry the parser diagnostic with its code and offset', () => {

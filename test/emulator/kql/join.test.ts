@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { executeQuery, isUnsupportedQueryError, type KqlRow, type KqlTables, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { executeQuery, type KqlRow, type KqlTables, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { unsupportedError } from './unsupported.js';
 
 const tables: KqlTables = {
   Vaults: [
@@ -22,15 +23,7 @@ function run(query: string, input: KqlTables = tables): KqlRow[] {
   return executeQuery(query, input);
 }
 
-function errorOf(query: string): UnsupportedQueryError {
-  try {
-    run(query);
-  } catch (e) {
-    if (isUnsupportedQueryError(e)) return e;
-    throw e;
-  }
-  return expect.unreachable(`query succeeded: ${query}`);
-}
+const errorOf = (query: string): UnsupportedQueryError => unsupportedError(query, run);
 
 describe('join', () => {
   it('leftouter join keeps unmatched left rows with null right columns', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { executeQuery, isUnsupportedQueryError, type KqlRow, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { executeQuery, type KqlRow, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { unsupportedError } from './unsupported.js';
 
 const rows: KqlRow[] = [
   { name: 'two', logs: [{ category: 'AuditEvent' }, { category: 'AllLogs' }] },
@@ -14,15 +15,7 @@ function run(query: string): KqlRow[] {
   return executeQuery(query, { t: rows });
 }
 
-function errorOf(query: string): UnsupportedQueryError {
-  try {
-    run(query);
-  } catch (e) {
-    if (isUnsupportedQueryError(e)) return e;
-    throw e;
-  }
-  return expect.unreachable(`query succeeded: ${query}`);
-}
+const errorOf = (query: string): UnsupportedQueryError => unsupportedError(query, run);
 
 describe('mv-expand', () => {
   it.each<[string, string, KqlRow[]]>([

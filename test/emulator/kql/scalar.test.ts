@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { executeQuery, isUnsupportedQueryError, type KqlRow, type KqlValue, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { executeQuery, type KqlRow, type KqlValue, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { unsupportedError } from './unsupported.js';
 
 /** Evaluates one scalar expression against one row (the only row of table `t`): one value per output row. */
 function evaluate(expression: string, row: KqlRow = {}): (KqlValue | undefined)[] {
   return executeQuery(`t | project v = ${expression}`, { t: [row] }).map((r) => r.v);
 }
 
-function errorOf(query: string, row: KqlRow = {}): UnsupportedQueryError {
-  try {
-    executeQuery(query, { t: [row] });
-  } catch (e) {
-    if (isUnsupportedQueryError(e)) return e;
-    throw e;
-  }
-  return expect.unreachable(`query succeeded: ${query}`);
-}
+const errorOf = (query: string, row: KqlRow = {}): UnsupportedQueryError => unsupportedError(query, (q) => executeQuery(q, { t: [row] }));
 
 const nullRow: KqlRow = { n: null };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { executeQuery, isUnsupportedQueryError, type KqlRow, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { executeQuery, type KqlRow, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { unsupportedError } from './unsupported.js';
 
 const settings: KqlRow[] = [
   { vault: 'kv1', category: 'AuditEvent', days: 30, properties: { kind: 'logs' } },
@@ -13,15 +14,7 @@ function run(query: string, rows: readonly KqlRow[] = settings): KqlRow[] {
   return executeQuery(query, { s: rows });
 }
 
-function errorOf(query: string): UnsupportedQueryError {
-  try {
-    run(query);
-  } catch (e) {
-    if (isUnsupportedQueryError(e)) return e;
-    throw e;
-  }
-  return expect.unreachable(`query succeeded: ${query}`);
-}
+const errorOf = (query: string): UnsupportedQueryError => unsupportedError(query, run);
 
 describe('summarize', () => {
   it.each<[string, string, KqlRow[]]>([

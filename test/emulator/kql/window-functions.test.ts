@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { executeQuery, isUnsupportedQueryError, type KqlRow, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { executeQuery, type KqlRow, type UnsupportedQueryError } from '../../../src/emulator/kql/index.js';
+import { unsupportedError } from './unsupported.js';
 
 const results: KqlRow[] = [
   { vault: 'kv-a', at: 1, status: 'Pass' },
@@ -13,15 +14,7 @@ function run(query: string): KqlRow[] {
   return executeQuery(query, { T: results });
 }
 
-function errorOf(query: string): UnsupportedQueryError {
-  try {
-    run(query);
-  } catch (e) {
-    if (isUnsupportedQueryError(e)) return e;
-    throw e;
-  }
-  return expect.unreachable(`query succeeded: ${query}`);
-}
+const errorOf = (query: string): UnsupportedQueryError => unsupportedError(query, run);
 
 const byVault = 'T | order by vault asc, at asc';
 
