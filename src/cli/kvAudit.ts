@@ -7,7 +7,7 @@ import { emulatorCredential, parseFaultSpec, readEstateFile, sampleEnv, sampleEs
 import { KvAuditError, isKvAuditError } from '../errors.js';
 import { type FindingRow, type ScanTrigger, findingsTable } from '../findings/schema.js';
 import { type ScanResult, runScan } from '../scan/runScan.js';
-import { scanDependencies } from '../scan/scanEnvironment.js';
+import { scanDependencies } from '../scan/scanDependencies.js';
 import { version } from '../version.js';
 import { type CliCommand, type OutputFormat, parseCommandLine } from './args.js';
 import { demoHelp, generalHelp, scanHelp } from './help.js';

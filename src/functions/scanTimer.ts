@@ -4,7 +4,7 @@ import type { AzureConnection } from '../azure/clients.js';
 import { type Env, loadSettings } from '../config/settings.js';
 import { KvAuditError } from '../errors.js';
 import { runScan } from '../scan/runScan.js';
-import { scanDependencies } from '../scan/scanEnvironment.js';
+import { scanDependencies } from '../scan/scanDependencies.js';
 import { summaryLine } from '../scan/summary.js';
 
 /*

@@ -3,7 +3,7 @@ import { type Env, loadSettings } from '../../src/config/settings.js';
 import { type Emulator, type Estate, emulatorCredential } from '../../src/emulator/index.js';
 import type { ScanTrigger } from '../../src/findings/schema.js';
 import { type ScanResult, runScan } from '../../src/scan/runScan.js';
-import { scanDependencies } from '../../src/scan/scanEnvironment.js';
+import { scanDependencies } from '../../src/scan/scanDependencies.js';
 
 /** Running the real scan, through the real SDK clients, against an emulator. */
 
