@@ -3,7 +3,6 @@ import { dirname, resolve } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureConnection } from '../azure/clients.js';
 import { type Env, type Settings, loadSettings } from '../config/settings.js';
-import { emulatorCredential, parseFaultSpec, readEstateFile, sampleEnv, sampleEstate, startEmulator } from '../emulator/index.js';
 import { KvAuditError, isKvAuditError } from '../errors.js';
 import { type FindingRow, type ScanTrigger, findingsTable } from '../findings/schema.js';
 import { type ScanResult, runScan } from '../scan/runScan.js';
@@ -24,7 +23,11 @@ export interface CliIo {
   readonly stderr: { isTTY?: boolean; write(text: string): unknown };
   readonly env: Env;
   readonly cwd: string;
+  /** Where `kv-audit scan` connects: real Azure with DefaultAzureCredential unless told otherwise. */
+  readonly azure?: () => AzureConnection;
 }
+
+const realAzure = (): AzureConnection => ({ credential: new DefaultAzureCredential() });
 
 export const defaultDemoOut = '.kv-audit/demo-findings.ndjson';
 
@@ -90,13 +93,15 @@ function exitCodeOf(result: ScanResult): number {
 
 async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command: 'scan' }>): Promise<number> {
   const settings = scanSettings(command, io.env);
-  const result = await scanWith(io, settings, { credential: new DefaultAzureCredential() }, 'Cli', command.ingest);
+  const result = await scanWith(io, settings, (io.azure ?? realAzure)(), 'Cli', command.ingest);
   render(io, command.output, result, result.findings);
   if (command.out) io.stderr.write(`Findings written to ${writeFindingsFile(io, command.out, result.findings)}\n`);
   return exitCodeOf(result);
 }
 
 async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { command: 'demo' }>): Promise<number> {
+  // Loaded only here: the emulator needs dev dependencies that `kv-audit scan` must not.
+  const { emulatorCredential, parseFaultSpec, readEstateFile, sampleEnv, sampleEstate, startEmulator } = await import('../emulator/index.js');
   const faults = command.faults ? parseFaultSpec(command.faults) : [];
   const estate = command.estate ? readEstateFile(resolve(io.cwd, command.estate)) : sampleEstate;
   const emulator = await startEmulator({ estate, faults, seed: command.seed });

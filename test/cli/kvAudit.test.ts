@@ -1,16 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { kvAudit } from '../../src/cli/kvAudit.js';
 import type { Env } from '../../src/config/settings.js';
-import { sampleEstate } from '../../src/emulator/index.js';
-import { findingRowSchema } from '../../src/findings/schema.js';
-import { generatedEstate } from '../support/emulatorScan.js';
+import { type Emulator, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
+import { findingRowSchema, findingsTable, scansTable } from '../../src/findings/schema.js';
+import { emulatorConnection, emulatorEnv, generatedEstate } from '../support/emulatorScan.js';
 
 /** The kv-audit command line as a user runs it: arguments in, text and files and an exit code out. */
 
-async function run(argv: string[], env: Env = {}) {
+async function run(argv: string[], env: Env = {}, emulator?: Emulator) {
   const cwd = mkdtempSync(join(tmpdir(), 'kv-audit-cli-'));
   let stdout = '';
   let stderr = '';
@@ -19,6 +19,7 @@ async function run(argv: string[], env: Env = {}) {
     stderr: { write: (t: string) => (stderr += t) },
     env,
     cwd,
+    ...(emulator ? { azure: () => emulatorConnection(emulator) } : {}),
   });
   return { code, stdout, stderr, cwd };
 }
@@ -78,6 +79,45 @@ describe('kv-audit demo', () => {
     const { code, stderr } = await run(argv);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
+  });
+});
+
+describe('kv-audit scan against an Azure estate (the emulator standing in for Azure)', () => {
+  let emulator: Emulator;
+  const payments = sampleEstate.resources.find((r) => r.name === 'kv-payments-prod')!.id.split('/')[2]!;
+  beforeEach(async () => {
+    emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0 });
+  });
+  afterEach(() => emulator.close());
+
+  it('evaluates without writing anything to Log Analytics, prints JSON and writes the NDJSON file', async () => {
+    const { code, stdout, cwd } = await run(['scan', '-o', 'json', '--out', 'findings.ndjson'], sampleEnv, emulator);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).scan).toMatchObject({ Trigger: 'Cli', Complete: true, ResourceCount: 18, FindingsWritten: 0 });
+    expect(lines(readFileSync(join(cwd, 'findings.ndjson'), 'utf8'))).toHaveLength(18);
+    expect(emulator.stats.ingestRequests).toBe(0);
+  });
+
+  it('--subscription limits the scope, passed to ARG as a request parameter', async () => {
+    const { code, stdout } = await run(['scan', '-s', payments, '-o', 'ndjson'], sampleEnv, emulator);
+    expect(code).toBe(0);
+    const findings = lines(stdout).map((l) => findingRowSchema.parse(JSON.parse(l)));
+    expect(findings.length).toBeGreaterThan(0);
+    expect(new Set(findings.map((f) => f.SubscriptionId))).toEqual(new Set([payments]));
+  });
+
+  it('--ingest writes the findings, then the scan row, through the DCR', async () => {
+    const { code } = await run(['scan', '--ingest'], emulatorEnv(emulator, sampleEnv), emulator);
+    expect(code).toBe(0);
+    expect(emulator.rows(findingsTable.streamName)).toHaveLength(18);
+    expect(emulator.rows(scansTable.streamName)).toEqual([expect.objectContaining({ Trigger: 'Cli', Complete: true })]);
+  });
+
+  it('exits 1 when the scan is incomplete', async () => {
+    emulator.setFaults(parseFaultSpec(`arm:500@1.0~${payments}`));
+    const { code, stdout } = await run(['scan'], sampleEnv, emulator);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/\) INCOMPLETE in /);
   });
 });
 
