@@ -1,8 +1,8 @@
 import type { MonitorClient } from '@azure/arm-monitor';
 import type { SettingsEvidence } from '../control/auditLogging.js';
 import { parseDiagnosticSetting } from '../control/diagnosticSetting.js';
-import { describeError } from '../errors.js';
-import { isTransportFailure, sleepFor } from './transientFailures.js';
+import { describeArmError, describeRestError } from './armError.js';
+import { isCutOffResponse, maxCutOffRetries, requestTimeoutMs, sleepFor } from './transientFailures.js';
 
 /*
  * Reads each resource's diagnostic settings through ARM (the authoritative
@@ -16,16 +16,16 @@ export interface ArmConfirmationOptions {
   readonly concurrency: number;
   /** Called after each resource, for progress reporting. */
   readonly onConfirmed?: (done: number, total: number) => void;
-  /** First delay before re-reading after a transport failure; doubles each time. */
+  /** First delay before re-reading a cut-off response; doubles each time. */
   readonly retryDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Set when the scan's time budget runs out: reads in flight are aborted, the rest are not started. */
+  readonly abortSignal?: AbortSignal;
 }
-
-const maxTransportRetries = 4;
 
 export interface ArmRead {
   readonly evidence: SettingsEvidence;
-  /** The read failed in a way a later retry may not (server errors, throttling, broken connections). */
+  /** The read failed in a way a later attempt may not (server errors, throttling, time budget). */
   readonly transientFailure: boolean;
 }
 
@@ -34,43 +34,32 @@ interface RawResponse {
   readonly body: unknown;
 }
 
-/** ARM's error shape: { error: { code, message } } (some services omit the wrapper). */
-function armError(body: unknown): string {
-  const inner = (typeof body === 'object' && body !== null && 'error' in body ? body.error : body) as { code?: unknown; message?: unknown } | undefined;
-  const code = typeof inner?.code === 'string' ? inner.code : '';
-  const message = typeof inner?.message === 'string' ? inner.message : '';
-  return [code, message].filter(Boolean).join(': ') || 'no error details';
-}
+const unreadable = (reason: 'AccessDenied' | 'ReadFailed' | 'MalformedRecord', message: string): SettingsEvidence => ({
+  state: 'Unreadable',
+  source: 'ARM',
+  reason,
+  message,
+});
 
-function readFromResponse(response: RawResponse): ArmRead {
-  const evidence = evidenceFromResponse(response);
-  // 403 and 404 will answer the same next time; anything else is worth another scan.
-  return { evidence, transientFailure: evidence.state === 'Unreadable' && evidence.reason === 'ReadFailed' && response.status !== 404 };
-}
-
-function evidenceFromResponse(response: RawResponse): SettingsEvidence {
-  const { status, body } = response;
+function readFromResponse({ status, body }: RawResponse): ArmRead {
   if (status === 200) {
     // Parsed here, not by the SDK: its deserializer would hide malformed records.
     const value = typeof body === 'object' && body !== null ? (body as { value?: unknown }).value : undefined;
-    if (!Array.isArray(value)) {
-      return { state: 'Unreadable', source: 'ARM', reason: 'MalformedRecord', message: 'the diagnostic settings response has no value array' };
-    }
-    return { state: 'Read', source: 'ARM', records: value.map(parseDiagnosticSetting) };
+    const evidence: SettingsEvidence = Array.isArray(value)
+      ? { state: 'Read', source: 'ARM', records: value.map(parseDiagnosticSetting) }
+      : unreadable('MalformedRecord', 'the diagnostic settings response has no value array');
+    return { evidence, transientFailure: false };
   }
-  if (status === 403) return { state: 'Unreadable', source: 'ARM', reason: 'AccessDenied', message: `HTTP 403 ${armError(body)}` };
+  const { summary } = describeArmError(status, body);
+  // 403 and 404 will answer the same next time; anything else is worth another scan.
+  if (status === 403) return { evidence: unreadable('AccessDenied', summary), transientFailure: false };
   if (status === 404) {
-    return {
-      state: 'Unreadable',
-      source: 'ARM',
-      reason: 'ReadFailed',
-      message: `HTTP 404 ${armError(body)}; the resource may have been deleted since the inventory`,
-    };
+    return { evidence: unreadable('ReadFailed', `${summary}; the resource may have been deleted since the inventory`), transientFailure: false };
   }
-  return { state: 'Unreadable', source: 'ARM', reason: 'ReadFailed', message: `HTTP ${status} ${armError(body)} (after retries)` };
+  return { evidence: unreadable('ReadFailed', `${summary} (after retries)`), transientFailure: true };
 }
 
-async function readOnce(monitor: MonitorClient, resourceId: string): Promise<RawResponse> {
+async function readOnce(monitor: MonitorClient, resourceId: string, abortSignal: AbortSignal | undefined): Promise<RawResponse> {
   let response: RawResponse | undefined;
   try {
     // The SDK's URL template adds its own leading slash.
@@ -78,13 +67,15 @@ async function readOnce(monitor: MonitorClient, resourceId: string): Promise<Raw
       onResponse: (raw) => {
         response = { status: raw.status, body: raw.parsedBody };
       },
+      requestOptions: { timeout: requestTimeoutMs },
+      ...(abortSignal ? { abortSignal } : {}),
     });
     // Drain the pager so the request is sent; the outcome is read from the raw response above.
     const iterator = pages.byPage();
     while (!(await iterator.next()).done);
   } catch (error) {
     // A status and body arrived: ARM answered, and the answer is the evidence.
-    if (response === undefined || isTransportFailure(error)) throw error;
+    if (response === undefined || isCutOffResponse(error)) throw error;
   }
   return response!;
 }
@@ -92,21 +83,19 @@ async function readOnce(monitor: MonitorClient, resourceId: string): Promise<Raw
 export async function readSettingsFromArm(
   monitor: MonitorClient,
   resourceId: string,
-  options: Pick<ArmConfirmationOptions, 'retryDelayMs' | 'sleep'> = {},
+  options: Omit<ArmConfirmationOptions, 'concurrency' | 'onConfirmed'> = {},
 ): Promise<ArmRead> {
   const sleep = options.sleep ?? sleepFor;
   for (let attempt = 0; ; attempt++) {
     try {
-      return readFromResponse(await readOnce(monitor, resourceId));
+      return readFromResponse(await readOnce(monitor, resourceId, options.abortSignal));
     } catch (error) {
-      if (isTransportFailure(error) && attempt < maxTransportRetries) {
+      if (isCutOffResponse(error) && attempt < maxCutOffRetries) {
         await sleep((options.retryDelayMs ?? 1_000) * 2 ** attempt);
         continue;
       }
-      return {
-        evidence: { state: 'Unreadable', source: 'ARM', reason: 'ReadFailed', message: `${describeError(error)} (after retries)` },
-        transientFailure: true,
-      };
+      const why = options.abortSignal?.aborted ? "aborted: the scan's time budget ran out" : `${describeRestError(error).summary} (after retries)`;
+      return { evidence: unreadable('ReadFailed', why), transientFailure: true };
     }
   }
 }
@@ -121,7 +110,12 @@ export async function confirmWithArm(
   async function worker(): Promise<void> {
     while (next < resourceIds.length) {
       const id = resourceIds[next++]!;
-      results.set(id, await readSettingsFromArm(monitor, id, options));
+      results.set(
+        id,
+        options.abortSignal?.aborted
+          ? { evidence: unreadable('ReadFailed', "not read: the scan's time budget ran out"), transientFailure: true }
+          : await readSettingsFromArm(monitor, id, options),
+      );
       options.onConfirmed?.(results.size, resourceIds.length);
     }
   }

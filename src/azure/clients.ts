@@ -15,9 +15,10 @@ export interface AzureConnection {
   readonly retryDelayInMs?: number;
 }
 
-/** HTTP attempts seen on the wire, retries included: the SDKs retry internally and hide them otherwise. */
+/** HTTP requests seen on the wire, retries included: the SDKs retry internally and hide them otherwise. */
 export interface WireCounters {
-  armAttempts: number;
+  argRequests: number;
+  armRequests: number;
   armThrottled: number;
 }
 
@@ -34,21 +35,17 @@ export interface AzureClients {
  */
 const maxRetries = 6;
 
-function countingPolicy(counters: WireCounters): PipelinePolicy {
-  return {
+function countRequests(pipeline: Pipeline, count: (status: number) => void): void {
+  const policy: PipelinePolicy = {
     name: 'kvAuditWireCounter',
     async sendRequest(request, next) {
-      counters.armAttempts += 1;
       const response = await next(request);
-      if (response.status === 429) counters.armThrottled += 1;
+      count(response.status);
       return response;
     },
   };
-}
-
-function countAttempts(pipeline: Pipeline, counters: WireCounters): void {
   // After the retry policy, so every attempt passes through it.
-  pipeline.addPolicy(countingPolicy(counters), { afterPhase: 'Retry' });
+  pipeline.addPolicy(policy, { afterPhase: 'Retry' });
 }
 
 export function createAzureClients(connection: AzureConnection): AzureClients {
@@ -65,12 +62,17 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
     },
   };
   const endpoint = connection.armEndpoint ? { endpoint: connection.armEndpoint } : {};
-  const counters: WireCounters = { armAttempts: 0, armThrottled: 0 };
+  const counters: WireCounters = { argRequests: 0, armRequests: 0, armThrottled: 0 };
 
+  const resourceGraph = new ResourceGraphClient(connection.credential, { ...common, ...endpoint, ...retry });
+  countRequests(resourceGraph.pipeline, () => (counters.argRequests += 1));
   const monitor = new MonitorClient(connection.credential, { ...common, ...endpoint, ...retry });
-  countAttempts(monitor.pipeline, counters);
+  countRequests(monitor.pipeline, (status) => {
+    counters.armRequests += 1;
+    if (status === 429) counters.armThrottled += 1;
+  });
   return {
-    resourceGraph: new ResourceGraphClient(connection.credential, { ...common, ...endpoint, ...retry }),
+    resourceGraph,
     monitor,
     counters,
     logsIngestion: (ingestionEndpoint) => new LogsIngestionClient(ingestionEndpoint, connection.credential, { ...common, ...retry }),

@@ -2,7 +2,7 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import { type LogsIngestionClient, isAggregateLogsUploadError } from '@azure/monitor-ingestion';
 import { describeError } from '../errors.js';
 import { capRow } from '../findings/rowLimits.js';
-import { isTransportFailure, sleepFor } from './transientFailures.js';
+import { isCutOffResponse, sleepFor } from './transientFailures.js';
 
 /*
  * Writes rows to a DCR stream through the Logs Ingestion API. The SDK chunks at
@@ -37,16 +37,20 @@ interface FailedChunk {
 
 /** Worth another round: throttling, server errors and broken connections, not a rejected payload. */
 function isRetriable(cause: unknown): boolean {
-  if (isTransportFailure(cause)) return true;
+  if (isCutOffResponse(cause)) return true;
   const status = isRestError(cause) ? cause.statusCode : undefined;
   return status === undefined || status === 408 || status === 429 || status >= 500;
 }
+
+/** One upload call (the SDK chunks and retries inside it) gives up after this long. */
+const uploadTimeoutMs = 5 * 60_000;
 
 async function uploadOnce(client: LogsIngestionClient, ruleId: string, streamName: string, rows: readonly Record<string, unknown>[]): Promise<FailedChunk[]> {
   const failed: FailedChunk[] = [];
   try {
     await client.upload(ruleId, streamName, [...rows], {
       onError: (failure) => failed.push({ rows: failure.failedLogs, cause: failure.cause }),
+      abortSignal: AbortSignal.timeout(uploadTimeoutMs),
     });
   } catch (error) {
     // The SDK throws its aggregate error even after reporting each chunk to onError.

@@ -28,6 +28,12 @@ export const inventoryQuery = `resources
 | project-away parentId
 | order by id asc`;
 
+/** The configured subscriptions the identity can read: ARG silently leaves out the others. */
+export const readableSubscriptionsQuery = `resourcecontainers
+| where type =~ 'microsoft.resources/subscriptions'
+| project id, subscriptionId = tolower(subscriptionId)
+| order by id asc`;
+
 export interface InventoryItem {
   readonly resource: VaultResource;
   /** Settings ARG returned for the resource (ARM REST shape); null = ARG had none, which proves nothing. */
@@ -40,6 +46,8 @@ export interface Inventory {
   readonly items: readonly InventoryItem[];
   /** Rows that name no resource: they cannot become findings, so the scan must say it is incomplete. */
   readonly unattributed: readonly string[];
+  /** Configured subscriptions the identity cannot read: their vaults are missing, so the scan is incomplete. */
+  readonly unreadableSubscriptions: readonly string[];
   readonly resourceGraphHasDiagnosticSettings: boolean;
 }
 
@@ -94,7 +102,13 @@ function itemFromRow(row: ArgRow): InventoryItem | string {
 }
 
 export async function readInventory(runner: ResourceGraphRunner, scope: ScanScope): Promise<Inventory> {
-  const rows = await runner.queryAll('inventory query', inventoryQuery, resourceGraphScope(scope));
+  const argScope = resourceGraphScope(scope);
+  const rows = await runner.queryAll('inventory query', inventoryQuery, argScope);
+  let unreadableSubscriptions: string[] = [];
+  if (scope.Kind === 'Subscriptions') {
+    const readable = new Set((await runner.queryAll('subscription check', readableSubscriptionsQuery, argScope)).map((r) => String(r['subscriptionId'])));
+    unreadableSubscriptions = scope.Ids.filter((id) => !readable.has(id.toLowerCase()));
+  }
   const items: InventoryItem[] = [];
   const unattributed: string[] = [];
   for (const row of rows) {
@@ -102,5 +116,5 @@ export async function readInventory(runner: ResourceGraphRunner, scope: ScanScop
     if (typeof item === 'string') unattributed.push(item);
     else items.push(item);
   }
-  return { items, unattributed, resourceGraphHasDiagnosticSettings: items.some((i) => i.argSettings !== null) };
+  return { items, unattributed, unreadableSubscriptions, resourceGraphHasDiagnosticSettings: items.some((i) => i.argSettings !== null) };
 }

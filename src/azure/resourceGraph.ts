@@ -1,7 +1,8 @@
 import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { KvAuditError } from '../errors.js';
-import { isTransportFailure, sleepFor } from './transientFailures.js';
+import { describeRestError } from './armError.js';
+import { isCutOffResponse, maxCutOffRetries, requestTimeoutMs, sleepFor } from './transientFailures.js';
 
 /*
  * Runs a Resource Graph query to the end: every subscription batch, every page.
@@ -20,23 +21,22 @@ export type ArgRow = Record<string, unknown>;
 export interface ResourceGraphRunner {
   /** All rows of `query` over `scope`; `purpose` names the query in errors and logs. */
   queryAll(purpose: string, query: string, scope: ResourceGraphScope): Promise<ArgRow[]>;
-  /** Requests sent so far, pages and retries included. */
-  readonly requests: number;
 }
 
 export interface RunnerOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Told when the scanner waits for the ARG quota to reset. */
   readonly onThrottle?: (waitMs: number) => void;
-  /** First delay before repeating a request whose connection failed; doubles each time. */
+  /** First delay before repeating a request whose response was cut off; doubles each time. */
   readonly retryDelayMs?: number;
+  /** Aborts every request, e.g. when the scan's time budget runs out. */
+  readonly abortSignal?: AbortSignal;
 }
 
 /** ARG accepts at most 1000 subscriptions per request and returns at most 1000 rows per page. */
 export const maxSubscriptionsPerRequest = 1000;
 const pageSize = 1000;
 const max429Retries = 6;
-const maxTransportRetries = 4;
 
 /** `hh:mm:ss`, optionally `d.hh:mm:ss` and fractional seconds, as in x-ms-user-quota-resets-after. */
 export function parseResetsAfter(value: string | undefined | null): number | null {
@@ -65,17 +65,8 @@ function batches<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** What an ARG error says, with the per-problem details ARG puts under error.details. */
-function describeArgError(error: unknown): { message: string; details: string[] } {
-  if (!isRestError(error)) return { message: error instanceof Error ? error.message : String(error), details: [] };
-  const body = error.details as { error?: { details?: { code?: string; message?: string }[] } } | undefined;
-  const details = (body?.error?.details ?? []).map((d) => `${d.code ?? 'Error'}: ${d.message ?? ''}`.trim());
-  return { message: `HTTP ${error.statusCode ?? '?'} ${error.code ?? ''} ${error.message}`.replace(/\s+/g, ' ').trim(), details };
-}
-
 export function createResourceGraphRunner(client: ResourceGraphClient, options: RunnerOptions = {}): ResourceGraphRunner {
   const sleep = options.sleep ?? sleepFor;
-  let requests = 0;
   let waitBeforeNext = 0;
   const throttle = (ms: number) => {
     options.onThrottle?.(ms);
@@ -84,19 +75,20 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
 
   async function send(purpose: string, request: Parameters<ResourceGraphClient['resources']>[0]) {
     let throttledRetries = 0;
-    let transportRetries = 0;
+    let cutOffRetries = 0;
     for (;;) {
       if (waitBeforeNext > 0) {
         await sleep(waitBeforeNext);
         waitBeforeNext = 0;
       }
       let quota: Quota = { remaining: null, resetsAfterMs: null };
-      requests += 1;
       try {
         const response = await client.resources(request, {
           onResponse: (raw) => {
             quota = quotaFrom(raw.headers);
           },
+          requestOptions: { timeout: requestTimeoutMs },
+          ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
         });
         if (quota.remaining === 0) throttle(quota.resetsAfterMs ?? 5_000);
         return response;
@@ -107,12 +99,12 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
           throttledRetries += 1;
           continue;
         }
-        if (isTransportFailure(error) && transportRetries < maxTransportRetries) {
-          waitBeforeNext = (options.retryDelayMs ?? 1_000) * 2 ** transportRetries++;
+        if (isCutOffResponse(error) && cutOffRetries < maxCutOffRetries) {
+          waitBeforeNext = (options.retryDelayMs ?? 1_000) * 2 ** cutOffRetries++;
           continue;
         }
-        const { message, details } = describeArgError(error);
-        throw new KvAuditError('QueryFailed', `Azure Resource Graph ${purpose}: ${message}`, { cause: error, details });
+        const { summary, details } = describeRestError(error);
+        throw new KvAuditError('QueryFailed', `Azure Resource Graph ${purpose}: ${summary}`, { cause: error, details });
       }
     }
   }
@@ -144,9 +136,6 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
   }
 
   return {
-    get requests() {
-      return requests;
-    },
     async queryAll(purpose, query, scope) {
       if (!scope.subscriptions || scope.subscriptions.length <= maxSubscriptionsPerRequest) {
         return queryScope(purpose, query, scope);

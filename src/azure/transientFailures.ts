@@ -1,17 +1,19 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 
 /*
- * Failures of the transport itself that the SDK's retry policy does not cover:
- * a response cut off mid-body surfaces as PARSE_ERROR, a request that never got
- * an answer as REQUEST_SEND_ERROR. Both are safe to repeat for reads and for
- * uploads (findings are de-duplicated by ScanId + ResourceId downstream).
+ * The one transport failure the SDK's retry policy leaves alone: a response cut
+ * off mid-body surfaces as PARSE_ERROR after a single attempt. (Refused, reset
+ * and timed-out connections the SDK already retries.) Repeating it is safe for
+ * reads; uploads are de-duplicated downstream by ScanId + ResourceId.
  */
-const transportCodes = new Set(['PARSE_ERROR', 'REQUEST_SEND_ERROR', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED']);
-
-export function isTransportFailure(error: unknown): boolean {
-  if (isRestError(error)) return error.code !== undefined && transportCodes.has(error.code);
-  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
-  return typeof code === 'string' && transportCodes.has(code);
+export function isCutOffResponse(error: unknown): boolean {
+  return isRestError(error) && error.code === 'PARSE_ERROR';
 }
+
+/** How many times a cut-off response is repeated before the request counts as failed. */
+export const maxCutOffRetries = 4;
+
+/** Each attempt (the SDK retries inside it) gives up after this long instead of waiting forever. */
+export const requestTimeoutMs = 60_000;
 
 export const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

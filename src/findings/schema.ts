@@ -115,9 +115,9 @@ export const scanRowSchema = z.strictObject({
   ExemptCount: count().describe('Findings with Status Exempt.'),
   ErrorCount: count().describe('Findings with Status Error.'),
   FindingsWritten: count().describe('Finding rows accepted by the Logs Ingestion API.'),
-  ArgQueries: count().describe('Azure Resource Graph requests made (pages included).'),
-  ArmCalls: count().describe('ARM diagnostic-settings reads made to confirm resources.'),
-  ArmThrottled: count().describe('ARM reads answered 429.'),
+  ArgQueries: count().describe('Azure Resource Graph requests sent: pages and retries included.'),
+  ArmCalls: count().describe('ARM diagnostic-settings requests sent: retries included.'),
+  ArmThrottled: count().describe('ARM diagnostic-settings requests answered 429.'),
   ResourceGraphHasDiagnosticSettings: z
     .boolean()
     .describe('Resource Graph returned diagnostic settings for at least one resource.'),

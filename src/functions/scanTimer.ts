@@ -12,6 +12,9 @@ import { summaryLine } from '../scan/summary.js';
  * incomplete scan fails the invocation so the retry policy runs it again.
  */
 
+/** host.json's functionTimeout is 30 minutes: reading stops at 20 so findings and the scan row are still written. */
+const readBudgetMs = 20 * 60_000;
+
 export interface TimerEnvironment {
   readonly env: Env;
   readonly connection: AzureConnection;
@@ -25,7 +28,11 @@ export function createScanTimerHandler(environment: () => TimerEnvironment) {
     const { scan, scanRowWritten } = await runScan(
       settings,
       'Timer',
-      scanDependencies(connection, settings, { ingest: true, log: { info: (m) => context.log(m), warn: (m) => context.warn(m) } }),
+      scanDependencies(connection, settings, {
+        ingest: true,
+        log: { info: (m) => context.log(m), warn: (m) => context.warn(m) },
+        readBudgetMs,
+      }),
     );
     context.log(summaryLine(scan));
     if (!scan.Complete || scanRowWritten !== true) {

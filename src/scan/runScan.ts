@@ -37,8 +37,13 @@ export interface ScanDependencies {
   readonly newScanId: () => string;
   readonly log: ScanLog;
   readonly onProgress?: (progress: ScanProgress) => void;
-  /** First delay before repeating a request whose connection failed (default 1 s). */
+  /** First delay before repeating a request whose response was cut off (default 1 s). */
   readonly retryDelayMs?: number;
+  /**
+   * How long reading may take. When it runs out, reads stop, what was not read becomes ReadFailed, and the
+   * findings and an incomplete scan row are still written: better than being killed by the host's timeout.
+   */
+  readonly readBudgetMs?: number;
 }
 
 export interface ScanResult {
@@ -60,21 +65,26 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   const startedAt = deps.now();
   const scanId = deps.newScanId();
   const errors: string[] = [];
-  const armBefore = { ...clients.counters };
+  const countersBefore = { ...clients.counters };
   const retryDelay = deps.retryDelayMs === undefined ? {} : { retryDelayMs: deps.retryDelayMs };
+  const budget = deps.readBudgetMs === undefined ? {} : { abortSignal: AbortSignal.timeout(deps.readBudgetMs) };
   const runner = createResourceGraphRunner(clients.resourceGraph, {
     ...retryDelay,
+    ...budget,
     onThrottle: (ms) => log.info(`Azure Resource Graph quota exhausted; waiting ${ms} ms for it to reset.`),
   });
 
   deps.onProgress?.({ phase: 'inventory' });
-  let inventory: Inventory = { items: [], unattributed: [], resourceGraphHasDiagnosticSettings: false };
+  let inventory: Inventory = { items: [], unattributed: [], unreadableSubscriptions: [], resourceGraphHasDiagnosticSettings: false };
   try {
     inventory = await readInventory(runner, settings.scope);
   } catch (error) {
     errors.push(describeError(error));
   }
   errors.push(...inventory.unattributed);
+  for (const id of inventory.unreadableSubscriptions) {
+    errors.push(`Subscription ${id} is in scope but the scanner's identity cannot read it (grant Reader); its vaults are missing from this scan`);
+  }
   if (inventory.items.length > 0 && !inventory.resourceGraphHasDiagnosticSettings) {
     log.info('Azure Resource Graph returned no diagnostic settings (it does not index them); confirming every resource through ARM.');
   }
@@ -120,6 +130,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
       concurrency: settings.armConcurrency,
       onConfirmed: (done, total) => deps.onProgress?.({ phase: 'confirm', done, total }),
       ...retryDelay,
+      ...budget,
     },
   );
   for (const item of toConfirm) evidence.set(item, confirmed.get(item.resource.id)!.evidence);
@@ -162,9 +173,9 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     ExemptCount: count('Exempt'),
     ErrorCount: count('Error'),
     FindingsWritten: findingsWritten,
-    ArgQueries: runner.requests,
-    ArmCalls: clients.counters.armAttempts - armBefore.armAttempts,
-    ArmThrottled: clients.counters.armThrottled - armBefore.armThrottled,
+    ArgQueries: clients.counters.argRequests - countersBefore.argRequests,
+    ArmCalls: clients.counters.armRequests - countersBefore.armRequests,
+    ArmThrottled: clients.counters.armThrottled - countersBefore.armThrottled,
     ResourceGraphHasDiagnosticSettings: inventory.resourceGraphHasDiagnosticSettings,
     Errors: errors,
     Version: version,

@@ -11,7 +11,12 @@ import type { ScanDependencies, ScanLog, ScanProgress } from './runScan.js';
 export function scanDependencies(
   connection: AzureConnection,
   settings: Settings,
-  options: { readonly ingest: boolean; readonly log: ScanLog; readonly onProgress?: (progress: ScanProgress) => void },
+  options: {
+    readonly ingest: boolean;
+    readonly log: ScanLog;
+    readonly onProgress?: (progress: ScanProgress) => void;
+    readonly readBudgetMs?: number;
+  },
 ): ScanDependencies {
   const clients = createAzureClients(connection);
   const ingestion = options.ingest ? settings.ingestion : null;
@@ -24,5 +29,6 @@ export function scanDependencies(
     log: options.log,
     ...retryDelay,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.readBudgetMs === undefined ? {} : { readBudgetMs: options.readBudgetMs }),
   };
 }

@@ -1,7 +1,10 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, type EmulatorOptions, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
 import { findingsTable, scansTable } from '../../src/findings/schema.js';
-import { type ScanRun, scanEmulator } from '../support/emulatorScan.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { runScan } from '../../src/scan/runScan.js';
+import { scanDependencies } from '../../src/scan/scanDependencies.js';
+import { type ScanRun, emulatorConnection, emulatorEnv, scanEmulator } from '../support/emulatorScan.js';
 
 /*
  * Fault injection: under retryable faults every resource gets the same finding as a clean run; under persistent
@@ -112,6 +115,37 @@ describe('Resource Graph down', () => {
     expect(run.findings).toEqual([]);
     expect(run.scan).toMatchObject({ Complete: false, ResourceCount: 0 });
     expect(run.scan.Errors).toEqual([expect.stringMatching(/^Azure Resource Graph inventory query: HTTP 500/)]);
+    expect(run.scanRowWritten).toBe(true);
+  });
+});
+
+describe('a subscription in scope that the identity cannot read', () => {
+  it('is named in an incomplete scan instead of silently losing its vaults', async () => {
+    emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0 });
+    const unreadable = 'deadbeef-0000-4000-8000-000000000000';
+    const run = await scanEmulator(emulator, { ...sampleEnv, KV_AUDIT_SUBSCRIPTIONS: `${subscriptionOf('kv-payments-prod')},${unreadable}` });
+    expect(run.findings.length).toBeGreaterThan(0);
+    expect(run.scan.Complete).toBe(false);
+    expect(run.scan.Errors).toEqual([
+      `Subscription ${unreadable} is in scope but the scanner's identity cannot read it (grant Reader); its vaults are missing from this scan`,
+    ]);
+  });
+});
+
+describe("the scan's read budget", () => {
+  it('when reading runs out of time, what was not read is ReadFailed, and the findings and an incomplete scan row are still written', async () => {
+    emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0, faults: parseFaultSpec('latency:arm=300ms') });
+    const settings = loadSettings(emulatorEnv(emulator, { ...sampleEnv, KV_AUDIT_ARM_CONCURRENCY: '2' }), { requireIngestion: true });
+    const run = await runScan(
+      settings,
+      'Timer',
+      scanDependencies(emulatorConnection(emulator), settings, { ingest: true, log: { info: () => undefined, warn: () => undefined }, readBudgetMs: 1_000 }),
+    );
+    const outOfTime = run.findings.filter((f) => /time budget ran out/.test(f.Detail));
+    expect(outOfTime.length).toBeGreaterThan(0);
+    expect(outOfTime.every((f) => f.Status === 'Error' && f.Reason === 'ReadFailed')).toBe(true);
+    expect(run.findings.filter((f) => f.Status === 'Pass' || f.Status === 'Fail').length).toBeGreaterThan(0);
+    expect(run.scan).toMatchObject({ Complete: false, ResourceCount: 18, FindingsWritten: 18 });
     expect(run.scanRowWritten).toBe(true);
   });
 });

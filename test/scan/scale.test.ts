@@ -47,8 +47,8 @@ describe('a scope of more than 1,000 subscriptions (1,500)', () => {
     expect(run.scan.Errors).toEqual([]);
   });
 
-  it('sends one inventory request per batch, then the destination lookup', () => {
-    expect(run.scan.ArgQueries).toBe(3);
+  it('sends one inventory and one subscription check per batch, then the destination lookup', () => {
+    expect(run.scan.ArgQueries).toBe(5);
     expect(run.scan.Scope).toEqual({ Kind: 'Subscriptions', Ids: subscriptions });
   });
 });
