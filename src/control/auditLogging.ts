@@ -75,22 +75,25 @@ const kindLabels: Record<DestinationKind, string> = {
 };
 
 const maxListedNames = 5;
+/** Azure allows 5 settings with 4 destinations each; more than this is a hostile record, not evidence worth a row. */
+const maxEvidenceDestinations = 50;
 
-/** "'a', 'b' and 3 more": details stay readable however many settings a hostile record carries. */
-function quoteList(names: readonly string[]): string {
-  const shown = names.slice(0, maxListedNames).map((n) => `'${n}'`);
-  const rest = names.length - shown.length;
-  return rest > 0 ? `${shown.join(', ')} and ${rest} more` : shown.join(', ');
+/** "a, b and 3 more": details stay readable however many settings a hostile record carries. */
+function listSome(items: readonly string[], separator = ', '): string {
+  const shown = items.slice(0, maxListedNames).join(separator);
+  const rest = items.length - maxListedNames;
+  return rest > 0 ? `${shown} and ${rest} more` : shown;
 }
 
+const quoteList = (names: readonly string[]) => listSome(names.map((n) => `'${n}'`));
+
 function describeDestinations(destinations: readonly AuditDestination[]): string {
-  const described = destinations.map((d) => {
-    const approval = d.Approved === false ? ', not approved' : '';
-    return `${kindLabels[d.Kind]} '${lastSegment(destinationTargetId(d.Kind, d.Id))}' (${d.Status}${approval})`;
-  });
-  const shown = described.slice(0, maxListedNames).join(', ');
-  const rest = described.length - maxListedNames;
-  return rest > 0 ? `${shown} and ${rest} more` : shown;
+  return listSome(
+    destinations.map((d) => {
+      const approval = d.Approved === false ? ', not approved' : '';
+      return `${kindLabels[d.Kind]} '${lastSegment(destinationTargetId(d.Kind, d.Id))}' (${d.Status}${approval})`;
+    }),
+  );
 }
 
 /** A destination audit logs can actually reach, and are allowed to go to. */
@@ -126,8 +129,8 @@ function describeWhatIsEnabled(settings: readonly DiagnosticSetting[]): string {
     for (const entry of setting.metrics) if (entry.enabled) metrics.add(entry.category ?? '?');
   }
   const parts = [
-    ...(logs.size > 0 ? [`logs ${[...logs].slice(0, maxListedNames).join(', ')}`] : []),
-    ...(metrics.size > 0 ? [`metrics ${[...metrics].slice(0, maxListedNames).join(', ')}`] : []),
+    ...(logs.size > 0 ? [`logs ${listSome([...logs])}`] : []),
+    ...(metrics.size > 0 ? [`metrics ${listSome([...metrics])}`] : []),
   ];
   const verb = settings.length === 1 ? 'enables' : 'enable';
   return parts.length > 0 ? `${verb} only ${parts.join('; ')}` : `${verb} nothing`;
@@ -257,7 +260,7 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
     verdict = {
       Status: 'Error',
       Reason: 'MalformedRecord',
-      Detail: `${malformed.length} of ${settings.records.length} diagnostic settings could not be parsed (${problems.slice(0, maxListedNames).join(' | ')}); the readable ones alone would give Fail (${failVerdict(assessments).Reason}).`,
+      Detail: `${malformed.length} of ${settings.records.length} diagnostic settings could not be parsed (${listSome(problems, ' | ')}); the readable ones alone would give Fail (${failVerdict(assessments).Reason}).`,
     };
   } else {
     verdict = failVerdict(assessments);
@@ -271,13 +274,16 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
         ? errorRemediation('MalformedRecord', resourceId)
         : '';
 
+  const destinations = assessments.filter((a) => a.sources.length > 0).flatMap((a) => a.destinations);
+  const unlisted = destinations.length - maxEvidenceDestinations;
   return {
     ...common,
     ...verdict,
+    Detail: unlisted > 0 ? `${verdict.Detail} (${unlisted} more audit destinations are not listed in Destinations.)` : verdict.Detail,
     DiagnosticSettingCount: settings.records.length,
     AuditSettings: delivering.map((a) => a.setting.name),
     AuditSources: auditSources.filter((s) => enabledSources.has(s)),
-    Destinations: assessments.filter((a) => a.sources.length > 0).flatMap((a) => a.destinations),
+    Destinations: destinations.slice(0, maxEvidenceDestinations),
     CisStrict: unknownUnlessTrue(cisStrict),
     DisabledAuditEntry: unknownUnlessTrue(disabledAuditEntry),
     Remediation: remediation,

@@ -49,7 +49,9 @@ function capDynamic(value: unknown): unknown {
   const capped = capNestedStrings(value);
   if (jsonBytes(capped) <= maxFieldBytes) return capped;
   if (Array.isArray(capped)) {
-    return fittingPrefix(capped, (kept, dropped) => [...kept, `… ${dropped} more items truncated`]);
+    // A marker string would break an array of objects (Destinations), so only string arrays get one.
+    const marker = capped.every((item) => typeof item === 'string');
+    return fittingPrefix(capped, (kept, dropped) => (marker ? [...kept, `… ${dropped} more items truncated`] : kept));
   }
   if (typeof capped === 'object' && capped !== null) {
     return fittingPrefix(Object.entries(capped), (kept, dropped) => ({

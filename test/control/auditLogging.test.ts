@@ -330,6 +330,13 @@ describe('evidence kept on every finding', () => {
     expect(finding.DisabledAuditEntry).toBe(flagged);
   });
 
+  it('lists at most 50 audit destinations, and says how many more there are', () => {
+    const settings = Array.from({ length: 60 }, (_, i) => setting(`audit-${i}`, { logs: [audit], workspaceId: `${ids.workspace}-${i}` }));
+    const finding = evaluateAuditLogging(evidence(read(settings)), policy(), scanTime);
+    expect(finding.Destinations).toHaveLength(50);
+    expect(finding.Detail).toMatch(/ \(10 more audit destinations are not listed in Destinations\.\)$/);
+  });
+
   it.each(['ResourceGraph', 'ARM'] as const)('keeps the evidence source %s', (source) => {
     expect(evaluateAuditLogging(evidence(read([], source)), policy(), scanTime).EvidenceSource).toBe(source);
   });

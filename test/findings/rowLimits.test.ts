@@ -28,6 +28,14 @@ describe('capping values to Log Analytics field limits', () => {
     expect(capped.at(-1)).toBe(`… ${10_000 - (capped.length - 1)} more items truncated`);
   });
 
+  it('keeps an array of objects an array of objects: a fitting prefix, no marker element that would break its shape', () => {
+    const destinations = Array.from({ length: 2_000 }, (_, i) => ({ Setting: `s${i}`, Kind: 'LogAnalyticsWorkspace', Id: `/subscriptions/x/workspaces/w${i}`, Status: 'Unverified', Approved: null }));
+    const capped = capRow({ Destinations: destinations }).Destinations;
+    expect(utf8(capped)).toBeLessThanOrEqual(maxFieldBytes);
+    expect(capped.length).toBeGreaterThan(10);
+    expect(capped).toEqual(destinations.slice(0, capped.length));
+  });
+
   it('caps a very long tag value inside a dynamic column, keeping the other tags', () => {
     const capped = capRow({ Tags: { owner: 'team-a', notes: 'n'.repeat(100_000) } }).Tags;
     expect(capped.owner).toBe('team-a');

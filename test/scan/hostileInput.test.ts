@@ -31,6 +31,8 @@ const names = {
   unicode: "kv-ünïcödé-'\"|{}[]\\",
   longTags: 'kv-long-tags',
   injectedDestination: 'kv-injected-destination',
+  manyDestinations: 'kv-two-thousand-destinations',
+  trailingSlash: 'kv-trailing-slash',
 };
 
 const casingId = `/SUBSCRIPTIONS/${sub.toUpperCase()}/RESOURCEGROUPS/RG-HOSTILE/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/${names.casing}`;
@@ -43,7 +45,7 @@ const estate = parseEstate({
     ...Object.values(names)
       .filter((name) => name !== names.casing)
       .map((name) => ({
-        id: vaultId(name),
+        id: name === names.trailingSlash ? `${vaultId(name)}/` : vaultId(name),
         name,
         type: 'Microsoft.KeyVault/vaults',
         location: 'westeurope',
@@ -66,6 +68,9 @@ const estate = parseEstate({
     setting(vaultId(names.unicode), 'aüdit-"quoted"', { workspaceId: workspace, logs: audit }),
     setting(vaultId(names.longTags), 'audit', { workspaceId: workspace, logs: audit }),
     setting(vaultId(names.injectedDestination), 'audit', { workspaceId: injectedWorkspace, logs: audit }),
+    // Each with its own (deleted) workspace: Destinations would outgrow a Log Analytics field.
+    ...Array.from({ length: 2_000 }, (_, i) => setting(vaultId(names.manyDestinations), `audit-${i}`, { workspaceId: `${workspace}-${i}`, logs: audit })),
+    setting(vaultId(names.trailingSlash), 'audit', { workspaceId: `${workspace}/`, logs: audit }),
   ],
   denied: [],
   resourceGraphIndexesDiagnosticSettings: false,
@@ -83,6 +88,8 @@ const expected: Record<string, string> = {
   [names.unicode]: 'Pass/AuditLogsDelivered',
   [names.longTags]: 'Pass/AuditLogsDelivered',
   [names.injectedDestination]: 'Pass/AuditLogsDelivered',
+  [names.manyDestinations]: 'Fail/DestinationNotFound',
+  [names.trailingSlash]: 'Pass/AuditLogsDelivered',
 };
 
 describe('a scan over hostile and malformed records', () => {
@@ -100,12 +107,12 @@ describe('a scan over hostile and malformed records', () => {
   });
 
   it('completes: one bad record costs only its own resource', () => {
-    expect(run.scan).toMatchObject({ Complete: true, ResourceCount: 11, FindingsWritten: 11, Errors: [] });
+    expect(run.scan).toMatchObject({ Complete: true, ResourceCount: 13, FindingsWritten: 13, Errors: [] });
   });
 
   it('every landed row is valid, and no value exceeds the field budget', () => {
     const landed = emulator.rows(findingsTable.streamName);
-    expect(landed).toHaveLength(11);
+    expect(landed).toHaveLength(13);
     for (const row of landed) {
       findingRowSchema.parse(row);
       for (const value of Object.values(row)) expect(Buffer.byteLength(JSON.stringify(value))).toBeLessThanOrEqual(maxFieldBytes + 2);
@@ -129,6 +136,18 @@ describe('a scan over hostile and malformed records', () => {
     const finding = run.findings.find((f) => f.ResourceName === names.injectedDestination)!;
     expect(finding.Destinations).toEqual([expect.objectContaining({ Id: injectedWorkspace, Status: 'Unverified' })]);
     expect(run.findings.find((f) => f.ResourceName === names.healthy)?.Destinations[0]?.Status).toBe('Exists');
+  });
+
+  it('keeps a vault with 2,000 audit destinations a valid row: 50 listed, the rest counted in the detail', () => {
+    const landed = findingRowSchema.parse(emulator.rows(findingsTable.streamName).find((r) => r['ResourceName'] === names.manyDestinations));
+    expect(landed.Destinations).toHaveLength(50);
+    expect(landed.Detail).toMatch(/\(1950 more audit destinations are not listed in Destinations\.\)$/);
+  });
+
+  it('drops trailing slashes from resource and destination ids', () => {
+    const finding = run.findings.find((f) => f.ResourceName === names.trailingSlash)!;
+    expect(finding.ResourceId).toBe(vaultId(names.trailingSlash).toLowerCase());
+    expect(finding.Destinations[0]?.Status).toBe('Exists');
   });
 
   it('matches ids whatever their casing: the lowercased resource id and its destination are found', () => {
