@@ -4,7 +4,6 @@ export type KvAuditErrorCode =
   | 'InvalidArguments'
   | 'InvalidEstate'
   | 'QueryFailed'
-  | 'IngestionFailed'
   | 'ScanIncomplete';
 
 /**

@@ -18,19 +18,34 @@ export interface ArmErrorDescription {
   readonly details: readonly string[];
 }
 
+/** Without a body, what the error itself says: its code and message. */
+function describeFallback(error: unknown): string {
+  if (error === undefined) return 'no error details';
+  const code = isRestError(error) ? error.code : undefined;
+  return [code, describeError(error)].filter(Boolean).join(': ');
+}
+
 /** What an error response says, from its body when it has one (the SDK's pagers drop the message). */
 export function describeArmError(status: number | undefined, body: unknown, fallback?: unknown): ArmErrorDescription {
   const parsed = errorBodySchema.safeParse(body);
   const error = parsed.success ? parsed.data.error : undefined;
-  const text = [error?.code, error?.message].filter(Boolean).join(': ') || (fallback === undefined ? 'no error details' : describeError(fallback));
+  const text = [error?.code, error?.message].filter(Boolean).join(': ') || describeFallback(fallback);
   return {
     summary: `${status === undefined ? '' : `HTTP ${status} `}${text}`,
     details: (error?.details ?? []).map((d) => `${d.code ?? 'Error'}: ${d.message ?? ''}`.trim()),
   };
 }
 
-/** The same for an SDK RestError, whose body the SDK keeps in `details`. */
+function parsedJson(text: string | null | undefined): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The same for an SDK RestError: some SDKs keep the body in `details`, others only in the raw response. */
 export function describeRestError(error: unknown): ArmErrorDescription {
   if (!isRestError(error)) return { summary: describeError(error), details: [] };
-  return describeArmError(error.statusCode, error.details, error);
+  return describeArmError(error.statusCode, error.details ?? parsedJson(error.response?.bodyAsText), error);
 }

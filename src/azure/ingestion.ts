@@ -1,7 +1,7 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { type LogsIngestionClient, isAggregateLogsUploadError } from '@azure/monitor-ingestion';
-import { describeError } from '../errors.js';
 import { capRow } from '../findings/rowLimits.js';
+import { describeRestError } from './armError.js';
 import { isCutOffResponse, sleepFor } from './transientFailures.js';
 
 /*
@@ -77,7 +77,11 @@ export function logsIngestionSink(client: LogsIngestionClient, ruleId: string, o
       const failedRows = failed.reduce((sum, chunk) => sum + chunk.rows.length, 0);
       return {
         accepted: rows.length - failedRows,
-        failures: failed.map((chunk) => `Logs Ingestion upload to ${streamName}: ${chunk.rows.length} rows not written: ${describeError(chunk.cause)}`),
+        failures: failed.map((chunk) => {
+          const { summary, details } = describeRestError(chunk.cause);
+          const why = details.length > 0 ? `${summary} (${details.slice(0, 3).join('; ')})` : summary;
+          return `Logs Ingestion upload to ${streamName}: ${chunk.rows.length} rows not written: ${why}`;
+        }),
       };
     },
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normalizeResourceId } from '../control/resourceId.js';
+import { guidPattern, normalizeResourceId } from '../control/resourceId.js';
 import { KvAuditError } from '../errors.js';
 import type { ScanScope } from '../findings/schema.js';
 
@@ -28,7 +28,6 @@ export interface Settings {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Management group ids: up to 90 letters, digits, - _ ( ) . and not ending in a period.
 const managementGroupId = /^[\w\-().]{0,89}[\w\-()]$/;
 const armResourceId = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+(\/[^/]+\/[^/]+)*\/?$/i;
@@ -122,7 +121,7 @@ const optional = <T extends z.ZodType<unknown, string>>(schema: T) =>
 
 const envSchema = z.object({
   KV_AUDIT_SCHEDULE: optional(z.string().regex(ncrontab, 'must be an NCRONTAB expression with six fields, e.g. "0 0 * * * *"')),
-  KV_AUDIT_SUBSCRIPTIONS: optional(listOf(guid, 'a subscription id (GUID)')),
+  KV_AUDIT_SUBSCRIPTIONS: optional(listOf(guidPattern, 'a subscription id (GUID)')),
   KV_AUDIT_MANAGEMENT_GROUPS: optional(listOf(managementGroupId, 'a management group id')),
   KV_AUDIT_EXEMPTION_TAG: optional(z.string().regex(tagName, 'must be a tag name: 1-512 characters, none of < > % & \\ ? /')),
   KV_AUDIT_APPROVED_DESTINATIONS: optional(listOf(armResourceId, 'a resource id (/subscriptions/…/providers/…)')),
@@ -132,7 +131,7 @@ const envSchema = z.object({
     z.url({ protocol: /^https$/, error: 'must be an https URL (the DCR logs ingestion endpoint)' }),
   ),
   KV_AUDIT_DCR_IMMUTABLE_ID: optional(z.string().regex(/^dcr-[0-9a-f]{32}$/i, 'must look like dcr-<32 hex digits>')),
-  AZURE_CLIENT_ID: optional(z.string().regex(guid, 'must be a client id (GUID)')),
+  AZURE_CLIENT_ID: optional(z.string().regex(guidPattern, 'must be a client id (GUID)')),
 });
 
 export interface LoadOptions {

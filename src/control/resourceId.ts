@@ -1,3 +1,6 @@
+/** A GUID, as subscription, tenant and client ids are. */
+export const guidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * ARM ids are case-insensitive and ARG and ARM disagree on their casing
  * (`resourceGroups` vs `resourcegroups`), so every comparison uses this form.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { normalizeResourceId } from '../control/resourceId.js';
+import { guidPattern, normalizeResourceId } from '../control/resourceId.js';
 import { KvAuditError, describeError } from '../errors.js';
 import { parseResourceId, settingOwner } from './armIds.js';
 
@@ -11,7 +11,7 @@ import { parseResourceId, settingOwner } from './armIds.js';
  * included, because the scanner must cope with whatever the real API returns.
  */
 
-const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+const guid = z.string().regex(guidPattern, 'must be a GUID');
 
 function checkResource(resource: { readonly id: string; readonly name: string; readonly type: string }, ctx: z.RefinementCtx): void {
   const parts = parseResourceId(resource.id);
@@ -84,7 +84,7 @@ const estateShape = z.strictObject({
   /** Visible subscriptions that hold no resources. */
   subscriptions: z.array(guid).optional(),
   managementGroups: z.record(z.string(), z.array(guid)).optional(),
-  /** Whether ARG's `resources` table also holds the diagnostic settings (real ARG does not; see the notes). */
+  /** Whether ARG's `resources` table also holds the diagnostic settings (real ARG does not, as far as public sources say). */
   resourceGraphIndexesDiagnosticSettings: z.boolean(),
 });
 

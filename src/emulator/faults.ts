@@ -1,3 +1,4 @@
+import { guidPattern } from '../control/resourceId.js';
 import { KvAuditError } from '../errors.js';
 
 /*
@@ -34,7 +35,6 @@ export type Fault =
 
 const failurePattern = /^([a-z]+):([a-z0-9]+)@([^~]*)(?:~(.*))?$/i;
 const latencyPattern = /^latency:([a-z]+)=(\d+)ms$/i;
-const subscriptionIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function isService(value: string): value is FaultService {
   return (faultServices as readonly string[]).includes(value);
@@ -60,7 +60,7 @@ function parseItem(item: string): Fault | string {
   if (rawProbability.trim() === '' || !Number.isFinite(probability) || probability < 0 || probability > 1) {
     problems.push(`probability '${rawProbability}' is not a number from 0 to 1`);
   }
-  if (rawSubscription !== undefined && !subscriptionIdPattern.test(rawSubscription)) problems.push(`'${rawSubscription}' is not a subscription id`);
+  if (rawSubscription !== undefined && !guidPattern.test(rawSubscription)) problems.push(`'${rawSubscription}' is not a subscription id`);
   if (rawSubscription !== undefined && service !== 'arm') problems.push('a subscription filter applies only to arm faults');
   if (problems.length > 0 || !isService(service)) return `'${item}': ${problems.join('; ')}`;
   return {

@@ -85,7 +85,8 @@ export function ingest(
     return fail(
       400,
       'InvalidRows',
-      `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${rows.length} row${rows.length === 1 ? '' : 's'} for stream '${target.stream}'${more > 0 ? ` (first ${shown.length} listed)` : ''}.`,
+      // The first problem goes into the message too: some clients keep only the message of an error body.
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${rows.length} row${rows.length === 1 ? '' : 's'} for stream '${target.stream}'${more > 0 ? ` (first ${shown.length} listed)` : ''}; first: ${shown[0]}.`,
       shown,
     );
   }

@@ -234,7 +234,7 @@ export const sampleEstate: Estate = {
     'mg-production': [subscriptions.payments, subscriptions.corp],
     'mg-nonprod': [subscriptions.dev, subscriptions.sandbox],
   },
-  // Real ARG does not index diagnostic settings (notes §3).
+  // Real ARG does not index diagnostic settings, as far as public sources say (see the README).
   resourceGraphIndexesDiagnosticSettings: false,
 };
 

@@ -10,7 +10,6 @@ import { z } from 'zod';
  */
 
 export const findingStatuses = ['Pass', 'Fail', 'Exempt', 'Error'] as const;
-export type FindingStatus = (typeof findingStatuses)[number];
 
 export const passReasons = ['AuditLogsDelivered'] as const;
 /** Fail reasons, from closest to passing to furthest. */
@@ -26,7 +25,6 @@ export const errorReasons = ['AccessDenied', 'ReadFailed', 'MalformedRecord'] as
 export const findingReasons = [...passReasons, ...failReasons, ...exemptReasons, ...errorReasons] as const;
 export type FailReason = (typeof failReasons)[number];
 export type ErrorReason = (typeof errorReasons)[number];
-export type FindingReason = (typeof findingReasons)[number];
 
 export const severities = ['Critical', 'High', 'Medium', 'Low', 'Informational'] as const;
 export const evidenceSources = ['ResourceGraph', 'ARM'] as const;
@@ -38,7 +36,6 @@ export type AuditSource = (typeof auditSources)[number];
 export const destinationKinds = ['LogAnalyticsWorkspace', 'StorageAccount', 'EventHub', 'PartnerSolution'] as const;
 export type DestinationKind = (typeof destinationKinds)[number];
 export const destinationStatuses = ['Exists', 'NotFound', 'Unverified'] as const;
-export type DestinationStatus = (typeof destinationStatuses)[number];
 
 export const auditDestinationSchema = z.strictObject({
   Setting: z.string().describe('Name of the diagnostic setting that carries this destination.'),

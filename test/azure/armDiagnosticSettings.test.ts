@@ -46,10 +46,12 @@ describe('a connection dropped mid-response (the SDK does not retry it)', () => 
   });
   afterAll(() => emulator.close());
 
-  it('is retried here, then reported as a transient ReadFailed rather than as malformed evidence', async () => {
+  it('is retried here with exponential backoff, then reported as a transient ReadFailed rather than as malformed evidence', async () => {
     const { monitor } = createAzureClients(emulatorConnection(emulator));
-    const result = await readSettingsFromArm(monitor, ids.kvA, { retryDelayMs: 1 });
+    const waits: number[] = [];
+    const result = await readSettingsFromArm(monitor, ids.kvA, { sleep: async (ms) => void waits.push(ms) });
     expect(result).toMatchObject({ transientFailure: true, evidence: { state: 'Unreadable', reason: 'ReadFailed' } });
+    expect(waits).toEqual([1_000, 2_000, 4_000, 8_000]);
     expect(emulator.stats.armRequests).toBe(5);
   });
 });
