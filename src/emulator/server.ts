@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
 import { normalizeResourceId } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 import { createServerCertificate } from './certificate.js';
@@ -68,6 +69,17 @@ type Route =
   | { readonly service: 'arg' }
   | { readonly service: 'arm'; readonly target: DiagnosticSettingsTarget }
   | { readonly service: 'ingest'; readonly target: UploadTarget };
+
+/** The ResourceIds a gzipped JSON upload writes, sorted; empty for rows without one (scan rows) or a bad body. */
+function uploadedResourceIds(body: Buffer): string {
+  try {
+    const rows: unknown = JSON.parse(gunzipSync(body).toString('utf8'));
+    if (!Array.isArray(rows)) return '';
+    return rows.map((row) => (typeof row === 'object' && row !== null && 'ResourceId' in row ? String(row.ResourceId) : '')).sort().join(',');
+  } catch {
+    return '';
+  }
+}
 
 const resourceGraphPath = /^\/+providers\/microsoft\.resourcegraph\/resources\/?$/i;
 
@@ -185,8 +197,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   function requestKey(target: Route, request: EmulatorRequest): string {
     if (target.service === 'arm') return normalizeResourceId(target.target.resourceId);
     if (target.service === 'arg') return request.body.toString('utf8');
-    // The stream, not the path: the path holds the DCR id, which is random per emulator.
-    return target.target.stream;
+    // What an upload writes, not its path (which holds the DCR id, random per emulator) or its bytes (which hold
+    // the scan's id and times): the same chunk gets the same decisions in every run of a seed.
+    return `${target.target.stream} ${uploadedResourceIds(request.body)}`;
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
