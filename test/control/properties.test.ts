@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type VaultEvidence, evaluateAuditLogging } from '../../src/control/auditLogging.js';
-import { auditSourceOf, destinationTargetId, parseDiagnosticSetting } from '../../src/control/diagnosticSetting.js';
+import { parseDiagnosticSetting } from '../../src/control/diagnosticSetting.js';
 import { normalizeResourceId } from '../../src/control/resourceId.js';
 import { findingRowSchema } from '../../src/findings/schema.js';
 import { ids, policy, scanTime, vault } from '../support/evidence.js';
@@ -66,16 +66,23 @@ const evidence: fc.Arbitrary<VaultEvidence> = fc.record({
 
 const approvedLists = fc.option(fc.subarray(targets), { nil: null }).map((list) => (list === null ? null : new Set(list)));
 
+/** The test's own reading of the rule, independent of the control's helpers: lowercase ids, namespace of an event hub rule. */
+const normalize = (id: string) => id.trim().replace(/\/+$/, '').toLowerCase();
+// Only an event hub destination is judged by its namespace; an odd id in another field is taken as it is.
+const target = (kind: string, id: string) =>
+  kind === 'EventHub' ? normalize(id).replace(/^(.*\/providers\/microsoft\.eventhub\/namespaces\/[^/]+)\/.*$/, '$1') : normalize(id);
+const isAuditEntry = (entry: { category?: string | null; categoryGroup?: string | null; enabled: boolean }) =>
+  entry.enabled && (entry.category?.toLowerCase() === 'auditevent' || ['audit', 'alllogs'].includes(entry.categoryGroup?.toLowerCase() ?? ''));
+
 function hasDeliveringSetting(input: VaultEvidence, approved: ReadonlySet<string> | null): boolean {
   if (input.settings.state !== 'Read') return false;
   return input.settings.records.some(
     (r) =>
       r.ok &&
-      r.setting.logs.some((entry) => entry.enabled && auditSourceOf(entry) !== null) &&
+      r.setting.logs.some(isAuditEntry) &&
       r.setting.destinations.some((d) => {
-        const target = destinationTargetId(d.kind, d.id);
-        const usable = input.destinationExistence.get(target) !== 'NotFound';
-        return usable && (approved === null || approved.has(target) || approved.has(normalizeResourceId(d.id)));
+        const usable = input.destinationExistence.get(target(d.kind, d.id)) !== 'NotFound';
+        return usable && (approved === null || approved.has(target(d.kind, d.id)) || approved.has(normalize(d.id)));
       }),
   );
 }
