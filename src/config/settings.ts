@@ -62,7 +62,7 @@ export interface SettingDefinition {
 export const settingDefinitions: readonly SettingDefinition[] = [
   {
     name: 'KV_AUDIT_SCHEDULE',
-    description: 'NCRONTAB schedule of the timer function (six fields, seconds first). Default hourly.',
+    description: 'NCRONTAB schedule of the timer function (six fields, seconds first). Required by the function; the deployment sets it (hourly by default).',
     example: '0 0 * * * *',
   },
   {
@@ -137,6 +137,8 @@ const envSchema = z.object({
 export interface LoadOptions {
   /** The timer and `scan --ingest` write to Log Analytics and need the DCR settings. */
   readonly requireIngestion: boolean;
+  /** The timer's binding reads %KV_AUDIT_SCHEDULE%: without it the host cannot schedule the scan. */
+  readonly requireSchedule?: boolean;
 }
 
 export function loadSettings(env: Env, options: LoadOptions): Settings {
@@ -152,10 +154,14 @@ export function loadSettings(env: Env, options: LoadOptions): Settings {
   if (values && (values.KV_AUDIT_LOGS_INGESTION_ENDPOINT === undefined) !== (values.KV_AUDIT_DCR_IMMUTABLE_ID === undefined)) {
     problems.push('KV_AUDIT_LOGS_INGESTION_ENDPOINT, KV_AUDIT_DCR_IMMUTABLE_ID: set both or neither');
   }
+  const missing = (name: string) => env[name] === undefined || env[name].trim() === '';
   if (options.requireIngestion) {
-    for (const name of ['KV_AUDIT_LOGS_INGESTION_ENDPOINT', 'KV_AUDIT_DCR_IMMUTABLE_ID'] as const) {
-      if (env[name] === undefined || env[name].trim() === '') problems.push(`${name}: required to write findings to Log Analytics`);
+    for (const name of ['KV_AUDIT_LOGS_INGESTION_ENDPOINT', 'KV_AUDIT_DCR_IMMUTABLE_ID']) {
+      if (missing(name)) problems.push(`${name}: required to write findings to Log Analytics`);
     }
+  }
+  if (options.requireSchedule && missing('KV_AUDIT_SCHEDULE')) {
+    problems.push('KV_AUDIT_SCHEDULE: required by the timer function, e.g. "0 0 * * * *" for hourly');
   }
   if (problems.length > 0 || values === null) {
     throw new KvAuditError('InvalidConfiguration', `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):`, {

@@ -20,11 +20,14 @@ export interface TimerEnvironment {
   readonly connection: AzureConnection;
 }
 
+/** The settings the timer runs with: every problem at once, the schedule and the DCR included. */
+export const loadTimerSettings = (env: Env) => loadSettings(env, { requireIngestion: true, requireSchedule: true });
+
 export function createScanTimerHandler(environment: () => TimerEnvironment) {
   return async (timer: Timer, context: InvocationContext): Promise<void> => {
     if (timer.isPastDue) context.warn('The scan timer is past due: the previous run overran or the app was down.');
     const { env, connection } = environment();
-    const settings = loadSettings(env, { requireIngestion: true });
+    const settings = loadTimerSettings(env);
     const { scan, scanRowWritten } = await runScan(
       settings,
       'Timer',
@@ -48,6 +51,11 @@ export const kvAuditScanTimer = createScanTimerHandler(() => ({
   env: process.env,
   connection: { credential: new DefaultAzureCredential() },
 }));
+
+// A bad configuration fails the app as it starts, not at the first tick of the schedule.
+app.hook.appStart(() => {
+  loadTimerSettings(process.env);
+});
 
 app.timer('kvAuditScan', {
   schedule: '%KV_AUDIT_SCHEDULE%',

@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { InvocationContext, type LogLevel, type Timer } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/config/settings.js';
 import { type Emulator, type EmulatorOptions, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
 import { findingsTable, scansTable } from '../../src/findings/schema.js';
-import { createScanTimerHandler } from '../../src/functions/scanTimer.js';
+import { createScanTimerHandler, loadTimerSettings } from '../../src/functions/scanTimer.js';
 import { emulatorConnection, emulatorEnv } from '../support/emulatorScan.js';
 
 /** The timer handler, called as the Functions host would, against the emulator. */
@@ -15,7 +16,10 @@ const timer = (isPastDue = false): Timer => ({
 });
 
 let emulator: Emulator | undefined;
-afterEach(() => emulator?.close());
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
 
 async function invoke(options: { env?: (emulator: Emulator) => Env; emulator?: Omit<EmulatorOptions, 'estate'>; pastDue?: boolean }) {
   emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0, ...options.emulator });
@@ -26,7 +30,7 @@ async function invoke(options: { env?: (emulator: Emulator) => Env; emulator?: O
     logHandler: (level, ...args) => logs.push([level, args.map(String).join(' ')]),
   });
   const handler = createScanTimerHandler(() => ({
-    env: options.env ? options.env(running) : emulatorEnv(running, sampleEnv),
+    env: options.env ? options.env(running) : emulatorEnv(running, { ...sampleEnv, KV_AUDIT_SCHEDULE: '0 0 * * * *' }),
     connection: emulatorConnection(running),
   }));
   const outcome = await handler(timer(options.pastDue), context).then(
@@ -50,7 +54,7 @@ describe('the scan timer function', () => {
     expect(logs).toContainEqual(['warning', 'The scan timer is past due: the previous run overran or the app was down.']);
   });
 
-  it('fails at start, naming every bad setting, before touching Azure', async () => {
+  it('an invocation with bad settings fails naming every one of them, before touching Azure', async () => {
     const { outcome, emulator } = await invoke({ env: () => ({ KV_AUDIT_SUBSCRIPTIONS: 'not-a-guid', KV_AUDIT_ARM_CONCURRENCY: '0' }) });
     expect(outcome).toMatchObject({ name: 'KvAuditError', code: 'InvalidConfiguration' });
     expect((outcome as { details: string[] }).details.map((d) => d.split(':')[0])).toEqual([
@@ -58,6 +62,7 @@ describe('the scan timer function', () => {
       'KV_AUDIT_ARM_CONCURRENCY',
       'KV_AUDIT_LOGS_INGESTION_ENDPOINT',
       'KV_AUDIT_DCR_IMMUTABLE_ID',
+      'KV_AUDIT_SCHEDULE',
     ]);
     expect(emulator.stats).toMatchObject({ argRequests: 0, armRequests: 0, ingestRequests: 0 });
   });
@@ -68,5 +73,24 @@ describe('the scan timer function', () => {
     expect(outcome).toMatchObject({ name: 'KvAuditError', code: 'ScanIncomplete' });
     expect((outcome as { details: string[] }).details).toEqual([expect.stringMatching(/resources could not be read through ARM after retries \(ReadFailed\)/)]);
     expect(emulator.rows(scansTable.streamName)).toEqual([expect.objectContaining({ Complete: false })]);
+  });
+});
+
+describe('the settings the app checks as it starts (app.hook.appStart)', () => {
+  it('accept the sample settings', () => {
+    const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as { Values: Env };
+    expect(loadTimerSettings(sample.Values).ingestion).not.toBeNull();
+  });
+
+  it('require the schedule the timer binding reads, and the DCR', () => {
+    expect(() => loadTimerSettings({})).toThrow(
+      expect.objectContaining({
+        details: [
+          'KV_AUDIT_LOGS_INGESTION_ENDPOINT: required to write findings to Log Analytics',
+          'KV_AUDIT_DCR_IMMUTABLE_ID: required to write findings to Log Analytics',
+          'KV_AUDIT_SCHEDULE: required by the timer function, e.g. "0 0 * * * *" for hourly',
+        ],
+      }),
+    );
   });
 });

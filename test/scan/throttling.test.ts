@@ -5,7 +5,10 @@ import { scanEmulator } from '../support/emulatorScan.js';
 /** The scan keeps within Azure's throttling and still evaluates every resource. */
 
 let emulator: Emulator | undefined;
-afterEach(() => emulator?.close());
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
 
 async function scanSample(options: Omit<EmulatorOptions, 'estate'>) {
   emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0, ...options });
