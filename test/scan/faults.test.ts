@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, type EmulatorOptions, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, type EmulatorOptions, emulatorCredential, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
 import { findingsTable, scansTable } from '../../src/findings/schema.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { runScan } from '../../src/scan/runScan.js';
@@ -152,5 +152,23 @@ describe("the scan's read budget", () => {
     expect(run.findings.filter((f) => f.Status === 'Pass' || f.Status === 'Fail').length).toBeGreaterThan(0);
     expect(run.scan).toMatchObject({ Complete: false, ResourceCount: 18, FindingsWritten: 18 });
     expect(run.scanRowWritten).toBe(true);
+  });
+});
+
+describe('what a failing scan tells its operator', () => {
+  it('never includes the bearer token: not in a log line, an error or a finding', async () => {
+    const { token } = (await emulatorCredential.getToken('https://management.azure.com/.default'))!;
+    emulator = await startEmulator({
+      estate: sampleEstate,
+      retryAfterSeconds: 0,
+      faults: parseFaultSpec(`arm:500@1.0~${subscriptionOf('kv-payments-prod')},arm:reset@0.5,ingest:503@1.0`),
+    });
+    const failing = await scanEmulator(emulator, sampleEnv);
+    emulator.setFaults(parseFaultSpec('arg:500@1.0'));
+    const argDown = await scanEmulator(emulator, sampleEnv);
+    const told = JSON.stringify([failing.log, failing.scan, failing.findings, argDown.log, argDown.scan]);
+    expect(failing.scan.Errors.length + argDown.scan.Errors.length).toBeGreaterThan(1);
+    expect(told).not.toContain(token);
+    expect(told).not.toMatch(/bearer /i);
   });
 });
