@@ -118,6 +118,8 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     if (fromGraph) evidence.set(item, fromGraph);
   }
   await lookUpDestinations(evidence.values());
+  // A malformed ARG record is not re-read through ARM: its tags (and so any exemption) are unknown, and ARM's
+  // settings alone could turn that into a Fail without evidence. It stays an Error.
   const toConfirm = inventory.items.filter((item) => {
     const known = evidence.get(item);
     return known === undefined || (item.problem === null && evaluate(item, known).Status !== 'Pass');
