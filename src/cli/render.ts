@@ -52,7 +52,7 @@ export function renderSummary(scan: ScanRow, findings: readonly FindingRow[]): s
   parts.push(
     '',
     `Evidence: ${scan.ArgQueries} Resource Graph requests (diagnostic settings indexed: ${scan.ResourceGraphHasDiagnosticSettings ? 'yes' : 'no'}), ` +
-      `${scan.ArmCalls} ARM reads (${scan.ArmThrottled} throttled), ${scan.FindingsWritten} findings written.`,
+      `${scan.ArmCalls} ARM requests (${scan.ArmThrottled} throttled), ${scan.FindingsWritten} findings written.`,
   );
   if (scan.Errors.length > 0) parts.push('', 'Errors:', ...scan.Errors.map((e) => `  - ${e}`));
   return `${parts.join('\n')}\n`;

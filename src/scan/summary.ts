@@ -6,7 +6,7 @@ export function summaryLine(scan: ScanRow): string {
   return (
     `Scan ${scan.ScanId} ${state}: ${scan.ResourceCount} resources — ${scan.PassCount} Pass, ${scan.FailCount} Fail, ` +
     `${scan.ExemptCount} Exempt, ${scan.ErrorCount} Error; ${scan.FindingsWritten} findings written; ` +
-    `${scan.ArgQueries} ARG requests, ${scan.ArmCalls} ARM reads (${scan.ArmThrottled} throttled) in ${scan.DurationMs} ms` +
+    `${scan.ArgQueries} ARG requests, ${scan.ArmCalls} ARM requests (${scan.ArmThrottled} throttled) in ${scan.DurationMs} ms` +
     (scan.Errors.length > 0 ? `; ${scan.Errors.length} errors` : '')
   );
 }
