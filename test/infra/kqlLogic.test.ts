@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type KqlRow, executeQuery } from '../../src/emulator/kql/index.js';
-import { type FindingRow, type ScanRow, findingRowSchema, scanRowSchema } from '../../src/findings/schema.js';
+import { type FindingRow, type ScanRow, findingRowSchema } from '../../src/findings/schema.js';
+import { scanRow } from '../support/rows.js';
 import { infraDir } from './bicep.js';
 
 /*
@@ -28,29 +29,7 @@ const scanIds = {
 const subscriptions = { payments: '11111111-1111-4111-8111-111111111111', corp: '22222222-2222-4222-8222-222222222222' };
 
 function scan(id: string, finishedAt: string, overrides: Partial<ScanRow>): ScanRow {
-  return scanRowSchema.parse({
-    TimeGenerated: finishedAt,
-    ScanId: id,
-    Trigger: 'Timer',
-    Scope: { Kind: 'Tenant', Ids: [] },
-    StartedAt: finishedAt,
-    FinishedAt: finishedAt,
-    DurationMs: 60_000,
-    Complete: true,
-    ResourceCount: 0,
-    PassCount: 0,
-    FailCount: 0,
-    ExemptCount: 0,
-    ErrorCount: 0,
-    FindingsWritten: 0,
-    ArgQueries: 2,
-    ArmCalls: 7,
-    ArmThrottled: 0,
-    ResourceGraphHasDiagnosticSettings: false,
-    Errors: [],
-    Version: '0.1.0',
-    ...overrides,
-  });
+  return scanRow({ TimeGenerated: finishedAt, ScanId: id, StartedAt: finishedAt, FinishedAt: finishedAt, ArmCalls: 7, ...overrides });
 }
 
 const vaults = {
