@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { destinationQuery } from '../../src/azure/destinations.js';
-import { inventoryQuery } from '../../src/azure/inventory.js';
+import { inventoryQuery, readableSubscriptionsQuery } from '../../src/azure/inventory.js';
 import { kqlProblems, resourceGraphSchema } from '../support/kusto.js';
 
 /** Every ARG query string the scan sends, bound by the Kusto parser against the declared ARG schema. */
 describe('Resource Graph query text', () => {
   it.each([
     ['the inventory query', inventoryQuery],
+    ['the subscription check', readableSubscriptionsQuery],
     [
       'the destination lookup',
       destinationQuery(
