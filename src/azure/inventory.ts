@@ -51,7 +51,7 @@ export interface Inventory {
   readonly resourceGraphHasDiagnosticSettings: boolean;
 }
 
-export function resourceGraphScope(scope: ScanScope): ResourceGraphScope {
+function resourceGraphScope(scope: ScanScope): ResourceGraphScope {
   switch (scope.Kind) {
     case 'Subscriptions':
       return { subscriptions: scope.Ids };

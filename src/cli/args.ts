@@ -3,7 +3,7 @@ import { KvAuditError } from '../errors.js';
 
 /** What the command line asked for, validated; every problem is reported at once. */
 
-export const outputFormats = ['table', 'json', 'ndjson'] as const;
+const outputFormats = ['table', 'json', 'ndjson'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
 
 export type CliCommand =

@@ -29,7 +29,7 @@ export interface CliIo {
 
 const realAzure = (): AzureConnection => ({ credential: new DefaultAzureCredential() });
 
-export const defaultDemoOut = '.kv-audit/demo-findings.ndjson';
+const defaultDemoOut = '.kv-audit/demo-findings.ndjson';
 
 const flagOf = { KV_AUDIT_SUBSCRIPTIONS: '--subscription', KV_AUDIT_MANAGEMENT_GROUPS: '--management-group' } as const;
 

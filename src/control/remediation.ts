@@ -1,8 +1,8 @@
 /** Shown in place of a workspace id when no default remediation workspace is configured. */
-export const workspacePlaceholder = '<log-analytics-workspace-resource-id>';
+const workspacePlaceholder = '<log-analytics-workspace-resource-id>';
 
 /** The diagnostic setting name the remediation creates; one more setting never disturbs existing ones. */
-export const remediationSettingName = 'kv-audit-logs';
+const remediationSettingName = 'kv-audit-logs';
 
 /** POSIX single-quoting: resource names may carry characters a shell would interpret. */
 function shellQuote(value: string): string {

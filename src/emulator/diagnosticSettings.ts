@@ -16,7 +16,7 @@ const listPath = /^\/+(subscriptions\/[^/]+\/.+?)\/providers\/microsoft\.insight
 const minimumApiVersion = '2021-05-01';
 
 /** The identity ARM names in its 403 messages. */
-export const emulatorPrincipalId = '5b1c2a3d-7e8f-4a9b-8c0d-1e2f3a4b5c6d';
+const emulatorPrincipalId = '5b1c2a3d-7e8f-4a9b-8c0d-1e2f3a4b5c6d';
 
 export interface DiagnosticSettingsTarget {
   readonly resourceId: string;

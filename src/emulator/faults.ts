@@ -15,10 +15,10 @@ import { KvAuditError } from '../errors.js';
  * ARM reads are the one request that targets a single subscription.
  */
 
-export const faultServices = ['arg', 'arm', 'ingest'] as const;
+const faultServices = ['arg', 'arm', 'ingest'] as const;
 export type FaultService = (typeof faultServices)[number];
 
-export const faultStatuses = [429, 500, 502, 503, 504] as const;
+const faultStatuses = [429, 500, 502, 503, 504] as const;
 export type FaultStatus = (typeof faultStatuses)[number];
 
 export type Fault =

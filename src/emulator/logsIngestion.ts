@@ -11,12 +11,12 @@ import { rowProblems } from './rowValidation.js';
  */
 
 const ingestionPath = /^\/dataCollectionRules\/([^/]+)\/streams\/([^/]+)\/?$/i;
-export const ingestionApiVersion = '2023-01-01';
+const ingestionApiVersion = '2023-01-01';
 /**
  * "1 MB, both compressed and uncompressed". Taken as 1 MiB: the SDK fills chunks up to 1,000,000 bytes of
  * rows and adds brackets and commas on top, which a 1,000,000-byte limit would reject.
  */
-export const maxRequestBytes = 1024 * 1024;
+const maxRequestBytes = 1024 * 1024;
 /** Enough details to fix a batch without flooding a terminal. */
 const maxReportedProblems = 100;
 

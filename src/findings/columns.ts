@@ -80,7 +80,7 @@ export interface ColumnFile {
   readonly columns: readonly LogAnalyticsColumn[];
 }
 
-export function columnFile(table: TableContract): ColumnFile {
+function columnFile(table: TableContract): ColumnFile {
   return { tableName: table.tableName, streamName: table.streamName, columns: deriveColumns(table) };
 }
 

@@ -11,33 +11,33 @@ import { z } from 'zod';
 
 export const findingStatuses = ['Pass', 'Fail', 'Exempt', 'Error'] as const;
 
-export const passReasons = ['AuditLogsDelivered'] as const;
+const passReasons = ['AuditLogsDelivered'] as const;
 /** Fail reasons, from closest to passing to furthest. */
-export const failReasons = [
+const failReasons = [
   'DestinationNotApproved',
   'DestinationNotFound',
   'NoDestination',
   'AuditLogsNotEnabled',
   'NoDiagnosticSettings',
 ] as const;
-export const exemptReasons = ['Exempted'] as const;
-export const errorReasons = ['AccessDenied', 'ReadFailed', 'MalformedRecord'] as const;
+const exemptReasons = ['Exempted'] as const;
+const errorReasons = ['AccessDenied', 'ReadFailed', 'MalformedRecord'] as const;
 export const findingReasons = [...passReasons, ...failReasons, ...exemptReasons, ...errorReasons] as const;
 export type FailReason = (typeof failReasons)[number];
 export type ErrorReason = (typeof errorReasons)[number];
 
-export const severities = ['Critical', 'High', 'Medium', 'Low', 'Informational'] as const;
-export const evidenceSources = ['ResourceGraph', 'ARM'] as const;
+const severities = ['Critical', 'High', 'Medium', 'Low', 'Informational'] as const;
+const evidenceSources = ['ResourceGraph', 'ARM'] as const;
 export type EvidenceSource = (typeof evidenceSources)[number];
 
 export const auditSources = ['AuditEvent', 'audit', 'allLogs'] as const;
 export type AuditSource = (typeof auditSources)[number];
 
-export const destinationKinds = ['LogAnalyticsWorkspace', 'StorageAccount', 'EventHub', 'PartnerSolution'] as const;
+const destinationKinds = ['LogAnalyticsWorkspace', 'StorageAccount', 'EventHub', 'PartnerSolution'] as const;
 export type DestinationKind = (typeof destinationKinds)[number];
-export const destinationStatuses = ['Exists', 'NotFound', 'Unverified'] as const;
+const destinationStatuses = ['Exists', 'NotFound', 'Unverified'] as const;
 
-export const auditDestinationSchema = z.strictObject({
+const auditDestinationSchema = z.strictObject({
   Setting: z.string().describe('Name of the diagnostic setting that carries this destination.'),
   Kind: z.enum(destinationKinds).describe('LogAnalyticsWorkspace, StorageAccount, EventHub or PartnerSolution.'),
   Id: z.string().describe('Destination id exactly as the diagnostic setting holds it.'),
@@ -46,8 +46,8 @@ export const auditDestinationSchema = z.strictObject({
 });
 export type AuditDestination = z.infer<typeof auditDestinationSchema>;
 
-export const exemptionStates = ['Active', 'Expired', 'Invalid'] as const;
-export const exemptionSchema = z.strictObject({
+const exemptionStates = ['Active', 'Expired', 'Invalid'] as const;
+const exemptionSchema = z.strictObject({
   Reason: z.string(),
   Until: z.string().nullable().describe('Last day (UTC, YYYY-MM-DD) the exemption applies; null = no end date.'),
   State: z.enum(exemptionStates),
@@ -89,9 +89,9 @@ export const findingRowSchema = z.strictObject({
 });
 export type FindingRow = z.infer<typeof findingRowSchema>;
 
-export const scanTriggers = ['Timer', 'Cli', 'Demo'] as const;
+const scanTriggers = ['Timer', 'Cli', 'Demo'] as const;
 export type ScanTrigger = (typeof scanTriggers)[number];
-export const scanScopeSchema = z.strictObject({
+const scanScopeSchema = z.strictObject({
   Kind: z.enum(['Tenant', 'Subscriptions', 'ManagementGroups']),
   Ids: z.array(z.string()),
 });

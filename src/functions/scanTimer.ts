@@ -47,7 +47,7 @@ export function createScanTimerHandler(environment: () => TimerEnvironment) {
 }
 
 // Credentials are made per invocation, never at import time.
-export const kvAuditScanTimer = createScanTimerHandler(() => ({
+const kvAuditScanTimer = createScanTimerHandler(() => ({
   env: process.env,
   connection: { credential: new DefaultAzureCredential() },
 }));
