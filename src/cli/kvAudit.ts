@@ -5,7 +5,7 @@ import type { AzureConnection } from '../azure/clients.js';
 import { type Env, type Settings, loadSettings } from '../config/settings.js';
 import { KvAuditError, isKvAuditError } from '../errors.js';
 import { type FindingRow, type ScanTrigger, findingsTable } from '../findings/schema.js';
-import { type ScanResult, runScan } from '../scan/runScan.js';
+import { type ScanResult, runScan, scanSucceeded } from '../scan/runScan.js';
 import { scanDependencies } from '../scan/scanDependencies.js';
 import { version } from '../version.js';
 import { type CliCommand, type OutputFormat, parseCommandLine } from './args.js';
@@ -86,10 +86,8 @@ function render(io: CliIo, output: OutputFormat, result: ScanResult, findings: r
   }
 }
 
-/** Exit code of a finished scan: 0 only when it is complete (and its row landed, when ingesting). */
-function exitCodeOf(result: ScanResult): number {
-  return result.scan.Complete && result.scanRowWritten !== false ? 0 : 1;
-}
+/** Exit code of a finished scan: 0 only when all of it landed. */
+const exitCodeOf = (result: ScanResult) => (scanSucceeded(result) ? 0 : 1);
 
 async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command: 'scan' }>): Promise<number> {
   const settings = scanSettings(command, io.env);

@@ -3,7 +3,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureConnection } from '../azure/clients.js';
 import { type Env, loadSettings } from '../config/settings.js';
 import { KvAuditError } from '../errors.js';
-import { runScan } from '../scan/runScan.js';
+import { runScan, scanSucceeded } from '../scan/runScan.js';
 import { scanDependencies } from '../scan/scanDependencies.js';
 import { summaryLine } from '../scan/summary.js';
 
@@ -28,7 +28,7 @@ export function createScanTimerHandler(environment: () => TimerEnvironment) {
     if (timer.isPastDue) context.warn('The scan timer is past due: the previous run overran or the app was down.');
     const { env, connection } = environment();
     const settings = loadTimerSettings(env);
-    const { scan, scanRowWritten } = await runScan(
+    const result = await runScan(
       settings,
       'Timer',
       scanDependencies(connection, settings, {
@@ -37,10 +37,11 @@ export function createScanTimerHandler(environment: () => TimerEnvironment) {
         readBudgetMs,
       }),
     );
+    const { scan, scanRowWritten } = result;
     context.log(summaryLine(scan));
-    if (!scan.Complete || scanRowWritten !== true) {
+    if (!scanSucceeded(result)) {
       throw new KvAuditError('ScanIncomplete', `Scan ${scan.ScanId} is incomplete; the invocation fails so it is retried`, {
-        details: scanRowWritten === true ? scan.Errors : [...scan.Errors, 'the scan row could not be written'],
+        details: scanRowWritten === false ? [...scan.Errors, 'the scan row could not be written'] : scan.Errors,
       });
     }
   };

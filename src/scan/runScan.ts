@@ -53,6 +53,11 @@ export interface ScanResult {
   readonly scanRowWritten: boolean | null;
 }
 
+/** The whole scan landed: every resource evaluated, every finding written and, when writing, the scan row too. */
+export function scanSucceeded(result: ScanResult): boolean {
+  return result.scan.Complete && result.scanRowWritten !== false;
+}
+
 /** An ARG record that is itself unusable, or the settings ARG returned with it. */
 function resourceGraphEvidence(item: InventoryItem): SettingsEvidence | null {
   if (item.problem !== null) return { state: 'Unreadable', source: 'ResourceGraph', reason: 'MalformedRecord', message: item.problem };
