@@ -7,3 +7,4 @@ export { emulatorCredential } from './credential.js';
 export { estateSchema, type Estate, readEstateFile, parseEstate } from './estate.js';
 export { sampleEstate, sampleEnv } from './sampleEstate.js';
 export { parseFaultSpec, type Fault } from './faults.js';
+export { generateEstate, type GeneratedEstate, type GeneratedEstateSpec, type ExpectedVerdict } from './generatedEstate.js';

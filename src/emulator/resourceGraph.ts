@@ -4,11 +4,15 @@ import type { EstateIndex } from './estateIndex.js';
 import { type ErrorDetail, type EmulatorResponse, errorResponse } from './http.js';
 import { executeQuery, isUnsupportedQueryError, type KqlRow } from './kql/index.js';
 import { type ResourceGraphTables, scopeTables } from './resourceGraphTables.js';
-import { decodeSkipToken, encodeSkipToken, queryFingerprint } from './skipToken.js';
+import { type PageCursor, decodeSkipToken, encodeSkipToken, queryFingerprint } from './skipToken.js';
 
 /*
  * POST /providers/Microsoft.ResourceGraph/resources: runs the query text it receives over the estate,
  * with ARG's scoping, paging and error shapes (resourcegraph.json 2024-04-01 and the paging docs).
+ *
+ * Like ARG, later pages come from one result set: a first page (no $skipToken) executes the query and keeps
+ * its rows as the snapshot of its query and scope; a $skipToken page is sliced from that snapshot, and
+ * re-executes only when the snapshot has been evicted (the estate never changes, so the rows are the same).
  */
 
 const maxTop = 1000;
@@ -104,16 +108,47 @@ function usesRowLimit(query: string): boolean {
   return /\|\s*(take|limit|sample)\b/i.test(query);
 }
 
-function page(request: QueryRequest, rows: readonly KqlRow[], fingerprint: string): EmulatorResponse {
-  const options = request.options ?? {};
-  let offset = options.$skip ?? 0;
-  let top = options.$top ?? maxTop;
-  if (options.$skipToken !== undefined) {
-    const cursor = decodeSkipToken(options.$skipToken, fingerprint);
-    if ('problem' in cursor) return badRequest([{ code: 'InvalidSkipToken', message: cursor.problem }]);
-    offset = cursor.offset;
-    top = options.$top ?? cursor.top;
+/** The executed rows of the most recent queries, by query fingerprint; owned by one emulator. */
+export class ResultSnapshots {
+  private readonly snapshots = new Map<string, readonly KqlRow[]>();
+  private executedCount = 0;
+
+  constructor(private readonly capacity = 8) {}
+
+  /** Queries executed; pages sliced from a snapshot are not counted. */
+  get executions(): number {
+    return this.executedCount;
   }
+
+  /** Executes the query and keeps its rows as the snapshot, the least recently used one making room. */
+  fresh(fingerprint: string, execute: () => KqlRow[]): readonly KqlRow[] {
+    const rows = execute();
+    this.executedCount += 1;
+    this.keep(fingerprint, rows);
+    return rows;
+  }
+
+  /** The query's snapshot, or a fresh execution when it has been evicted. */
+  latest(fingerprint: string, execute: () => KqlRow[]): readonly KqlRow[] {
+    const rows = this.snapshots.get(fingerprint);
+    if (rows === undefined) return this.fresh(fingerprint, execute);
+    this.keep(fingerprint, rows);
+    return rows;
+  }
+
+  private keep(fingerprint: string, rows: readonly KqlRow[]): void {
+    // A Map iterates in insertion order: re-inserting marks the snapshot most recently used.
+    this.snapshots.delete(fingerprint);
+    this.snapshots.set(fingerprint, rows);
+    for (const oldest of this.snapshots.keys()) {
+      if (this.snapshots.size <= this.capacity) break;
+      this.snapshots.delete(oldest);
+    }
+  }
+}
+
+function page(request: QueryRequest, rows: readonly KqlRow[], cursor: PageCursor, fingerprint: string): EmulatorResponse {
+  const { offset, top } = cursor;
   const data = rows.slice(offset, offset + top);
   const more = offset + data.length < rows.length;
   // Paging needs a stable sort key: the docs require an `id` column, and no row-limiting operator.
@@ -132,7 +167,7 @@ function page(request: QueryRequest, rows: readonly KqlRow[], fingerprint: strin
   };
 }
 
-export function queryResourceGraph(body: Buffer, index: EstateIndex, tables: ResourceGraphTables): EmulatorResponse {
+export function queryResourceGraph(body: Buffer, index: EstateIndex, tables: ResourceGraphTables, snapshots: ResultSnapshots): EmulatorResponse {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -160,13 +195,23 @@ export function queryResourceGraph(body: Buffer, index: EstateIndex, tables: Res
 
   const scope = resolveScope(request, index);
   if ('error' in scope) return scope.error;
-  const scoped = scopeTables(tables, scope.subscriptions);
-  let rows: KqlRow[];
+  const fingerprint = queryFingerprint(request.query, request.subscriptions ?? [], request.managementGroups ?? []);
+  let cursor: PageCursor = { offset: options.$skip ?? 0, top: options.$top ?? maxTop };
+  if (options.$skipToken !== undefined) {
+    const decoded = decodeSkipToken(options.$skipToken, fingerprint);
+    if ('problem' in decoded) return badRequest([{ code: 'InvalidSkipToken', message: decoded.problem }]);
+    cursor = { offset: decoded.offset, top: options.$top ?? decoded.top };
+  }
+  const execute = () => {
+    const scoped = scopeTables(tables, scope.subscriptions);
+    return executeQuery(request.query, { resources: scoped.resources, resourcecontainers: scoped.resourcecontainers });
+  };
+  let rows: readonly KqlRow[];
   try {
-    rows = executeQuery(request.query, { resources: scoped.resources, resourcecontainers: scoped.resourcecontainers });
+    rows = options.$skipToken === undefined ? snapshots.fresh(fingerprint, execute) : snapshots.latest(fingerprint, execute);
   } catch (error) {
     if (!isUnsupportedQueryError(error)) throw error;
     return badRequest([invalidQuery, ...error.details.map((message) => ({ code: 'ParserFailure', message }))]);
   }
-  return page(request, rows, queryFingerprint(request.query, request.subscriptions ?? [], request.managementGroups ?? []));
+  return page(request, rows, cursor, fingerprint);
 }

@@ -14,7 +14,7 @@ import { FaultInjector } from './faultInjector.js';
 import type { Fault, FaultService } from './faults.js';
 import { type EmulatorRequest, type EmulatorResponse, bearerToken, errorResponse, parseRequestTarget, withServiceHeaders } from './http.js';
 import { type UploadTarget, ingest, uploadTarget, projectStreams } from './logsIngestion.js';
-import { queryResourceGraph, rateLimited } from './resourceGraph.js';
+import { ResultSnapshots, queryResourceGraph, rateLimited } from './resourceGraph.js';
 import { resourceGraphTables } from './resourceGraphTables.js';
 import { type ArgQuotaLimit, ArgUserQuota, ArmReadBuckets, type TokenBucketLimit, formatResetsAfter } from './throttling.js';
 
@@ -33,6 +33,8 @@ export interface EmulatorOptions {
 
 export interface EmulatorStats {
   readonly argRequests: number;
+  /** ARG requests that executed their query: first pages, and later pages whose snapshot was evicted. */
+  readonly argQueriesExecuted: number;
   readonly armRequests: number;
   readonly ingestRequests: number;
   /** 429 answers per service, from its throttle or injected. */
@@ -130,6 +132,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const estate = parseEstate(options.estate);
   const index = indexEstate(estate);
   const tables = resourceGraphTables(index, estate.resourceGraphIndexesDiagnosticSettings);
+  const snapshots = new ResultSnapshots();
   const streams = projectStreams();
   const argQuota = new ArgUserQuota(options.argQuota ?? { requests: 15, windowMs: 5000 });
   const armReads = new ArmReadBuckets(options.armReads ?? { bucketSize: 250, refillPerSecond: 25 });
@@ -177,7 +180,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   function handle(target: Route, request: EmulatorRequest): EmulatorResponse {
     switch (target.service) {
       case 'arg':
-        return queryResourceGraph(request.body, index, tables);
+        return queryResourceGraph(request.body, index, tables, snapshots);
       case 'arm':
         return listDiagnosticSettings(target.target, request.query.get('api-version'), index);
       case 'ingest': {
@@ -266,6 +269,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     get stats() {
       return {
         argRequests: requests.arg,
+        argQueriesExecuted: snapshots.executions,
         armRequests: requests.arm,
         ingestRequests: requests.ingest,
         argThrottled: throttled.arg,

@@ -75,6 +75,15 @@ describe('estate validation', () => {
     ]);
   });
 
+  it.each([
+    ['a number JSON cannot hold', { ratio: Number.NaN }],
+    ['an object that is not plain data', { created: new Date(0) }],
+    ['an undefined array item', { zones: [undefined] }],
+  ])('properties holding %s are rejected: not JSON data', (_scenario, properties) => {
+    const error = thrownBy(() => parseEstate({ ...testEstate, resources: testEstate.resources.map((r, i) => (i === 0 ? { ...r, properties } : r)) }));
+    expect(isKvAuditError(error) && error.details).toEqual(['resources[0].properties: must be JSON data']);
+  });
+
   it('keeps diagnostic settings verbatim, malformed ones included', () => {
     expect(parseEstate(testEstate).diagnosticSettings).toEqual(testEstate.diagnosticSettings);
   });
