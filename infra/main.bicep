@@ -59,9 +59,9 @@ param approvedDestinations string = ''
 param remediationWorkspaceId string = ''
 
 @minValue(1)
-@maxValue(32)
-@description('KV_AUDIT_ARM_CONCURRENCY: parallel ARM diagnostic-settings reads.')
-param armConcurrency int = 8
+@maxValue(256)
+@description('KV_AUDIT_ARM_CONCURRENCY: ARM diagnostic-settings reads in flight at once; each subscription is also paced to its ARM read budget.')
+param armConcurrency int = 64
 
 @description('Email address that receives alert notifications. Empty: no action group; alerts still show in Azure Monitor.')
 param alertEmail string = ''

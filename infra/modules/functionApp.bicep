@@ -50,8 +50,8 @@ param approvedDestinations string
 param remediationWorkspaceId string
 
 @minValue(1)
-@maxValue(32)
-@description('KV_AUDIT_ARM_CONCURRENCY: parallel ARM diagnostic-settings reads.')
+@maxValue(256)
+@description('KV_AUDIT_ARM_CONCURRENCY: ARM diagnostic-settings reads in flight at once; each subscription is also paced to its ARM read budget.')
 param armConcurrency int
 
 @description('KV_AUDIT_LOGS_INGESTION_ENDPOINT: the logs ingestion endpoint of the DCR.')

@@ -5,17 +5,14 @@ import { describeArmError, describeRestError } from './armError.js';
 import { isCutOffResponse, maxCutOffRetries, requestTimeoutMs, sleepFor } from './transientFailures.js';
 
 /*
- * Reads each resource's diagnostic settings through ARM (the authoritative
- * source), with bounded concurrency. The SDK retries 5xx, throttled reads
- * (Retry-After) and refused connections; a response cut off mid-body it does
- * not retry, so that is retried here. What still fails becomes Error evidence
- * for that resource alone, never a failure of the control.
+ * Reads one resource's diagnostic settings through ARM (the authoritative
+ * source). The SDK retries 5xx, throttled reads (Retry-After) and refused
+ * connections; a response cut off mid-body it does not retry, so that is
+ * retried here. What still fails becomes Error evidence for that resource
+ * alone, never a failure of the control.
  */
 
-export interface ArmConfirmationOptions {
-  readonly concurrency: number;
-  /** Called after each resource, for progress reporting. */
-  readonly onConfirmed?: (done: number, total: number) => void;
+export interface ArmReadOptions {
   /** First delay before re-reading a cut-off response; doubles each time. */
   readonly retryDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -34,7 +31,7 @@ interface RawResponse {
   readonly body: unknown;
 }
 
-const unreadable = (reason: 'AccessDenied' | 'ReadFailed' | 'MalformedRecord', message: string): SettingsEvidence => ({
+export const unreadable = (reason: 'AccessDenied' | 'ReadFailed' | 'MalformedRecord', message: string): SettingsEvidence => ({
   state: 'Unreadable',
   source: 'ARM',
   reason,
@@ -83,7 +80,7 @@ async function readOnce(monitor: MonitorClient, resourceId: string, abortSignal:
 export async function readSettingsFromArm(
   monitor: MonitorClient,
   resourceId: string,
-  options: Omit<ArmConfirmationOptions, 'concurrency' | 'onConfirmed'> = {},
+  options: ArmReadOptions = {},
 ): Promise<ArmRead> {
   const sleep = options.sleep ?? sleepFor;
   for (let attempt = 0; ; attempt++) {
@@ -98,27 +95,4 @@ export async function readSettingsFromArm(
       return { evidence: unreadable('ReadFailed', why), transientFailure: true };
     }
   }
-}
-
-export async function confirmWithArm(
-  monitor: MonitorClient,
-  resourceIds: readonly string[],
-  options: ArmConfirmationOptions,
-): Promise<Map<string, ArmRead>> {
-  const results = new Map<string, ArmRead>();
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < resourceIds.length) {
-      const id = resourceIds[next++]!;
-      results.set(
-        id,
-        options.abortSignal?.aborted
-          ? { evidence: unreadable('ReadFailed', "not read: the scan's time budget ran out"), transientFailure: true }
-          : await readSettingsFromArm(monitor, id, options),
-      );
-      options.onConfirmed?.(results.size, resourceIds.length);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, resourceIds.length) }, worker));
-  return results;
 }

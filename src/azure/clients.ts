@@ -1,8 +1,9 @@
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { MonitorClient } from '@azure/arm-monitor';
 import type { TokenCredential } from '@azure/core-auth';
-import type { Pipeline, PipelinePolicy } from '@azure/core-rest-pipeline';
+import type { Pipeline, PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
+import { type ArmBudgetSignal, ArmReadPacer } from './armReadPacer.js';
 
 /** Where the Azure APIs are and how to reach them: real Azure, or the local emulator. */
 export interface AzureConnection {
@@ -26,6 +27,8 @@ export interface AzureClients {
   readonly resourceGraph: ResourceGraphClient;
   readonly monitor: MonitorClient;
   readonly counters: WireCounters;
+  /** What ARM's answers say about each subscription's read budget. */
+  readonly armReadPacer: ArmReadPacer;
   logsIngestion(endpoint: string): LogsIngestionClient;
 }
 
@@ -35,17 +38,39 @@ export interface AzureClients {
  */
 const maxRetries = 6;
 
-function countRequests(pipeline: Pipeline, count: (status: number) => void): void {
+type ResponseObserver = (response: PipelineResponse) => void;
+
+function observeResponses(pipeline: Pipeline, observe: ResponseObserver): void {
   const policy: PipelinePolicy = {
-    name: 'kvAuditWireCounter',
+    name: 'kvAuditWireObserver',
     async sendRequest(request, next) {
       const response = await next(request);
-      count(response.status);
+      observe(response);
       return response;
     },
   };
   // After the retry policy, so every attempt passes through it.
   pipeline.addPolicy(policy, { afterPhase: 'Retry' });
+}
+
+const subscriptionOfUrl = (url: string) => /\/subscriptions\/([^/?]+)/i.exec(new URL(url).pathname)?.[1] ?? null;
+
+/** Retry-After as seconds or an HTTP date, in ms; null when absent or unreadable. */
+export function retryAfterMs(value: string | undefined, now: number): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function budgetSignal(response: PipelineResponse): ArmBudgetSignal {
+  const remaining = Number(response.headers.get('x-ms-ratelimit-remaining-subscription-reads') ?? Number.NaN);
+  return {
+    status: response.status,
+    remainingReads: Number.isFinite(remaining) ? remaining : null,
+    retryAfterMs: response.status === 429 ? retryAfterMs(response.headers.get('retry-after'), Date.now()) : null,
+  };
 }
 
 export function createAzureClients(connection: AzureConnection): AzureClients {
@@ -65,16 +90,20 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
   const counters: WireCounters = { argRequests: 0, armRequests: 0, armThrottled: 0 };
 
   const resourceGraph = new ResourceGraphClient(connection.credential, { ...common, ...endpoint, ...retry });
-  countRequests(resourceGraph.pipeline, () => (counters.argRequests += 1));
+  observeResponses(resourceGraph.pipeline, () => (counters.argRequests += 1));
   const monitor = new MonitorClient(connection.credential, { ...common, ...endpoint, ...retry });
-  countRequests(monitor.pipeline, (status) => {
+  const armReadPacer = new ArmReadPacer();
+  observeResponses(monitor.pipeline, (response) => {
     counters.armRequests += 1;
-    if (status === 429) counters.armThrottled += 1;
+    if (response.status === 429) counters.armThrottled += 1;
+    const subscriptionId = subscriptionOfUrl(response.request.url);
+    if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now());
   });
   return {
     resourceGraph,
     monitor,
     counters,
+    armReadPacer,
     logsIngestion: (ingestionEndpoint) => new LogsIngestionClient(ingestionEndpoint, connection.credential, { ...common, ...retry }),
   };
 }

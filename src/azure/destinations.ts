@@ -1,3 +1,4 @@
+import { describeError } from '../errors.js';
 import type { ResourceGraphRunner } from './resourceGraph.js';
 
 /*
@@ -29,29 +30,85 @@ export function destinationQuery(targetIds: readonly string[], subscriptionIds: 
 | order by id asc`;
 }
 
-/** Existence of each resolvable target (normalized ids); targets left out are out of sight. */
-export async function resolveDestinations(
-  runner: ResourceGraphRunner,
-  targetIds: Iterable<string>,
-): Promise<Map<string, 'Exists' | 'NotFound'>> {
-  const targets = [...new Set(targetIds)].flatMap((id) => {
-    const match = resolvableTarget.exec(id);
-    return match ? [{ id, subscriptionId: match[1]! }] : [];
-  });
+export interface DestinationLookup {
+  /** Looks up the targets not asked about before; resolves once each one's existence is known or out of sight. */
+  lookUp(targetIds: Iterable<string>): Promise<void>;
+  /** Existence by normalized id; targets left out are out of sight (Unverified). */
+  readonly existence: ReadonlyMap<string, 'Exists' | 'NotFound'>;
+  /** Why lookups failed, once per distinct reason: their destinations stay Unverified. */
+  readonly failures: ReadonlySet<string>;
+}
+
+/**
+ * Resources reach their destinations a few at a time as ARM answers; targets asked for within this window
+ * share one query, so a scan costs a handful of queries of the ARG quota, not one per resource.
+ */
+const batchWindowMs = 200;
+
+interface Batch {
+  readonly targets: { readonly id: string; readonly subscriptionId: string }[];
+  readonly done: Promise<void>;
+  readonly start: () => void;
+}
+
+export function createDestinationLookup(runner: ResourceGraphRunner): DestinationLookup {
   const existence = new Map<string, 'Exists' | 'NotFound'>();
-  for (let i = 0; i < targets.length; i += idsPerQuery) {
-    const batch = targets.slice(i, i + idsPerQuery);
-    const subscriptions = [...new Set(batch.map((t) => t.subscriptionId))];
-    const rows = await runner.queryAll(
-      'destination lookup',
-      destinationQuery(batch.map((t) => t.id), subscriptions),
-      {},
-    );
-    const seen = new Set(rows.map((r) => String(r['id'])));
-    for (const target of batch) {
-      if (seen.has(target.id)) existence.set(target.id, 'Exists');
-      else if (seen.has(`/subscriptions/${target.subscriptionId}`)) existence.set(target.id, 'NotFound');
+  const failures = new Set<string>();
+  const asked = new Map<string, Promise<void>>();
+  let open: (Batch & { timer: NodeJS.Timeout }) | null = null;
+
+  async function query(targets: Batch['targets']): Promise<void> {
+    const subscriptions = [...new Set(targets.map((t) => t.subscriptionId))];
+    try {
+      const rows = await runner.queryAll('destination lookup', destinationQuery(targets.map((t) => t.id), subscriptions), {});
+      const seen = new Set(rows.map((r) => String(r['id'])));
+      for (const target of targets) {
+        if (seen.has(target.id)) existence.set(target.id, 'Exists');
+        else if (seen.has(`/subscriptions/${target.subscriptionId}`)) existence.set(target.id, 'NotFound');
+      }
+    } catch (error) {
+      failures.add(describeError(error));
     }
   }
-  return existence;
+
+  function newBatch(): Batch & { timer: NodeJS.Timeout } {
+    const targets: Batch['targets'] = [];
+    let start!: () => void;
+    const started = new Promise<void>((resolve) => (start = resolve));
+    const batch = { targets, start, done: started.then(() => query(targets)), timer: setTimeout(() => close(batch), batchWindowMs) };
+    return batch;
+  }
+
+  function close(batch: Batch & { timer: NodeJS.Timeout }): void {
+    clearTimeout(batch.timer);
+    if (open === batch) open = null;
+    batch.start();
+  }
+
+  return {
+    existence,
+    failures,
+    async lookUp(targetIds) {
+      const waits = new Set<Promise<void>>();
+      for (const id of targetIds) {
+        const known = asked.get(id);
+        if (known) {
+          waits.add(known);
+          continue;
+        }
+        const match = resolvableTarget.exec(id);
+        if (!match) {
+          asked.set(id, Promise.resolve());
+          continue;
+        }
+        open ??= newBatch();
+        const batch = open;
+        batch.targets.push({ id, subscriptionId: match[1]! });
+        asked.set(id, batch.done);
+        waits.add(batch.done);
+        if (batch.targets.length >= idsPerQuery) close(batch);
+      }
+      await Promise.all(waits);
+    },
+  };
 }

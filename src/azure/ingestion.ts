@@ -1,6 +1,7 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { type LogsIngestionClient, isAggregateLogsUploadError } from '@azure/monitor-ingestion';
 import { capRow } from '../findings/rowLimits.js';
+import { describeError } from '../errors.js';
 import { describeRestError } from './armError.js';
 import { isCutOffResponse, sleepFor } from './transientFailures.js';
 
@@ -83,6 +84,65 @@ export function logsIngestionSink(client: LogsIngestionClient, ruleId: string, o
           return `Logs Ingestion upload to ${streamName}: ${chunk.rows.length} rows not written: ${why}`;
         }),
       };
+    },
+  };
+}
+
+export interface StreamingUpload {
+  /** Queues a row; waits only when enough batches are already on their way (backpressure). */
+  add(row: Record<string, unknown>): Promise<void>;
+  /** Sends what is left and waits for every batch. */
+  finish(): Promise<UploadOutcome>;
+}
+
+export interface StreamingUploadOptions {
+  /** Rows per upload call; the SDK cuts each call into requests of at most 1 MB. */
+  readonly rowsPerBatch?: number;
+  /** Upload calls in flight at once. */
+  readonly maxBatchesInFlight?: number;
+}
+
+/**
+ * Writes rows as they are produced, in batches of about 1 MB of findings, so a
+ * scan never holds more than a few batches however large the estate is.
+ */
+export function streamingUpload(sink: RowSink, streamName: string, options: StreamingUploadOptions = {}): StreamingUpload {
+  const rowsPerBatch = options.rowsPerBatch ?? 500;
+  const maxBatchesInFlight = options.maxBatchesInFlight ?? 4;
+  let buffer: Record<string, unknown>[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let accepted = 0;
+  const failures: string[] = [];
+
+  function send(): void {
+    // Rows finish in no particular order; sorted, the same batch makes the same requests every run.
+    const rows = buffer.sort((a, b) => String(a['ResourceId']).localeCompare(String(b['ResourceId'])));
+    buffer = [];
+    const upload = sink.upload(streamName, rows).then(
+      (outcome) => {
+        accepted += outcome.accepted;
+        failures.push(...outcome.failures);
+      },
+      (error: unknown) => {
+        failures.push(`Logs Ingestion upload to ${streamName}: ${rows.length} rows not written: ${describeError(error)}`);
+      },
+    );
+    const tracked = upload.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  }
+
+  return {
+    async add(row) {
+      buffer.push(row);
+      while (buffer.length >= rowsPerBatch) {
+        if (inFlight.size < maxBatchesInFlight) send();
+        else await Promise.race(inFlight);
+      }
+    },
+    async finish() {
+      if (buffer.length > 0) send();
+      await Promise.all(inFlight);
+      return { accepted, failures };
     },
   };
 }

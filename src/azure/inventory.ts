@@ -13,9 +13,15 @@ import type { ArgRow, ResourceGraphRunner, ResourceGraphScope } from './resource
  * Setting ids usually end in /providers/microsoft.insights/diagnosticsettings/<name>,
  * but some lack the provider segment, so the parent id is cut at
  * /diagnosticsettings/ and the provider suffix removed when present.
+ *
+ * Results come largest subscription first: ARM paces reads per subscription,
+ * so a subscription with more vaults than ARM's burst takes longest to read
+ * and must start first, not wait for its page.
  */
+const resourceTypes = auditLoggingControl.resourceTypes.map((t) => `'${t}'`).join(', ');
+
 export const inventoryQuery = `resources
-| where type in~ (${auditLoggingControl.resourceTypes.map((t) => `'${t}'`).join(', ')})
+| where type in~ (${resourceTypes})
 | project id = tolower(id), name, type = tolower(type), subscriptionId, resourceGroup, location, tenantId, tags
 | join kind=leftouter (
     resources
@@ -26,7 +32,13 @@ export const inventoryQuery = `resources
     | summarize diagnosticSettings = make_list(pack('id', id, 'name', name, 'type', type, 'properties', properties)) by parentId
   ) on $left.id == $right.parentId
 | project-away parentId
-| order by id asc`;
+| join kind=leftouter (
+    resources
+    | where type in~ (${resourceTypes})
+    | summarize vaultsInSubscription = count() by subscriptionId
+  ) on subscriptionId
+| order by vaultsInSubscription desc, id asc
+| project-away subscriptionId1, vaultsInSubscription`;
 
 /** The configured subscriptions the identity can read: ARG silently leaves out the others. */
 export const readableSubscriptionsQuery = `resourcecontainers
@@ -42,13 +54,13 @@ export interface InventoryItem {
   readonly problem: string | null;
 }
 
-export interface Inventory {
+/** One page of the inventory, parsed. */
+export interface InventoryPage {
   readonly items: readonly InventoryItem[];
   /** Rows that name no resource: they cannot become findings, so the scan must say it is incomplete. */
   readonly unattributed: readonly string[];
-  /** Configured subscriptions the identity cannot read: their vaults are missing, so the scan is incomplete. */
-  readonly unreadableSubscriptions: readonly string[];
-  readonly resourceGraphHasDiagnosticSettings: boolean;
+  /** Resources the whole inventory holds, when ARG says (for progress). */
+  readonly totalRecords: number | null;
 }
 
 function resourceGraphScope(scope: ScanScope): ResourceGraphScope {
@@ -101,20 +113,23 @@ function itemFromRow(row: ArgRow): InventoryItem | string {
   };
 }
 
-export async function readInventory(runner: ResourceGraphRunner, scope: ScanScope): Promise<Inventory> {
-  const argScope = resourceGraphScope(scope);
-  const rows = await runner.queryAll('inventory query', inventoryQuery, argScope);
-  let unreadableSubscriptions: string[] = [];
-  if (scope.Kind === 'Subscriptions') {
-    const readable = new Set((await runner.queryAll('subscription check', readableSubscriptionsQuery, argScope)).map((r) => String(r['subscriptionId'])));
-    unreadableSubscriptions = scope.Ids.filter((id) => !readable.has(id.toLowerCase()));
+export async function* readInventoryPages(runner: ResourceGraphRunner, scope: ScanScope): AsyncGenerator<InventoryPage> {
+  for await (const page of runner.queryPages('inventory query', inventoryQuery, resourceGraphScope(scope))) {
+    const items: InventoryItem[] = [];
+    const unattributed: string[] = [];
+    for (const row of page.rows) {
+      const item = itemFromRow(row);
+      if (typeof item === 'string') unattributed.push(item);
+      else items.push(item);
+    }
+    yield { items, unattributed, totalRecords: page.totalRecords };
   }
-  const items: InventoryItem[] = [];
-  const unattributed: string[] = [];
-  for (const row of rows) {
-    const item = itemFromRow(row);
-    if (typeof item === 'string') unattributed.push(item);
-    else items.push(item);
-  }
-  return { items, unattributed, unreadableSubscriptions, resourceGraphHasDiagnosticSettings: items.some((i) => i.argSettings !== null) };
+}
+
+/** Configured subscriptions the identity cannot read: ARG silently leaves them out, so their vaults would go missing unsaid. */
+export async function unreadableSubscriptions(runner: ResourceGraphRunner, scope: ScanScope): Promise<readonly string[]> {
+  if (scope.Kind !== 'Subscriptions') return [];
+  const rows = await runner.queryAll('subscription check', readableSubscriptionsQuery, resourceGraphScope(scope));
+  const readable = new Set(rows.map((r) => String(r['subscriptionId'])));
+  return scope.Ids.filter((id) => !readable.has(id.toLowerCase()));
 }

@@ -18,8 +18,16 @@ export interface ResourceGraphScope {
 
 export type ArgRow = Record<string, unknown>;
 
+export interface ResultPage {
+  readonly rows: readonly ArgRow[];
+  /** Rows the whole result holds, as ARG reports it (for progress); null when it does not say. */
+  readonly totalRecords: number | null;
+}
+
 export interface ResourceGraphRunner {
-  /** All rows of `query` over `scope`; `purpose` names the query in errors and logs. */
+  /** The result of `query` over `scope` page by page, every subscription batch; `purpose` names the query in errors and logs. */
+  queryPages(purpose: string, query: string, scope: ResourceGraphScope): AsyncIterable<ResultPage>;
+  /** All rows at once, for small results. */
   queryAll(purpose: string, query: string, scope: ResourceGraphScope): Promise<ArgRow[]>;
 }
 
@@ -109,8 +117,8 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
     }
   }
 
-  async function queryScope(purpose: string, query: string, scope: ResourceGraphScope): Promise<ArgRow[]> {
-    const rows: ArgRow[] = [];
+  async function* queryScope(purpose: string, query: string, scope: ResourceGraphScope): AsyncGenerator<ResultPage> {
+    let read = 0;
     let skipToken: string | undefined;
     do {
       const response = await send(purpose, {
@@ -122,29 +130,38 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
       if (!Array.isArray(response.data)) {
         throw new KvAuditError('QueryFailed', `Azure Resource Graph ${purpose}: the response has no data array`);
       }
-      rows.push(...(response.data as ArgRow[]));
+      read += response.data.length;
       skipToken = response.skipToken;
       // A truncated result without a token cannot be paged further: refuse a partial inventory.
       if (!skipToken && String(response.resultTruncated).toLowerCase() === 'true') {
         throw new KvAuditError(
           'QueryFailed',
-          `Azure Resource Graph ${purpose}: results were truncated at ${rows.length} of ${response.totalRecords} rows and cannot be paged`,
+          `Azure Resource Graph ${purpose}: results were truncated at ${read} of ${response.totalRecords} rows and cannot be paged`,
         );
       }
+      yield { rows: response.data as ArgRow[], totalRecords: Number.isSafeInteger(response.totalRecords) ? response.totalRecords : null };
     } while (skipToken);
-    return rows;
+  }
+
+  async function* queryPages(purpose: string, query: string, scope: ResourceGraphScope): AsyncGenerator<ResultPage> {
+    if (!scope.subscriptions || scope.subscriptions.length <= maxSubscriptionsPerRequest) {
+      yield* queryScope(purpose, query, scope);
+      return;
+    }
+    const parts = batches(scope.subscriptions, maxSubscriptionsPerRequest);
+    for (const [index, subscriptions] of parts.entries()) {
+      // Each batch reports only its own total; the whole is not known until the last batch.
+      for await (const page of queryScope(`${purpose} (subscription batch ${index + 1}/${parts.length})`, query, { subscriptions })) {
+        yield { rows: page.rows, totalRecords: null };
+      }
+    }
   }
 
   return {
+    queryPages,
     async queryAll(purpose, query, scope) {
-      if (!scope.subscriptions || scope.subscriptions.length <= maxSubscriptionsPerRequest) {
-        return queryScope(purpose, query, scope);
-      }
       const rows: ArgRow[] = [];
-      const parts = batches(scope.subscriptions, maxSubscriptionsPerRequest);
-      for (const [index, subscriptions] of parts.entries()) {
-        rows.push(...(await queryScope(`${purpose} (subscription batch ${index + 1}/${parts.length})`, query, { subscriptions })));
-      }
+      for await (const page of queryPages(purpose, query, scope)) rows.push(...page.rows);
       return rows;
     },
   };

@@ -55,18 +55,26 @@ function writeFindingsFile(io: CliIo, path: string, rows: readonly object[]): st
   return target;
 }
 
-async function scanWith(io: CliIo, settings: Settings, connection: AzureConnection, trigger: ScanTrigger, ingest: boolean): Promise<ScanResult> {
+interface CliScan extends ScanResult {
+  /** Sorted by resource id, for output that reads the same run after run. */
+  readonly findings: readonly FindingRow[];
+}
+
+async function scanWith(io: CliIo, settings: Settings, connection: AzureConnection, trigger: ScanTrigger, ingest: boolean): Promise<CliScan> {
   const progress = progressLine(io.stderr);
+  const findings: FindingRow[] = [];
   try {
-    return await runScan(
+    const result = await runScan(
       settings,
       trigger,
       scanDependencies(connection, settings, {
         ingest,
         log: { info: (m) => progress.note(m), warn: (m) => progress.note(`warning: ${m}`) },
         onProgress: progress.onProgress,
+        onFinding: (finding) => findings.push(finding),
       }),
     );
+    return { ...result, findings: findings.sort((a, b) => a.ResourceId.localeCompare(b.ResourceId)) };
   } finally {
     progress.done();
   }

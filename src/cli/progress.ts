@@ -1,4 +1,5 @@
 import type { ScanProgress } from '../scan/runScan.js';
+import { progressSummary } from '../scan/summary.js';
 
 export interface ProgressLine {
   readonly onProgress: (progress: ScanProgress) => void;
@@ -8,26 +9,13 @@ export interface ProgressLine {
   done(): void;
 }
 
-function describe(progress: ScanProgress): string {
-  switch (progress.phase) {
-    case 'inventory':
-      return 'Listing vaults and Managed HSMs (Azure Resource Graph)…';
-    case 'confirm':
-      return `Reading diagnostic settings through ARM: ${progress.done}/${progress.total}`;
-    case 'destinations':
-      return 'Checking that audit destinations exist…';
-    case 'write':
-      return `Writing ${progress.rows} findings to Log Analytics…`;
-  }
-}
-
 /** A single self-overwriting status line, only where a person is watching (a TTY). */
 export function progressLine(stream: { isTTY?: boolean; write(text: string): unknown }): ProgressLine {
   if (!stream.isTTY) return { onProgress: () => undefined, note: (m) => stream.write(`${m}\n`), done: () => undefined };
   let status = '';
   return {
     onProgress: (progress) => {
-      status = describe(progress);
+      status = progressSummary(progress);
       stream.write(`\r\x1b[2K${status}`);
     },
     note: (message) => stream.write(`\r\x1b[2K${message}\n${status}`),

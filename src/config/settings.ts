@@ -92,8 +92,8 @@ export const settingDefinitions: readonly SettingDefinition[] = [
   },
   {
     name: 'KV_AUDIT_ARM_CONCURRENCY',
-    description: 'Parallel ARM diagnostic-settings reads (1-32). Default 8, well inside ARM read limits.',
-    example: '8',
+    description: 'ARM diagnostic-settings reads in flight at once, across all subscriptions (1-256). Default 64; each subscription is also paced to its own ARM read budget.',
+    example: '64',
   },
   {
     name: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT',
@@ -126,7 +126,7 @@ const envSchema = z.object({
   KV_AUDIT_EXEMPTION_TAG: optional(z.string().regex(tagName, 'must be a tag name: 1-512 characters, none of < > % & \\ ? /')),
   KV_AUDIT_APPROVED_DESTINATIONS: optional(listOf(armResourceId, 'a resource id (/subscriptions/…/providers/…)')),
   KV_AUDIT_REMEDIATION_WORKSPACE_ID: optional(z.string().regex(workspaceResourceId, 'must be a Log Analytics workspace resource id')),
-  KV_AUDIT_ARM_CONCURRENCY: optional(z.coerce.number<string>().int('must be a whole number').min(1).max(32)),
+  KV_AUDIT_ARM_CONCURRENCY: optional(z.coerce.number<string>().int('must be a whole number').min(1).max(256)),
   KV_AUDIT_LOGS_INGESTION_ENDPOINT: optional(
     z.url({ protocol: /^https$/, error: 'must be an https URL (the DCR logs ingestion endpoint)' }),
   ),
@@ -182,7 +182,7 @@ export function loadSettings(env: Env, options: LoadOptions): Settings {
     exemptionTag: values.KV_AUDIT_EXEMPTION_TAG ?? 'kv-audit-exempt',
     approvedDestinations: approved.length > 0 ? new Set(approved.map(normalizeResourceId)) : null,
     remediationWorkspaceId: values.KV_AUDIT_REMEDIATION_WORKSPACE_ID ?? null,
-    armConcurrency: values.KV_AUDIT_ARM_CONCURRENCY ?? 8,
+    armConcurrency: values.KV_AUDIT_ARM_CONCURRENCY ?? 64,
     ingestion:
       values.KV_AUDIT_LOGS_INGESTION_ENDPOINT && values.KV_AUDIT_DCR_IMMUTABLE_ID
         ? { endpoint: values.KV_AUDIT_LOGS_INGESTION_ENDPOINT, ruleId: values.KV_AUDIT_DCR_IMMUTABLE_ID }

@@ -5,7 +5,7 @@ import { type Env, loadSettings } from '../config/settings.js';
 import { KvAuditError } from '../errors.js';
 import { runScan, scanSucceeded } from '../scan/runScan.js';
 import { scanDependencies } from '../scan/scanDependencies.js';
-import { summaryLine } from '../scan/summary.js';
+import { progressLog, summaryLine } from '../scan/summary.js';
 
 /*
  * The timer entry point: load config, run the scan, log a summary. An
@@ -14,6 +14,8 @@ import { summaryLine } from '../scan/summary.js';
 
 /** host.json's functionTimeout is 30 minutes: reading stops at 20 so findings and the scan row are still written. */
 const readBudgetMs = 20 * 60_000;
+/** A large scan says where it is once a minute in the function's log. */
+const progressLogIntervalMs = 60_000;
 
 export interface TimerEnvironment {
   readonly env: Env;
@@ -34,6 +36,7 @@ export function createScanTimerHandler(environment: () => TimerEnvironment) {
       scanDependencies(connection, settings, {
         ingest: true,
         log: { info: (m) => context.log(m), warn: (m) => context.warn(m) },
+        onProgress: progressLog((line) => context.log(line), progressLogIntervalMs),
         readBudgetMs,
       }),
     );

@@ -1,8 +1,8 @@
-import { confirmWithArm } from '../azure/armDiagnosticSettings.js';
+import { createArmReadQueue } from '../azure/armReadQueue.js';
 import type { AzureClients } from '../azure/clients.js';
-import { resolveDestinations } from '../azure/destinations.js';
-import type { RowSink } from '../azure/ingestion.js';
-import { type Inventory, type InventoryItem, readInventory } from '../azure/inventory.js';
+import { createDestinationLookup } from '../azure/destinations.js';
+import { type RowSink, streamingUpload } from '../azure/ingestion.js';
+import { type InventoryItem, readInventoryPages, unreadableSubscriptions } from '../azure/inventory.js';
 import { createResourceGraphRunner } from '../azure/resourceGraph.js';
 import type { Settings } from '../config/settings.js';
 import { type ControlPolicy, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
@@ -12,10 +12,11 @@ import { type FindingRow, type ScanRow, type ScanTrigger, findingsTable, scansTa
 import { version } from '../version.js';
 
 /*
- * One scan: inventory through ARG, ARM confirmation of everything ARG cannot
- * vouch for, destination lookup, evaluation, then findings and — last — the
- * scan row. Every dependency is passed in; the timer, the CLI and the demo all
- * call this same function.
+ * One scan, streamed: ARG inventory pages flow into ARM confirmation of
+ * everything ARG cannot vouch for, destination lookup, evaluation and
+ * ingestion as they arrive, so memory stays bounded however large the estate;
+ * the scan row is written last. Every dependency is passed in; the timer, the
+ * CLI and the demo all call this same function.
  */
 
 export interface ScanLog {
@@ -23,20 +24,26 @@ export interface ScanLog {
   warn(message: string): void;
 }
 
-export type ScanProgress =
-  | { readonly phase: 'inventory' }
-  | { readonly phase: 'confirm'; readonly done: number; readonly total: number }
-  | { readonly phase: 'destinations' }
-  | { readonly phase: 'write'; readonly rows: number };
+/** Where a scan is; reported at most every `progressIntervalMs`, and once at the end. */
+export interface ScanProgress {
+  /** Resources ARG has listed so far. */
+  readonly listed: number;
+  /** Resources in scope, once ARG has said. */
+  readonly total: number | null;
+  /** Resources with a finding. */
+  readonly evaluated: number;
+}
 
 export interface ScanDependencies {
-  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters'>;
+  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters' | 'armReadPacer'>;
   /** Where rows go; null evaluates without writing (kv-audit scan without --ingest). */
   readonly sink: RowSink | null;
   readonly now: () => Date;
   readonly newScanId: () => string;
   readonly log: ScanLog;
   readonly onProgress?: (progress: ScanProgress) => void;
+  /** Each finding as it is made, in no particular order. */
+  readonly onFinding?: (finding: FindingRow) => void;
   /** First delay before repeating a request whose response was cut off (default 1 s). */
   readonly retryDelayMs?: number;
   /**
@@ -44,10 +51,14 @@ export interface ScanDependencies {
    * findings and an incomplete scan row are still written: better than being killed by the host's timeout.
    */
   readonly readBudgetMs?: number;
+  /**
+   * Resources listed but not yet evaluated, at most; ARG reading waits above it. Bounds memory whatever the
+   * estate's size while leaving ARM's slowest subscriptions enough work queued (default 20,000).
+   */
+  readonly maxPendingResources?: number;
 }
 
 export interface ScanResult {
-  readonly findings: readonly FindingRow[];
   readonly scan: ScanRow;
   /** Whether the scan row reached Log Analytics; null when nothing is written. */
   readonly scanRowWritten: boolean | null;
@@ -58,11 +69,40 @@ export function scanSucceeded(result: ScanResult): boolean {
   return result.scan.Complete && result.scanRowWritten !== false;
 }
 
+const progressIntervalMs = 500;
+
+/** Resources that could not be read are named in the scan's errors, up to this many. */
+const namedUnread = 10;
+
 /** An ARG record that is itself unusable, or the settings ARG returned with it. */
 function resourceGraphEvidence(item: InventoryItem): SettingsEvidence | null {
   if (item.problem !== null) return { state: 'Unreadable', source: 'ResourceGraph', reason: 'MalformedRecord', message: item.problem };
   if (item.argSettings === null) return null;
   return { state: 'Read', source: 'ResourceGraph', records: item.argSettings.map(parseDiagnosticSetting) };
+}
+
+const destinationsOf = (evidence: SettingsEvidence) => (evidence.state === 'Read' ? auditDestinationTargets(evidence.records) : []);
+
+/** Counts work in progress and lets one reader wait until there is at most `limit`. */
+function workInProgress() {
+  let running = 0;
+  let waiter: { limit: number; resolve: () => void } | null = null;
+  return {
+    track(work: Promise<void>): void {
+      running += 1;
+      void work.finally(() => {
+        running -= 1;
+        if (waiter && running <= waiter.limit) {
+          waiter.resolve();
+          waiter = null;
+        }
+      });
+    },
+    async atMost(limit: number): Promise<void> {
+      if (running <= limit) return;
+      await new Promise<void>((resolve) => (waiter = { limit, resolve }));
+    },
+  };
 }
 
 export async function runScan(settings: Settings, trigger: ScanTrigger, deps: ScanDependencies): Promise<ScanResult> {
@@ -78,93 +118,94 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     ...budget,
     onThrottle: (ms) => log.info(`Azure Resource Graph quota exhausted; waiting ${ms} ms for it to reset.`),
   });
-
-  deps.onProgress?.({ phase: 'inventory' });
-  let inventory: Inventory = { items: [], unattributed: [], unreadableSubscriptions: [], resourceGraphHasDiagnosticSettings: false };
-  try {
-    inventory = await readInventory(runner, settings.scope);
-  } catch (error) {
-    errors.push(describeError(error));
-  }
-  errors.push(...inventory.unattributed);
-  for (const id of inventory.unreadableSubscriptions) {
-    errors.push(`Subscription ${id} is in scope but the scanner's identity cannot read it (grant Reader); its vaults are missing from this scan`);
-  }
-  if (inventory.items.length > 0 && !inventory.resourceGraphHasDiagnosticSettings) {
-    log.info('Azure Resource Graph returned no diagnostic settings (it does not index them); confirming every resource through ARM.');
-  }
-
-  const existence = new Map<string, 'Exists' | 'NotFound'>();
-  const lookedUp = new Set<string>();
-  async function lookUpDestinations(evidence: Iterable<SettingsEvidence>): Promise<void> {
-    const targets = [...evidence].flatMap((e) => (e.state === 'Read' ? auditDestinationTargets(e.records) : [])).filter((t) => !lookedUp.has(t));
-    if (targets.length === 0) return;
-    deps.onProgress?.({ phase: 'destinations' });
-    targets.forEach((t) => lookedUp.add(t));
-    try {
-      for (const [id, status] of await resolveDestinations(runner, targets)) existence.set(id, status);
-    } catch (error) {
-      errors.push(`Destination lookup failed; destinations stay Unverified: ${describeError(error)}`);
-    }
-  }
-
+  const armReads = createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency: settings.armConcurrency, ...retryDelay, ...budget });
+  const destinations = createDestinationLookup(runner);
+  const uploads = deps.sink ? streamingUpload(deps.sink, findingsTable.streamName) : null;
   const policy: ControlPolicy = {
     exemptionTag: settings.exemptionTag,
     approvedDestinations: settings.approvedDestinations,
     remediationWorkspaceId: settings.remediationWorkspaceId,
   };
   const evaluate = (item: InventoryItem, evidence: SettingsEvidence) =>
-    evaluateAuditLogging({ resource: item.resource, settings: evidence, destinationExistence: existence }, policy, deps.now());
+    evaluateAuditLogging({ resource: item.resource, settings: evidence, destinationExistence: destinations.existence }, policy, deps.now());
 
-  // ARG positives are trusted; everything else is confirmed through ARM before it may fail.
-  const evidence = new Map<InventoryItem, SettingsEvidence>();
-  for (const item of inventory.items) {
-    const fromGraph = resourceGraphEvidence(item);
-    if (fromGraph) evidence.set(item, fromGraph);
+  const counts: Record<FindingRow['Status'], number> = { Pass: 0, Fail: 0, Exempt: 0, Error: 0 };
+  const progress = { listed: 0, total: null as number | null, evaluated: 0 };
+  let lastProgressAt = -Infinity;
+  const reportProgress = (force = false) => {
+    const at = deps.now().getTime();
+    if (!deps.onProgress || (!force && at - lastProgressAt < progressIntervalMs)) return;
+    lastProgressAt = at;
+    deps.onProgress({ ...progress });
+  };
+  let resourceGraphHasDiagnosticSettings = false;
+  const unread: string[] = [];
+  let unreadCount = 0;
+
+  async function settle(item: InventoryItem): Promise<void> {
+    // ARG positives are trusted; everything else is confirmed through ARM before it may fail.
+    let evidence = resourceGraphEvidence(item);
+    if (evidence) await destinations.lookUp(destinationsOf(evidence));
+    // A malformed ARG record is not re-read through ARM: its tags (and so any exemption) are unknown, and ARM's
+    // settings alone could turn that into a Fail without evidence. It stays an Error.
+    if (evidence === null || (item.problem === null && evaluate(item, evidence).Status !== 'Pass')) {
+      const read = await armReads.read(item.resource.id);
+      evidence = read.evidence;
+      // Not evaluated: the read failed in a way the next attempt may not, so this scan is incomplete.
+      if (read.transientFailure && ++unreadCount <= namedUnread) unread.push(item.resource.name);
+      await destinations.lookUp(destinationsOf(evidence));
+    }
+    const finding: FindingRow = { TimeGenerated: deps.now().toISOString(), ScanId: scanId, ...evaluate(item, evidence) };
+    counts[finding.Status] += 1;
+    progress.evaluated += 1;
+    deps.onFinding?.(finding);
+    reportProgress();
+    await uploads?.add(finding);
   }
-  await lookUpDestinations(evidence.values());
-  // A malformed ARG record is not re-read through ARM: its tags (and so any exemption) are unknown, and ARM's
-  // settings alone could turn that into a Fail without evidence. It stays an Error.
-  const toConfirm = inventory.items.filter((item) => {
-    const known = evidence.get(item);
-    return known === undefined || (item.problem === null && evaluate(item, known).Status !== 'Pass');
-  });
 
-  const confirmed = await confirmWithArm(
-    clients.monitor,
-    toConfirm.map((item) => item.resource.id),
-    {
-      concurrency: settings.armConcurrency,
-      onConfirmed: (done, total) => deps.onProgress?.({ phase: 'confirm', done, total }),
-      ...retryDelay,
-      ...budget,
-    },
-  );
-  for (const item of toConfirm) evidence.set(item, confirmed.get(item.resource.id)!.evidence);
-  await lookUpDestinations(toConfirm.map((item) => evidence.get(item)!));
-  // Not evaluated: their reads failed in a way the next attempt may not, so this scan is incomplete.
-  const unread = toConfirm.filter((item) => confirmed.get(item.resource.id)!.transientFailure);
-  if (unread.length > 0) {
-    const names = unread.slice(0, 10).map((item) => item.resource.name).join(', ');
-    errors.push(`${unread.length} resources could not be read through ARM after retries (ReadFailed): ${names}${unread.length > 10 ? ', …' : ''}`);
+  const work = workInProgress();
+  const maxPending = deps.maxPendingResources ?? 20_000;
+  reportProgress(true);
+  try {
+    for (const id of await unreadableSubscriptions(runner, settings.scope)) {
+      errors.push(`Subscription ${id} is in scope but the scanner's identity cannot read it (grant Reader); its vaults are missing from this scan`);
+    }
+    for await (const page of readInventoryPages(runner, settings.scope)) {
+      progress.total = page.totalRecords ?? progress.total;
+      progress.listed += page.items.length;
+      errors.push(...page.unattributed);
+      for (const item of page.items) {
+        if (item.argSettings !== null) resourceGraphHasDiagnosticSettings = true;
+        work.track(
+          settle(item).catch((error: unknown) => {
+            errors.push(`Evaluating ${item.resource.id}: ${describeError(error)}`);
+          }),
+        );
+      }
+      reportProgress();
+      await work.atMost(maxPending);
+    }
+  } catch (error) {
+    errors.push(describeError(error));
   }
+  await work.atMost(0);
+  reportProgress(true);
 
-  const findings: FindingRow[] = inventory.items.map((item) => ({
-    TimeGenerated: deps.now().toISOString(),
-    ScanId: scanId,
-    ...evaluate(item, evidence.get(item)!),
-  }));
-
+  if (progress.listed > 0 && !resourceGraphHasDiagnosticSettings) {
+    log.info('Azure Resource Graph returned no diagnostic settings (it does not index them); every resource was confirmed through ARM.');
+  }
+  for (const failure of destinations.failures) errors.push(`Destination lookup failed; destinations stay Unverified: ${failure}`);
+  if (unreadCount > 0) {
+    errors.push(`${unreadCount} resources could not be read through ARM after retries (ReadFailed): ${unread.join(', ')}${unreadCount > unread.length ? ', …' : ''}`);
+  }
   let findingsWritten = 0;
-  if (deps.sink) {
-    deps.onProgress?.({ phase: 'write', rows: findings.length });
-    const outcome = await deps.sink.upload(findingsTable.streamName, findings);
+  if (uploads) {
+    const outcome = await uploads.finish();
     findingsWritten = outcome.accepted;
     errors.push(...outcome.failures);
   }
 
   const finishedAt = deps.now();
-  const count = (status: FindingRow['Status']) => findings.filter((f) => f.Status === status).length;
   const scan: ScanRow = {
     TimeGenerated: finishedAt.toISOString(),
     ScanId: scanId,
@@ -173,17 +214,17 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     StartedAt: startedAt.toISOString(),
     FinishedAt: finishedAt.toISOString(),
     DurationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
-    Complete: errors.length === 0 && (deps.sink === null || findingsWritten === findings.length),
-    ResourceCount: inventory.items.length,
-    PassCount: count('Pass'),
-    FailCount: count('Fail'),
-    ExemptCount: count('Exempt'),
-    ErrorCount: count('Error'),
+    Complete: errors.length === 0 && (deps.sink === null || findingsWritten === progress.evaluated),
+    ResourceCount: progress.listed,
+    PassCount: counts.Pass,
+    FailCount: counts.Fail,
+    ExemptCount: counts.Exempt,
+    ErrorCount: counts.Error,
     FindingsWritten: findingsWritten,
     ArgQueries: clients.counters.argRequests - countersBefore.argRequests,
     ArmCalls: clients.counters.armRequests - countersBefore.armRequests,
     ArmThrottled: clients.counters.armThrottled - countersBefore.armThrottled,
-    ResourceGraphHasDiagnosticSettings: inventory.resourceGraphHasDiagnosticSettings,
+    ResourceGraphHasDiagnosticSettings: resourceGraphHasDiagnosticSettings,
     Errors: errors,
     Version: version,
   };
@@ -196,5 +237,5 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     for (const failure of outcome.failures) log.warn(failure);
   }
   for (const error of errors) log.warn(error);
-  return { findings, scan, scanRowWritten };
+  return { scan, scanRowWritten };
 }

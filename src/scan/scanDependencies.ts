@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type AzureConnection, createAzureClients } from '../azure/clients.js';
 import { logsIngestionSink } from '../azure/ingestion.js';
 import type { Settings } from '../config/settings.js';
+import type { FindingRow } from '../findings/schema.js';
 import type { ScanDependencies, ScanLog, ScanProgress } from './runScan.js';
 
 /**
@@ -15,6 +16,7 @@ export function scanDependencies(
     readonly ingest: boolean;
     readonly log: ScanLog;
     readonly onProgress?: (progress: ScanProgress) => void;
+    readonly onFinding?: (finding: FindingRow) => void;
     readonly readBudgetMs?: number;
   },
 ): ScanDependencies {
@@ -29,6 +31,7 @@ export function scanDependencies(
     log: options.log,
     ...retryDelay,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.onFinding ? { onFinding: options.onFinding } : {}),
     ...(options.readBudgetMs === undefined ? {} : { readBudgetMs: options.readBudgetMs }),
   };
 }

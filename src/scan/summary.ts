@@ -1,4 +1,5 @@
 import type { ScanRow } from '../findings/schema.js';
+import type { ScanProgress } from './runScan.js';
 
 /** One line that tells an operator how the scan went. */
 export function summaryLine(scan: ScanRow): string {
@@ -9,4 +10,21 @@ export function summaryLine(scan: ScanRow): string {
     `${scan.ArgQueries} ARG requests, ${scan.ArmCalls} ARM requests (${scan.ArmThrottled} throttled) in ${scan.DurationMs} ms` +
     (scan.Errors.length > 0 ? `; ${scan.Errors.length} errors` : '')
   );
+}
+
+/** Where a running scan is, in one line. */
+export function progressSummary({ listed, total, evaluated }: ScanProgress): string {
+  if (listed === 0) return 'Listing vaults and Managed HSMs (Azure Resource Graph)…';
+  const of = total === null ? '' : ` of ${total}`;
+  return `Listed ${listed}${of} vaults and Managed HSMs; evaluated ${evaluated}${of}`;
+}
+
+/** Progress for a log rather than a terminal: a line at most every `intervalMs`. */
+export function progressLog(write: (line: string) => void, intervalMs: number, now: () => number = Date.now): (progress: ScanProgress) => void {
+  let last = -Infinity;
+  return (progress) => {
+    if (now() - last < intervalMs) return;
+    last = now();
+    write(`Scan progress: ${progressSummary(progress)}`);
+  };
 }

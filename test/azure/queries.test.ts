@@ -28,6 +28,6 @@ describe('Resource Graph query text', () => {
 
   it('the inventory query carries no scope: subscriptions and management groups travel as request parameters', () => {
     expect(inventoryQuery).not.toMatch(/subscriptionId\s*(==|in)/i);
-    expect(inventoryQuery).toMatch(/order by id asc$/);
+    expect(inventoryQuery).toMatch(/order by vaultsInSubscription desc, id asc\n/);
   });
 });

@@ -28,13 +28,13 @@ describe('defaults', () => {
       exemptionTag: 'kv-audit-exempt',
       approvedDestinations: null,
       remediationWorkspaceId: null,
-      armConcurrency: 8,
+      armConcurrency: 64,
       ingestion: null,
     });
   });
 
   it('treats blank values (as app settings often carry) as unset', () => {
-    expect(loadSettings({ KV_AUDIT_SUBSCRIPTIONS: '  ', KV_AUDIT_ARM_CONCURRENCY: '' }, { requireIngestion: false }).armConcurrency).toBe(8);
+    expect(loadSettings({ KV_AUDIT_SUBSCRIPTIONS: '  ', KV_AUDIT_ARM_CONCURRENCY: '' }, { requireIngestion: false }).armConcurrency).toBe(64);
   });
 });
 
@@ -93,7 +93,7 @@ describe('invalid settings are all reported at once, each naming its setting', (
   });
 
   it('lists every problem in one error whose message names each setting', () => {
-    const env = { KV_AUDIT_SUBSCRIPTIONS: 'nope', KV_AUDIT_ARM_CONCURRENCY: '99', KV_AUDIT_EXEMPTION_TAG: '<x>' };
+    const env = { KV_AUDIT_SUBSCRIPTIONS: 'nope', KV_AUDIT_ARM_CONCURRENCY: '999', KV_AUDIT_EXEMPTION_TAG: '<x>' };
     expect(() => loadSettings(env, { requireIngestion: true })).toThrow(
       expect.objectContaining({
         name: 'KvAuditError',

@@ -1,7 +1,7 @@
 import type { AzureConnection } from '../../src/azure/clients.js';
 import { type Env, loadSettings } from '../../src/config/settings.js';
 import { type Emulator, type Estate, emulatorCredential } from '../../src/emulator/index.js';
-import type { ScanTrigger } from '../../src/findings/schema.js';
+import type { FindingRow, ScanTrigger } from '../../src/findings/schema.js';
 import { type ScanResult, runScan } from '../../src/scan/runScan.js';
 import { scanDependencies } from '../../src/scan/scanDependencies.js';
 
@@ -17,6 +17,8 @@ export function emulatorEnv(emulator: Emulator, env: Env = {}): Env {
 }
 
 export interface ScanRun extends ScanResult {
+  /** In resource id order (the scan makes them in completion order). */
+  readonly findings: readonly FindingRow[];
   readonly log: readonly string[];
 }
 
@@ -28,15 +30,18 @@ export async function scanEmulator(
   const ingest = options.ingest ?? true;
   const settings = loadSettings(emulatorEnv(emulator, env), { requireIngestion: ingest });
   const log: string[] = [];
+  const findings: FindingRow[] = [];
   const result = await runScan(
     settings,
     options.trigger ?? 'Demo',
     scanDependencies(emulatorConnection(emulator), settings, {
       ingest,
       log: { info: (m) => log.push(m), warn: (m) => log.push(`warn: ${m}`) },
+      onFinding: (finding) => findings.push(finding),
     }),
   );
-  return { ...result, log };
+  findings.sort((a, b) => a.ResourceId.localeCompare(b.ResourceId));
+  return { ...result, findings, log };
 }
 
 const subscription = (n: number) => `${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
