@@ -24,6 +24,8 @@ export interface ArmRead {
   readonly evidence: SettingsEvidence;
   /** The read failed in a way a later attempt may not (server errors, throttling, time budget). */
   readonly transientFailure: boolean;
+  /** ARM answered 429: worth reading again once the subscription's Retry-After has passed. */
+  readonly throttled: boolean;
 }
 
 interface RawResponse {
@@ -31,11 +33,21 @@ interface RawResponse {
   readonly body: unknown;
 }
 
-export const unreadable = (reason: 'AccessDenied' | 'ReadFailed' | 'MalformedRecord', message: string): SettingsEvidence => ({
+const unreadable = (reason: 'AccessDenied' | 'ReadFailed' | 'MalformedRecord', message: string): SettingsEvidence => ({
   state: 'Unreadable',
   source: 'ARM',
   reason,
   message,
+});
+
+/** What ARM said, final: the next attempt would hear the same. */
+const settled = (evidence: SettingsEvidence): ArmRead => ({ evidence, transientFailure: false, throttled: false });
+
+/** A read that failed in a way the next attempt may not. */
+export const readFailed = (message: string, throttled = false): ArmRead => ({
+  evidence: unreadable('ReadFailed', message),
+  transientFailure: true,
+  throttled,
 });
 
 function readFromResponse({ status, body }: RawResponse): ArmRead {
@@ -45,15 +57,16 @@ function readFromResponse({ status, body }: RawResponse): ArmRead {
     const evidence: SettingsEvidence = Array.isArray(value)
       ? { state: 'Read', source: 'ARM', records: value.map(parseDiagnosticSetting) }
       : unreadable('MalformedRecord', 'the diagnostic settings response has no value array');
-    return { evidence, transientFailure: false };
+    return settled(evidence);
   }
   const { summary } = describeArmError(status, body);
   // 403 and 404 will answer the same next time; anything else is worth another scan.
-  if (status === 403) return { evidence: unreadable('AccessDenied', summary), transientFailure: false };
+  if (status === 403) return settled(unreadable('AccessDenied', summary));
   if (status === 404) {
-    return { evidence: unreadable('ReadFailed', `${summary}; the resource may have been deleted since the inventory`), transientFailure: false };
+    return settled(unreadable('ReadFailed', `${summary}; the resource may have been deleted since the inventory`));
   }
-  return { evidence: unreadable('ReadFailed', `${summary} (after retries)`), transientFailure: true };
+  if (status === 429) return readFailed(`${summary} (throttled)`, true);
+  return readFailed(`${summary} (after retries)`);
 }
 
 async function readOnce(monitor: MonitorClient, resourceId: string, abortSignal: AbortSignal | undefined): Promise<RawResponse> {
@@ -92,7 +105,7 @@ export async function readSettingsFromArm(
         continue;
       }
       const why = options.abortSignal?.aborted ? "aborted: the scan's time budget ran out" : `${describeRestError(error).summary} (after retries)`;
-      return { evidence: unreadable('ReadFailed', why), transientFailure: true };
+      return readFailed(why);
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { MonitorClient } from '@azure/arm-monitor';
-import { type ArmRead, type ArmReadOptions, readSettingsFromArm, unreadable } from './armDiagnosticSettings.js';
+import { type ArmRead, type ArmReadOptions, readFailed, readSettingsFromArm } from './armDiagnosticSettings.js';
 import type { ArmReadPacer } from './armReadPacer.js';
 import { describeError } from '../errors.js';
 
@@ -25,11 +25,15 @@ export interface ArmReadQueue {
 interface QueuedRead {
   readonly resourceId: string;
   readonly resolve: (read: ArmRead) => void;
+  throttledReads: number;
 }
 
 const subscriptionOf = (resourceId: string) => /^\/*subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase() ?? '';
 
-const outOfTime: ArmRead = { evidence: unreadable('ReadFailed', "not read: the scan's time budget ran out"), transientFailure: true };
+const outOfTime = readFailed("not read: the scan's time budget ran out");
+
+/** Times one resource's read may be throttled and put back before it is given up (as the SDK would retry). */
+const maxThrottledReads = 6;
 
 export function createArmReadQueue(monitor: MonitorClient, pacer: ArmReadPacer, options: ArmReadQueueOptions): ArmReadQueue {
   const now = options.now ?? Date.now;
@@ -54,10 +58,13 @@ export function createArmReadQueue(monitor: MonitorClient, pacer: ArmReadPacer, 
 
   async function run(subscriptionId: string, queued: QueuedRead): Promise<void> {
     try {
-      queued.resolve(await readSettingsFromArm(monitor, queued.resourceId, options));
+      const read = await readSettingsFromArm(monitor, queued.resourceId, options);
+      // The pacer has paused the subscription for the 429's Retry-After; the read waits at the head of its queue.
+      if (read.throttled && ++queued.throttledReads < maxThrottledReads) enqueue(subscriptionId, queued, 'front');
+      else queued.resolve(read);
     } catch (error) {
       // Never leave a resource without an answer: a scan waiting on it would not end.
-      queued.resolve({ evidence: unreadable('ReadFailed', describeError(error)), transientFailure: true });
+      queued.resolve(readFailed(describeError(error)));
     } finally {
       inFlight -= 1;
       pacer.finished(subscriptionId, now());
@@ -90,16 +97,20 @@ export function createArmReadQueue(monitor: MonitorClient, pacer: ArmReadPacer, 
     }
   }
 
+  function enqueue(subscriptionId: string, queued: QueuedRead, end: 'front' | 'back'): void {
+    const queue = waiting.get(subscriptionId);
+    if (!queue) waiting.set(subscriptionId, [queued]);
+    else if (end === 'front') queue.unshift(queued);
+    else queue.push(queued);
+  }
+
   options.abortSignal?.addEventListener('abort', pump, { once: true });
 
   return {
     read(resourceId) {
       if (options.abortSignal?.aborted) return Promise.resolve(outOfTime);
       return new Promise<ArmRead>((resolve) => {
-        const subscriptionId = subscriptionOf(resourceId);
-        const queue = waiting.get(subscriptionId);
-        if (queue) queue.push({ resourceId, resolve });
-        else waiting.set(subscriptionId, [{ resourceId, resolve }]);
+        enqueue(subscriptionOf(resourceId), { resourceId, resolve, throttledReads: 0 }, 'back');
         pump();
       });
     },

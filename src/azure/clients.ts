@@ -1,7 +1,7 @@
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { MonitorClient } from '@azure/arm-monitor';
 import type { TokenCredential } from '@azure/core-auth';
-import type { Pipeline, PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
+import { type Pipeline, type PipelinePolicy, type PipelineResponse, exponentialRetryPolicy, systemErrorRetryPolicy } from '@azure/core-rest-pipeline';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
 import { type ArmBudgetSignal, ArmReadPacer } from './armReadPacer.js';
 
@@ -92,6 +92,11 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
   const resourceGraph = new ResourceGraphClient(connection.credential, { ...common, ...endpoint, ...retry });
   observeResponses(resourceGraph.pipeline, () => (counters.argRequests += 1));
   const monitor = new MonitorClient(connection.credential, { ...common, ...endpoint, ...retry });
+  // A throttled ARM read is not waited out inside the SDK, holding a socket while other subscriptions could
+  // use it: the read queue puts it back and the pacer holds its subscription for the Retry-After.
+  monitor.pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+  monitor.pipeline.addPolicy(exponentialRetryPolicy(retry.retryOptions), { phase: 'Retry' });
+  monitor.pipeline.addPolicy(systemErrorRetryPolicy(retry.retryOptions), { phase: 'Retry' });
   const armReadPacer = new ArmReadPacer();
   observeResponses(monitor.pipeline, (response) => {
     counters.armRequests += 1;

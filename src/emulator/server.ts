@@ -36,6 +36,8 @@ export interface EmulatorStats {
   /** ARG requests that executed their query: first pages, and later pages whose snapshot was evicted. */
   readonly argQueriesExecuted: number;
   readonly armRequests: number;
+  /** The most ARM requests the emulator was serving at one time: what a client's concurrency cap really allowed. */
+  readonly armPeakConcurrency: number;
   readonly ingestRequests: number;
   /** 429 answers per service, from its throttle or injected. */
   readonly argThrottled: number;
@@ -143,6 +145,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const requests: Record<FaultService, number> = { arg: 0, arm: 0, ingest: 0 };
   const throttled: Record<FaultService, number> = { arg: 0, arm: 0, ingest: 0 };
   let faultsInjected = 0;
+  let armInFlight = 0;
+  let armPeakConcurrency = 0;
   const stored = new Map<string, Record<string, unknown>[]>();
   const ingestionLog: IngestedBatch[] = [];
 
@@ -210,6 +214,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const request: EmulatorRequest = { method: req.method ?? 'GET', path, query, headers: req.headers, body: await readBody(req) };
     const target = route(request.method, path);
     if (target) requests[target.service] += 1;
+    if (target?.service === 'arm') {
+      armInFlight += 1;
+      armPeakConcurrency = Math.max(armPeakConcurrency, armInFlight);
+      res.once('close', () => (armInFlight -= 1));
+    }
     const token = bearerToken(req.headers);
     if (token === null) {
       send(res, errorResponse(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing or is not a Bearer token."));
@@ -271,6 +280,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         argRequests: requests.arg,
         argQueriesExecuted: snapshots.executions,
         armRequests: requests.arm,
+        armPeakConcurrency,
         ingestRequests: requests.ingest,
         argThrottled: throttled.arg,
         armThrottled: throttled.arm,

@@ -52,7 +52,8 @@ describe('retryable faults at the documented rates', () => {
     emulator = undefined;
     const second = await scanSample({ faults: parseFaultSpec(spec), seed: 9 });
     expect(firstStats.faultsInjected).toBeGreaterThan(0);
-    expect(emulator!.stats).toEqual(firstStats);
+    // How many reads overlapped depends on timing, not on the seed.
+    expect({ ...emulator!.stats, armPeakConcurrency: 0 }).toEqual({ ...firstStats, armPeakConcurrency: 0 });
     expect([second.scan.ArgQueries, second.scan.ArmCalls]).toEqual([first.scan.ArgQueries, first.scan.ArmCalls]);
   });
 });

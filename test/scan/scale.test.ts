@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { type Emulator, parseFaultSpec, startEmulator } from '../../src/emulator/index.js';
 import { findingsTable, scansTable } from '../../src/findings/schema.js';
-import { type ScanRun, generatedEstate, scanEmulator } from '../support/emulatorScan.js';
+import { runScan } from '../../src/scan/runScan.js';
+import { scanDependencies } from '../../src/scan/scanDependencies.js';
+import { type ScanRun, emulatorConnection, emulatorEnv, generatedEstate, scanEmulator } from '../support/emulatorScan.js';
 
 /** Scenarios that only show at size: ARG paging, subscription batching, ingestion chunking. */
 
@@ -72,5 +75,27 @@ describe('findings larger than one Logs Ingestion request (over 1 MB)', () => {
   it('writes the scan row last, once every chunk landed', () => {
     expect(emulator.ingestionLog.at(-1)).toEqual({ stream: scansTable.streamName, rows: 1 });
     expect(run.scan).toMatchObject({ Complete: true, FindingsWritten: 400 });
+  });
+});
+
+describe('streaming: ARG reading stays a bounded distance ahead of evaluation', () => {
+  let emulator: Emulator;
+  afterAll(() => emulator.close());
+
+  it('with at most 1,000 resources pending, the third page is not read before the first findings are made', async () => {
+    emulator = await startEmulator({ estate: generatedEstate({ vaults: 3_000, subscriptions: 30 }), faults: parseFaultSpec('latency:arm=100ms'), retryAfterSeconds: 0 });
+    const settings = loadSettings(emulatorEnv(emulator), { requireIngestion: true });
+    const pagesReadAtFinding: number[] = [];
+    const result = await runScan(settings, 'Cli', {
+      ...scanDependencies(emulatorConnection(emulator), settings, {
+        ingest: true,
+        log: { info: () => undefined, warn: () => undefined },
+        onFinding: () => pagesReadAtFinding.push(emulator.stats.argRequests),
+      }),
+      maxPendingResources: 1_000,
+    });
+    expect(pagesReadAtFinding[0]).toBe(2);
+    expect(pagesReadAtFinding.at(-1)).toBeGreaterThanOrEqual(3);
+    expect(result.scan).toMatchObject({ Complete: true, ResourceCount: 3_000, FindingsWritten: 3_000 });
   });
 });

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { ArmReadPacer } from '../../src/azure/armReadPacer.js';
+import { retryAfterMs } from '../../src/azure/clients.js';
+
+/** The pacer's model of ARM's per-subscription read bucket, with time passed in. */
+
+const hot = '11111111-0000-4000-8000-000000000000';
+const quiet = '22222222-0000-4000-8000-000000000000';
+const limits = { bucketSize: 10, refillPerSecond: 5 };
+
+/** Sends `n` reads for a subscription at time `at`. */
+function send(pacer: ArmReadPacer, subscriptionId: string, n: number, at: number): void {
+  for (let i = 0; i < n; i++) pacer.sent(subscriptionId, at);
+}
+
+describe('pacing reads to a subscription’s ARM read budget', () => {
+  it.each([
+    { scenario: 'a subscription not seen yet may send at once (a full bucket is assumed)', sent: 0, at: 0, readyAt: 0 },
+    { scenario: 'with tokens left, the next read goes now', sent: 9, at: 0, readyAt: 0 },
+    { scenario: 'a drained bucket waits for one token to refill (1/5 s)', sent: 10, at: 0, readyAt: 200 },
+    { scenario: 'reads beyond the bucket push the wait out by one refill each', sent: 12, at: 0, readyAt: 600 },
+    { scenario: 'time refills the bucket', sent: 10, at: 1_000, readyAt: 1_000 },
+  ])('$scenario', ({ sent, at, readyAt }) => {
+    const pacer = new ArmReadPacer(limits);
+    send(pacer, hot, sent, 0);
+    expect(pacer.readyAt(hot, at)).toBeCloseTo(readyAt, 6);
+  });
+
+  it('believes what ARM says is left, less the reads still on their way', () => {
+    const pacer = new ArmReadPacer(limits);
+    send(pacer, hot, 3, 0);
+    // Another client drained the bucket: ARM says 0 are left while two of ours are still in flight.
+    pacer.observed(hot, { status: 200, remainingReads: 0, retryAfterMs: null }, 0);
+    expect(pacer.readyAt(hot, 0)).toBeCloseTo(600, 6);
+  });
+
+  it('a 429 stops that subscription for its Retry-After and leaves the others alone', () => {
+    const pacer = new ArmReadPacer(limits);
+    send(pacer, hot, 1, 0);
+    pacer.observed(hot, { status: 429, remainingReads: null, retryAfterMs: 3_000 }, 0);
+    expect(pacer.readyAt(hot, 0)).toBe(3_000);
+    expect(pacer.readyAt(quiet, 0)).toBe(0);
+  });
+
+  it('a 429 without Retry-After still pauses the subscription (one second)', () => {
+    const pacer = new ArmReadPacer(limits);
+    pacer.observed(hot, { status: 429, remainingReads: null, retryAfterMs: null }, 500);
+    expect(pacer.readyAt(hot, 500)).toBe(1_500);
+  });
+
+  it('subscription ids are compared case-insensitively, as ARM does', () => {
+    const pacer = new ArmReadPacer(limits);
+    send(pacer, hot.toUpperCase(), 10, 0);
+    expect(pacer.readyAt(hot, 0)).toBeCloseTo(200, 6);
+  });
+
+  it('the bucket never refills beyond its size', () => {
+    const pacer = new ArmReadPacer(limits);
+    send(pacer, hot, 1, 0);
+    send(pacer, hot, 10, 60_000);
+    expect(pacer.readyAt(hot, 60_000)).toBeCloseTo(60_200, 6);
+  });
+});
+
+describe("reading a 429's Retry-After", () => {
+  it.each([
+    { scenario: 'seconds', value: '3', ms: 3_000 },
+    { scenario: 'an HTTP date, relative to now', value: new Date(10_000).toUTCString(), ms: 10_000 },
+    { scenario: 'a date already past: no wait', value: new Date(0).toUTCString(), ms: 0 },
+    { scenario: 'absent', value: undefined, ms: null },
+    { scenario: 'unreadable', value: 'soon', ms: null },
+  ])('$scenario', ({ value, ms }) => {
+    expect(retryAfterMs(value, 0)).toBe(ms);
+  });
+});

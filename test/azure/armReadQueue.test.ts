@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ArmRead } from '../../src/azure/armDiagnosticSettings.js';
+import { createArmReadQueue } from '../../src/azure/armReadQueue.js';
+import { createAzureClients } from '../../src/azure/clients.js';
+import { type Emulator, type EmulatorOptions, type Estate, parseFaultSpec, startEmulator } from '../../src/emulator/index.js';
+import { emulatorConnection, generatedEstate } from '../support/emulatorScan.js';
+
+/**
+ * The ARM read queue through the real MonitorClient against the emulator's per-subscription read buckets:
+ * which reads finish first, how many ran at once, how many ARM throttled.
+ */
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+const vaultIds = (estate: Estate) => estate.resources.filter((r) => r.type === 'Microsoft.KeyVault/vaults').map((r) => r.id);
+const subscriptionOf = (id: string) => id.split('/')[2]!;
+
+/** Reads every vault of `estate` through one queue; returns the ids in the order their reads finished. */
+async function readAll(estate: Estate, ids: readonly string[], concurrency: number, options: Omit<EmulatorOptions, 'estate'>) {
+  emulator = await startEmulator({ estate, ...options });
+  const clients = createAzureClients(emulatorConnection(emulator));
+  const queue = createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency });
+  const finished: string[] = [];
+  const reads = new Map<string, ArmRead>();
+  await Promise.all(
+    ids.map(async (id) => {
+      reads.set(id, await queue.read(id));
+      finished.push(id);
+    }),
+  );
+  return { finished, reads, stats: emulator.stats, counters: clients.counters };
+}
+
+describe('pacing ARM reads per subscription', () => {
+  // One subscription with four times ARM's burst (here 10 reads, refilled at 25/s), then three small ones.
+  const hot = generatedEstate({ vaults: 40, subscriptions: 1 });
+  const quiet = generatedEstate({ vaults: 15, subscriptions: 4 });
+  const quietIds = vaultIds(quiet).filter((id) => subscriptionOf(id) !== subscriptionOf(vaultIds(hot)[0]!));
+  const estate: Estate = { ...hot, resources: [...hot.resources, ...quiet.resources.filter((r) => quietIds.includes(r.id))], diagnosticSettings: [] };
+  const armReads = { bucketSize: 10, refillPerSecond: 25 };
+
+  it('a subscription beyond its burst does not hold up the others, even when its reads were asked for first', async () => {
+    const { finished, reads } = await readAll(estate, [...vaultIds(hot), ...quietIds], 4, { armReads, retryAfterSeconds: 1 });
+    const lastQuiet = Math.max(...quietIds.map((id) => finished.indexOf(id)));
+    const hotAfterQuiet = finished.slice(lastQuiet + 1);
+    // Only the hot subscription, paced by its refill, is still being read after every quiet read is done.
+    expect(hotAfterQuiet.length).toBeGreaterThan(20);
+    expect(hotAfterQuiet.every((id) => vaultIds(hot).includes(id))).toBe(true);
+    expect([...reads.values()].every((r) => r.evidence.state === 'Read')).toBe(true);
+  });
+
+  it('sends a read only when the bucket has a token: ARM throttles no more than a read or two while the pacer learns the bucket', async () => {
+    const { stats, counters } = await readAll(estate, [...vaultIds(hot), ...quietIds], 4, { armReads, retryAfterSeconds: 1 });
+    expect(stats.armRequests).toBe(vaultIds(hot).length + quietIds.length + stats.armThrottled);
+    expect(stats.armThrottled).toBeLessThanOrEqual(2);
+    expect(counters.armThrottled).toBe(stats.armThrottled);
+  });
+
+  it('never has more reads in flight than its concurrency', async () => {
+    const ids = vaultIds(generatedEstate({ vaults: 30, subscriptions: 3 }));
+    const { stats } = await readAll(generatedEstate({ vaults: 30, subscriptions: 3 }), ids, 3, { faults: parseFaultSpec('latency:arm=40ms') });
+    expect(stats.armPeakConcurrency).toBe(3);
+    expect(stats.armRequests).toBe(30);
+  });
+
+  it("a 429 puts the read back and holds only its subscription for the Retry-After; the read then succeeds", async () => {
+    const throttledSubscription = subscriptionOf(quietIds[0]!);
+    const { finished, reads, stats } = await readAll(estate, quietIds, 4, {
+      faults: parseFaultSpec(`arm:429@0.5~${throttledSubscription}`),
+      seed: 2,
+      retryAfterSeconds: 1,
+    });
+    expect(stats.armThrottled).toBeGreaterThan(0);
+    expect([...reads.values()].every((r) => r.evidence.state === 'Read' && !r.transientFailure)).toBe(true);
+    // The other subscriptions finish first: their reads did not wait for the throttled one's second.
+    const others = quietIds.filter((id) => subscriptionOf(id) !== throttledSubscription);
+    expect(finished.slice(0, others.length).sort()).toEqual([...others].sort());
+  });
+
+  it('a subscription that keeps answering 429 gives its reads up as ReadFailed (throttled), after six tries each', async () => {
+    const throttledSubscription = subscriptionOf(quietIds[0]!);
+    const ids = quietIds.filter((id) => subscriptionOf(id) === throttledSubscription);
+    const { reads, stats } = await readAll(estate, ids, 4, { faults: parseFaultSpec(`arm:429@1.0~${throttledSubscription}`), retryAfterSeconds: 0 });
+    expect(stats.armRequests).toBe(ids.length * 6);
+    expect([...reads.values()].map((r) => [r.evidence.state === 'Unreadable' && r.evidence.message, r.transientFailure])).toEqual(
+      ids.map(() => [expect.stringMatching(/^HTTP 429 TooManyRequests: .*\(throttled\)$/), true]),
+    );
+  });
+});
