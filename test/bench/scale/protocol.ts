@@ -1,0 +1,128 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Env } from '../../../src/config/settings.js';
+import type { EmulatorStats, GeneratedEstateSpec } from '../../../src/emulator/index.js';
+
+/*
+ * The calls between the scale bench and its child processes (the emulator, the scanner), typed per call
+ * name. A child answers one call at a time, so a call and its answer are matched by order alone.
+ */
+
+/** Where a client reaches the emulator. */
+export interface EmulatorTarget {
+  readonly url: string;
+  readonly certificatePem: string;
+}
+
+export interface EmulatorReady {
+  readonly target: EmulatorTarget;
+  /** Everything the scanner's settings need: the estate's settings, its scope and the ingestion target. */
+  readonly scanEnv: Env;
+  readonly vaultsPerSubscription: readonly number[];
+}
+
+export interface FindingMismatch {
+  readonly resourceId: string;
+  readonly expected: string;
+  readonly actual: string;
+}
+
+/** The findings ingested for one scan against the estate's expected verdicts. */
+export interface Verification {
+  readonly expected: number;
+  /** Finding rows whose resource the estate expects. */
+  readonly checked: number;
+  readonly mismatchCount: number;
+  /** The first few, to start debugging from. */
+  readonly mismatches: readonly FindingMismatch[];
+  /** Expected resources without a finding. */
+  readonly missing: number;
+  /** Findings for resources the estate does not expect. */
+  readonly unexpected: number;
+  /** Second and later findings for the same resource. */
+  readonly duplicates: number;
+}
+
+export interface EmulatorCalls {
+  start: { args: { readonly spec: GeneratedEstateSpec }; answer: EmulatorReady };
+  /**
+   * The counters, and how busy the emulator's event loop has been since it was ready (0..1): near 1, the
+   * emulator, not the scanner, limits the scan.
+   */
+  stats: { args: Record<string, never>; answer: { readonly stats: EmulatorStats; readonly busy: number } };
+  verify: { args: { readonly scanId: string }; answer: Verification };
+  close: { args: Record<string, never>; answer: null };
+}
+
+export interface ScanOutcome {
+  readonly scanId: string;
+  /** Every vault evaluated, every finding and the scan row written. */
+  readonly succeeded: boolean;
+  /** What made the scan incomplete, as its scan row says. */
+  readonly errors: readonly string[];
+  readonly wallMs: number;
+  /** CPU the scan spent, user and system: near the wall time, the scanner is CPU-bound. */
+  readonly cpuMs: number;
+  /** The scanning process's peak resident set, start-up included. */
+  readonly peakRssMb: number;
+  /** The global cap on concurrent ARM requests the loaded settings gave the scan. */
+  readonly armConcurrency: number;
+}
+
+export interface NaiveOutcome {
+  readonly vaults: number;
+  readonly wallMs: number;
+}
+
+export interface ScannerCalls {
+  scan: { args: { readonly target: EmulatorTarget; readonly env: Env }; answer: ScanOutcome };
+  naive: { args: { readonly target: EmulatorTarget }; answer: NaiveOutcome };
+}
+
+/** A call table: each call's arguments and answer. */
+type Calls<C> = { [N in keyof C]: { args: object; answer: unknown } };
+interface CallMessage {
+  readonly name: string;
+  readonly args: object;
+}
+type AnswerMessage = { readonly ok: true; readonly answer: unknown } | { readonly ok: false; readonly error: string };
+
+/** A typed call function for a child; a call rejects when the child's handler throws or the child exits first. */
+export function caller<C extends Calls<C>>(child: ChildProcess) {
+  return <N extends keyof C & string>(name: N, args: C[N]['args']): Promise<C[N]['answer']> =>
+    new Promise((resolve, reject) => {
+      const cleanUp = () => {
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      const onMessage = (message: AnswerMessage) => {
+        cleanUp();
+        if (message.ok) resolve(message.answer as C[N]['answer']);
+        else reject(new Error(`${name} failed in the child process: ${message.error}`));
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        cleanUp();
+        reject(new Error(`the child process exited (code ${code}, signal ${signal}) before answering ${name}`));
+      };
+      child.on('message', onMessage);
+      child.on('exit', onExit);
+      child.send({ name, args } satisfies CallMessage);
+    });
+}
+
+/** Answers the parent's calls with `handlers`, one at a time. */
+export function serveCalls<C extends Calls<C>>(handlers: { [N in keyof C]: (args: C[N]['args']) => Promise<C[N]['answer']> }): void {
+  let queue = Promise.resolve();
+  process.on('message', (message: CallMessage) => {
+    queue = queue.then(async () => {
+      const handler = (handlers as Record<string, ((args: object) => Promise<unknown>) | undefined>)[message.name];
+      let answer: AnswerMessage;
+      try {
+        if (!handler) throw new Error(`no such call: ${message.name}`);
+        answer = { ok: true, answer: await handler(message.args) };
+      } catch (error) {
+        answer = { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+      }
+      await new Promise<void>((resolve) => process.send!(answer, () => resolve()));
+    });
+  });
+}

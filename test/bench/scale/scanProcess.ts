@@ -1,0 +1,54 @@
+import { loadSettings } from '../../../src/config/settings.js';
+// Not from the emulator's index: that would load the whole emulator (its KQL engine) into the scanner's memory.
+import { emulatorCredential } from '../../../src/emulator/credential.js';
+import { type ScanProgress, runScan, scanSucceeded } from '../../../src/scan/runScan.js';
+import { scanDependencies } from '../../../src/scan/scanDependencies.js';
+import { naiveScan } from './naiveScan.js';
+import { type ScannerCalls, serveCalls } from './protocol.js';
+
+/*
+ * A scanner in a process of its own, so its peak RSS is the scan's alone. One process runs one scan:
+ * the peak is never reset.
+ */
+
+const stderr = (line: string) => process.stderr.write(`  scanner: ${line}\n`);
+
+const progressEveryMs = 10_000;
+
+/** Where the scan is, every ten seconds, so a long run shows it is moving. */
+function progressPrinter(): (progress: ScanProgress) => void {
+  let printedAt = performance.now();
+  return ({ listed, total, evaluated }) => {
+    if (performance.now() - printedAt < progressEveryMs) return;
+    printedAt = performance.now();
+    stderr(`listed ${listed}/${total ?? '?'}, evaluated ${evaluated}`);
+  };
+}
+
+serveCalls<ScannerCalls>({
+  async scan({ target, env }) {
+    const settings = loadSettings(env, { requireIngestion: true });
+    // Production retry timing: no retryDelayInMs override.
+    const connection = { credential: emulatorCredential, armEndpoint: target.url, trustedCertificatePem: target.certificatePem };
+    const deps = scanDependencies(connection, settings, {
+      ingest: true,
+      log: { info: (message) => stderr(message), warn: (message) => stderr(`warn: ${message}`) },
+      onProgress: progressPrinter(),
+    });
+    const startedAt = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const result = await runScan(settings, 'Cli', deps);
+    const wallMs = performance.now() - startedAt;
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      scanId: result.scan.ScanId,
+      succeeded: scanSucceeded(result),
+      errors: result.scan.Errors,
+      wallMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      armConcurrency: settings.armConcurrency,
+    };
+  },
+  naive: async ({ target }) => naiveScan(target),
+});
