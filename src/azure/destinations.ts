@@ -44,6 +44,12 @@ export interface DestinationLookup {
  * share one query, so a scan costs a handful of queries of the ARG quota, not one per resource.
  */
 const batchWindowMs = 200;
+/**
+ * After the first, lookups start at most one per this interval unless a batch is full: each costs one of ARG's
+ * 15 queries per 5 s, which the inventory pages need too. A large estate's own storage accounts trickle in one
+ * subscription at a time and would otherwise cost a query each.
+ */
+const lookupSpacingMs = 2_000;
 
 interface Batch {
   readonly targets: { readonly id: string; readonly subscriptionId: string }[];
@@ -56,6 +62,7 @@ export function createDestinationLookup(runner: ResourceGraphRunner): Destinatio
   const failures = new Set<string>();
   const asked = new Map<string, Promise<void>>();
   let open: (Batch & { timer: NodeJS.Timeout }) | null = null;
+  let lastStartedAt = -Infinity;
 
   async function query(targets: Batch['targets']): Promise<void> {
     const subscriptions = [...new Set(targets.map((t) => t.subscriptionId))];
@@ -75,13 +82,15 @@ export function createDestinationLookup(runner: ResourceGraphRunner): Destinatio
     const targets: Batch['targets'] = [];
     let start!: () => void;
     const started = new Promise<void>((resolve) => (start = resolve));
-    const batch = { targets, start, done: started.then(() => query(targets)), timer: setTimeout(() => close(batch), batchWindowMs) };
+    const wait = Math.max(batchWindowMs, lastStartedAt + lookupSpacingMs - Date.now());
+    const batch = { targets, start, done: started.then(() => query(targets)), timer: setTimeout(() => close(batch), wait) };
     return batch;
   }
 
   function close(batch: Batch & { timer: NodeJS.Timeout }): void {
     clearTimeout(batch.timer);
     if (open === batch) open = null;
+    lastStartedAt = Date.now();
     batch.start();
   }
 
