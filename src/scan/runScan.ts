@@ -53,7 +53,7 @@ export interface ScanDependencies {
   readonly readBudgetMs?: number;
   /**
    * Resources listed but not yet evaluated, at most; ARG reading waits above it. Bounds memory whatever the
-   * estate's size while leaving ARM's slowest subscriptions enough work queued (default 10,000).
+   * estate's size while leaving ARM's slowest subscriptions enough work queued (default 5,000).
    */
   readonly maxPendingResources?: number;
 }
@@ -164,7 +164,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   }
 
   const work = workInProgress();
-  const maxPending = deps.maxPendingResources ?? 10_000;
+  const maxPending = deps.maxPendingResources ?? 5_000;
   reportProgress(true);
   try {
     for (const id of await unreadableSubscriptions(runner, settings.scope)) {
