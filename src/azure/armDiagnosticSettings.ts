@@ -6,9 +6,10 @@ import { isCutOffResponse, maxCutOffRetries, requestTimeoutMs, sleepFor } from '
 
 /*
  * Reads one resource's diagnostic settings through ARM (the authoritative
- * source). The SDK retries 5xx, throttled reads (Retry-After) and refused
- * connections; a response cut off mid-body it does not retry, so that is
- * retried here. What still fails becomes Error evidence for that resource
+ * source). The SDK retries 5xx and refused connections; a response cut off
+ * mid-body it does not retry, so that is retried here. A 429 is returned as
+ * throttled, for the read queue to retry after the subscription's
+ * Retry-After. What still fails becomes Error evidence for that resource
  * alone, never a failure of the control.
  */
 

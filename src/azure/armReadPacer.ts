@@ -41,11 +41,14 @@ export class ArmReadPacer {
 
   private budget(subscriptionId: string, now: number): Budget {
     const key = subscriptionId.toLowerCase();
-    // A subscription not seen yet is assumed to have a full bucket; its first answers correct that.
-    const budget = this.budgets.get(key) ?? { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0 };
+    let budget = this.budgets.get(key);
+    if (!budget) {
+      // A subscription not seen yet is assumed to have a full bucket; its first answers correct that.
+      budget = { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0 };
+      this.budgets.set(key, budget);
+    }
     budget.tokens = Math.min(this.limits.bucketSize, budget.tokens + ((now - budget.at) / 1000) * this.limits.refillPerSecond);
     budget.at = now;
-    this.budgets.set(key, budget);
     return budget;
   }
 

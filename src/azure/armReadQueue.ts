@@ -1,6 +1,7 @@
 import type { MonitorClient } from '@azure/arm-monitor';
 import { type ArmRead, type ArmReadOptions, readFailed, readSettingsFromArm } from './armDiagnosticSettings.js';
 import type { ArmReadPacer } from './armReadPacer.js';
+import { subscriptionIdOf } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 
 /*
@@ -27,8 +28,6 @@ interface QueuedRead {
   readonly resolve: (read: ArmRead) => void;
   throttledReads: number;
 }
-
-const subscriptionOf = (resourceId: string) => /^\/*subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase() ?? '';
 
 const outOfTime = readFailed("not read: the scan's time budget ran out");
 
@@ -110,7 +109,7 @@ export function createArmReadQueue(monitor: MonitorClient, pacer: ArmReadPacer, 
     read(resourceId) {
       if (options.abortSignal?.aborted) return Promise.resolve(outOfTime);
       return new Promise<ArmRead>((resolve) => {
-        enqueue(subscriptionOf(resourceId), { resourceId, resolve, throttledReads: 0 }, 'back');
+        enqueue(subscriptionIdOf(resourceId) ?? '', { resourceId, resolve, throttledReads: 0 }, 'back');
         pump();
       });
     },

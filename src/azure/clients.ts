@@ -3,6 +3,7 @@ import { MonitorClient } from '@azure/arm-monitor';
 import type { TokenCredential } from '@azure/core-auth';
 import { type Pipeline, type PipelinePolicy, type PipelineResponse, exponentialRetryPolicy, systemErrorRetryPolicy } from '@azure/core-rest-pipeline';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
+import { subscriptionIdOf } from '../control/resourceId.js';
 import { type ArmBudgetSignal, ArmReadPacer } from './armReadPacer.js';
 
 /** Where the Azure APIs are and how to reach them: real Azure, or the local emulator. */
@@ -53,8 +54,6 @@ function observeResponses(pipeline: Pipeline, observe: ResponseObserver): void {
   pipeline.addPolicy(policy, { afterPhase: 'Retry' });
 }
 
-const subscriptionOfUrl = (url: string) => /\/subscriptions\/([^/?]+)/i.exec(new URL(url).pathname)?.[1] ?? null;
-
 /** Retry-After as seconds or an HTTP date, in ms; null when absent or unreadable. */
 export function retryAfterMs(value: string | undefined, now: number): number | null {
   if (value === undefined || value.trim() === '') return null;
@@ -64,12 +63,12 @@ export function retryAfterMs(value: string | undefined, now: number): number | n
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-function budgetSignal(response: PipelineResponse): ArmBudgetSignal {
+function budgetSignal(response: PipelineResponse, now: number): ArmBudgetSignal {
   const remaining = Number(response.headers.get('x-ms-ratelimit-remaining-subscription-reads') ?? Number.NaN);
   return {
     status: response.status,
     remainingReads: Number.isFinite(remaining) ? remaining : null,
-    retryAfterMs: response.status === 429 ? retryAfterMs(response.headers.get('retry-after'), Date.now()) : null,
+    retryAfterMs: response.status === 429 ? retryAfterMs(response.headers.get('retry-after'), now) : null,
   };
 }
 
@@ -101,8 +100,9 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
   observeResponses(monitor.pipeline, (response) => {
     counters.armRequests += 1;
     if (response.status === 429) counters.armThrottled += 1;
-    const subscriptionId = subscriptionOfUrl(response.request.url);
-    if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now());
+    const subscriptionId = subscriptionIdOf(new URL(response.request.url).pathname);
+    const now = Date.now();
+    if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response, now), now);
   });
   return {
     resourceGraph,

@@ -9,6 +9,11 @@ export function normalizeResourceId(id: string): string {
   return id.trim().replace(/\/+$/, '').toLowerCase();
 }
 
+/** The subscription an ARM id or request path names, lowercased; null when it names none. */
+export function subscriptionIdOf(path: string): string | null {
+  return /^\/*subscriptions\/([^/?]+)/i.exec(path)?.[1]?.toLowerCase() ?? null;
+}
+
 /** The last path segment: a resource's short name, for human-readable details. */
 export function lastSegment(id: string): string {
   const trimmed = id.replace(/\/+$/, '');

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { normalizeResourceId } from '../control/resourceId.js';
+import { normalizeResourceId, subscriptionIdOf } from '../control/resourceId.js';
 import { parseResourceId } from './armIds.js';
 import type { EstateIndex } from './estateIndex.js';
 import { type EmulatorResponse, errorResponse } from './http.js';
@@ -28,7 +28,7 @@ export function diagnosticSettingsTarget(path: string): DiagnosticSettingsTarget
   const match = listPath.exec(path);
   if (!match?.[1]) return null;
   const resourceId = `/${match[1]}`;
-  return { resourceId, subscriptionId: (resourceId.split('/')[2] ?? '').toLowerCase() };
+  return { resourceId, subscriptionId: subscriptionIdOf(resourceId) ?? '' };
 }
 
 function resourceNotFound(resourceId: string): EmulatorResponse {
