@@ -3,6 +3,7 @@ import { normalizeResourceId } from '../control/resourceId.js';
 import { KvAuditError } from '../errors.js';
 import type { FindingRow } from '../findings/schema.js';
 import type { Estate, EstateDiagnosticSetting, EstateResource } from './estate.js';
+import { type SettingParts, listedDiagnosticSetting, logEntries, metricEntries } from './listedSetting.js';
 
 /*
  * A generated estate for scale scenarios: Key Vaults and Managed HSMs spread as unevenly over subscriptions
@@ -173,18 +174,6 @@ interface Destinations {
   readonly retiredWorkspace: string;
 }
 
-type Json = NonNullable<EstateDiagnosticSetting['properties']>;
-
-interface SettingParts {
-  readonly name: string;
-  readonly logs?: Json[];
-  readonly metrics?: Json[];
-  readonly workspaceId?: string;
-  readonly storageAccountId?: string;
-  readonly eventHubAuthorizationRuleId?: string;
-  readonly eventHubName?: string;
-}
-
 interface Archetype {
   /** Share of the vaults; the shares add up to 1000. */
   readonly perMille: number;
@@ -195,15 +184,12 @@ interface Archetype {
 }
 
 // Shared by every setting that holds them: the estate stays small however many vaults it has.
-const retentionPolicy = { enabled: false, days: 0 };
-const logs = (...entries: { category?: string; categoryGroup?: string; enabled: boolean | string }[]): Json[] =>
-  entries.map((entry) => ({ category: null, categoryGroup: null, ...entry, retentionPolicy }));
-const auditGroup = logs({ categoryGroup: 'audit', enabled: true });
-const auditEvent = logs({ category: 'AuditEvent', enabled: true }, { category: 'AzurePolicyEvaluationDetails', enabled: true });
-const allLogs = logs({ categoryGroup: 'allLogs', enabled: true });
-const auditDisabled = logs({ categoryGroup: 'audit', enabled: false }, { category: 'AzurePolicyEvaluationDetails', enabled: true });
-const auditEventAsText = logs({ category: 'AuditEvent', enabled: 'true' });
-const allMetrics: Json[] = [{ category: 'AllMetrics', timeGrain: null, enabled: true, retentionPolicy }];
+const auditGroup = logEntries({ categoryGroup: 'audit', enabled: true });
+const auditEvent = logEntries({ category: 'AuditEvent', enabled: true }, { category: 'AzurePolicyEvaluationDetails', enabled: true });
+const allLogs = logEntries({ categoryGroup: 'allLogs', enabled: true });
+const auditDisabled = logEntries({ categoryGroup: 'audit', enabled: false }, { category: 'AzurePolicyEvaluationDetails', enabled: true });
+const auditEventAsText = logEntries({ category: 'AuditEvent', enabled: 'true' });
+const allMetrics = metricEntries('AllMetrics');
 
 const pass: ExpectedVerdict = { status: 'Pass', reason: 'AuditLogsDelivered' };
 const fail = (reason: FindingRow['Reason']): ExpectedVerdict => ({ status: 'Fail', reason });
@@ -263,25 +249,6 @@ function managedHsmFlags(vaults: number, random: Random): Uint8Array {
   return flags;
 }
 
-/** A setting as the list API returns it: every destination field present, ARM's lowercased id prefix. */
-function diagnosticSetting(resourceId: string, parts: SettingParts): EstateDiagnosticSetting {
-  return {
-    id: `${resourceId.toLowerCase()}/providers/microsoft.insights/diagnosticSettings/${parts.name}`,
-    type: 'Microsoft.Insights/diagnosticSettings',
-    name: parts.name,
-    properties: {
-      storageAccountId: parts.storageAccountId ?? null,
-      serviceBusRuleId: null,
-      eventHubAuthorizationRuleId: parts.eventHubAuthorizationRuleId ?? null,
-      eventHubName: parts.eventHubName ?? null,
-      workspaceId: parts.workspaceId ?? null,
-      marketplacePartnerId: null,
-      logAnalyticsDestinationType: parts.workspaceId ? 'Dedicated' : null,
-      metrics: parts.metrics ?? [],
-      logs: parts.logs ?? [],
-    },
-  };
-}
 
 const regions = [
   { location: 'westeurope', workspace: 'law-central-weu' },
@@ -377,7 +344,7 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
         ownStorage,
         retiredWorkspace,
       };
-      for (const parts of archetype.settings(destinations)) diagnosticSettings.push(diagnosticSetting(id, parts));
+      for (const parts of archetype.settings(destinations)) diagnosticSettings.push(listedDiagnosticSetting(id, parts));
       if (archetype.access === 'denied') denied.push(id);
       if (archetype.access === 'deletedAfterInventory') deletedAfterInventory.push(id);
       expected.set(normalizeResourceId(id), archetype.verdict);

@@ -1,5 +1,6 @@
 import type { Env } from '../config/settings.js';
 import type { Estate, EstateResource } from './estate.js';
+import { type LogEntry, type SettingParts, listedDiagnosticSetting, logEntries, metricEntries } from './listedSetting.js';
 
 /*
  * The demo's estate: a small company with a central logging subscription, three workload subscriptions
@@ -145,33 +146,14 @@ const destinationResources: EstateResource[] = [
   },
 ];
 
-const retention = { enabled: false, days: 0 };
-type LogEntry = { category?: string; categoryGroup?: string; enabled: boolean | string };
-
-/** A setting as the list API returns it: every destination field present, ARM's lowercased id prefix. */
+/** The demo's shorthand: log entries as written, metrics by category. */
 function diagnosticSetting(
   resourceId: string,
   name: string,
-  parts: { logs?: LogEntry[]; metrics?: string[]; workspaceId?: string; storageAccountId?: string; eventHubAuthorizationRuleId?: string; eventHubName?: string },
+  { logs = [], metrics = [], ...destinations }: { logs?: LogEntry[]; metrics?: string[] } & Omit<SettingParts, 'name' | 'logs' | 'metrics'>,
   idStyle: 'standard' | 'withoutProvider' = 'standard',
 ) {
-  const prefix = idStyle === 'standard' ? '/providers/microsoft.insights' : '';
-  return {
-    id: `${resourceId.toLowerCase()}${prefix}/diagnosticSettings/${name}`,
-    type: 'Microsoft.Insights/diagnosticSettings',
-    name,
-    properties: {
-      storageAccountId: parts.storageAccountId ?? null,
-      serviceBusRuleId: null,
-      eventHubAuthorizationRuleId: parts.eventHubAuthorizationRuleId ?? null,
-      eventHubName: parts.eventHubName ?? null,
-      workspaceId: parts.workspaceId ?? null,
-      marketplacePartnerId: null,
-      logAnalyticsDestinationType: parts.workspaceId ? 'Dedicated' : null,
-      metrics: (parts.metrics ?? []).map((category) => ({ category, timeGrain: null, enabled: true, retentionPolicy: retention })),
-      logs: (parts.logs ?? []).map((entry) => ({ category: null, categoryGroup: null, ...entry, retentionPolicy: retention })),
-    },
-  };
+  return listedDiagnosticSetting(resourceId, { name, logs: logEntries(...logs), metrics: metricEntries(...metrics), ...destinations }, idStyle);
 }
 
 const diagnosticSettings = [

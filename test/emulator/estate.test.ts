@@ -11,15 +11,7 @@ import { indexEstate } from '../../src/emulator/estateIndex.js';
 import { estateSchema, parseEstate, readEstateFile, sampleEnv, sampleEstate } from '../../src/emulator/index.js';
 import { isKvAuditError } from '../../src/errors.js';
 import { testEstate } from './testEstate.js';
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { thrownBy } from '../support/thrownBy.js';
 
 describe('estate validation', () => {
   it('lists every problem at once, each with its JSON path', () => {

@@ -4,20 +4,12 @@ import { type Emulator, type GeneratedEstateSpec, generateEstate, parseEstate, s
 import { isKvAuditError } from '../../src/errors.js';
 import { findingReasons } from '../../src/findings/schema.js';
 import { scanEmulator } from '../support/emulatorScan.js';
+import { thrownBy } from '../support/thrownBy.js';
 
 const small: GeneratedEstateSpec = { vaults: 1_200, subscriptions: 12, largestSubscription: 300, seed: 7 };
 
 const isVault = (type: string) => /^microsoft\.keyvault\/(vaults|managedhsms)$/i.test(type);
 const subscriptionOf = (id: string) => id.split('/')[2]?.toLowerCase() ?? '';
-
-function thrownBy(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('the spec', () => {
   it.each([
