@@ -18,7 +18,8 @@ import type { ArgRow, ResourceGraphRunner, ResourceGraphScope } from './resource
  * so a subscription with more vaults than ARM's burst takes longest to read
  * and must start first, not wait for its page.
  */
-const resourceTypes = auditLoggingControl.resourceTypes.map((t) => `'${t}'`).join(', ');
+/** The control's resource types as a KQL list. */
+export const resourceTypes = auditLoggingControl.resourceTypes.map((t) => `'${t}'`).join(', ');
 
 export const inventoryQuery = `resources
 | where type in~ (${resourceTypes})

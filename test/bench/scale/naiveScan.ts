@@ -1,7 +1,7 @@
 import { MonitorClient } from '@azure/arm-monitor';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { isRestError } from '@azure/core-rest-pipeline';
-import { auditLoggingControl } from '../../../src/control/auditLogging.metadata.js';
+import { resourceTypes } from '../../../src/azure/inventory.js';
 // Not from the emulator's index: that would load the whole emulator (its KQL engine) into the scanner's memory.
 import { emulatorCredential } from '../../../src/emulator/credential.js';
 import type { EmulatorTarget, NaiveOutcome } from './protocol.js';
@@ -13,7 +13,7 @@ import type { EmulatorTarget, NaiveOutcome } from './protocol.js';
  */
 
 const vaultsQuery = `resources
-| where type in~ (${auditLoggingControl.resourceTypes.map((t) => `'${t}'`).join(', ')})
+| where type in~ (${resourceTypes})
 | project id
 | order by id asc`;
 

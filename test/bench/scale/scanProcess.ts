@@ -1,8 +1,9 @@
 import { loadSettings } from '../../../src/config/settings.js';
 // Not from the emulator's index: that would load the whole emulator (its KQL engine) into the scanner's memory.
 import { emulatorCredential } from '../../../src/emulator/credential.js';
-import { type ScanProgress, runScan, scanSucceeded } from '../../../src/scan/runScan.js';
+import { runScan, scanSucceeded } from '../../../src/scan/runScan.js';
 import { scanDependencies } from '../../../src/scan/scanDependencies.js';
+import { progressLog } from '../../../src/scan/summary.js';
 import { naiveScan } from './naiveScan.js';
 import { type ScannerCalls, serveCalls } from './protocol.js';
 
@@ -13,17 +14,8 @@ import { type ScannerCalls, serveCalls } from './protocol.js';
 
 const stderr = (line: string) => process.stderr.write(`  scanner: ${line}\n`);
 
-const progressEveryMs = 10_000;
-
 /** Where the scan is, every ten seconds, so a long run shows it is moving. */
-function progressPrinter(): (progress: ScanProgress) => void {
-  let printedAt = performance.now();
-  return ({ listed, total, evaluated }) => {
-    if (performance.now() - printedAt < progressEveryMs) return;
-    printedAt = performance.now();
-    stderr(`listed ${listed}/${total ?? '?'}, evaluated ${evaluated}`);
-  };
-}
+const progressEveryMs = 10_000;
 
 serveCalls<ScannerCalls>({
   async scan({ target, env }) {
@@ -33,7 +25,7 @@ serveCalls<ScannerCalls>({
     const deps = scanDependencies(connection, settings, {
       ingest: true,
       log: { info: (message) => stderr(message), warn: (message) => stderr(`warn: ${message}`) },
-      onProgress: progressPrinter(),
+      onProgress: progressLog(stderr, progressEveryMs),
     });
     const startedAt = performance.now();
     const cpuBefore = process.cpuUsage();
