@@ -3,6 +3,7 @@ export type KvAuditErrorCode =
   | 'InvalidConfiguration'
   | 'InvalidArguments'
   | 'InvalidEstate'
+  | 'DemoUnavailable'
   | 'QueryFailed'
   | 'ScanIncomplete';
 

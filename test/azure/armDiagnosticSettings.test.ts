@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettingsFromArm } from '../../src/azure/armDiagnosticSettings.js';
 import { createAzureClients } from '../../src/azure/clients.js';
-import { type Emulator, parseFaultSpec, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { emulatorConnection } from '../support/emulatorScan.js';
-import { ids, subs, testEstate } from '../emulator/testEstate.js';
+import { ids, subs, testEstate } from '../../packages/azure-emulator/test/testEstate.js';
 
 /** Reading one resource's diagnostic settings through the real MonitorClient, against the emulator. */
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ArmRead } from '../../src/azure/armDiagnosticSettings.js';
 import { createArmReadQueue } from '../../src/azure/armReadQueue.js';
 import { createAzureClients } from '../../src/azure/clients.js';
-import { type Emulator, type EmulatorOptions, type Estate, parseFaultSpec, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, type EmulatorOptions, type Estate, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { emulatorConnection, generatedEstate } from '../support/emulatorScan.js';
 
 /**

@@ -3,9 +3,9 @@ import { createAzureClients } from '../../src/azure/clients.js';
 import { createDestinationLookup } from '../../src/azure/destinations.js';
 import { createResourceGraphRunner } from '../../src/azure/resourceGraph.js';
 import { normalizeResourceId } from '../../src/control/resourceId.js';
-import { type Emulator, parseFaultSpec, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { emulatorConnection } from '../support/emulatorScan.js';
-import { ids, subs, testEstate } from '../emulator/testEstate.js';
+import { ids, subs, testEstate } from '../../packages/azure-emulator/test/testEstate.js';
 
 /** Destination lookups as a streamed scan asks for them: a few targets at a time, through ARG in the emulator. */
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAzureClients } from '../../src/azure/clients.js';
 import { logsIngestionSink } from '../../src/azure/ingestion.js';
-import { type Emulator, parseFaultSpec, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { scansTable } from '../../src/findings/schema.js';
 import { emulatorConnection } from '../support/emulatorScan.js';
 import { scanRow } from '../support/rows.js';
-import { testEstate } from '../emulator/testEstate.js';
+import { testEstate } from '../../packages/azure-emulator/test/testEstate.js';
 
 /** The Logs Ingestion sink through the real LogsIngestionClient, its waits between upload rounds recorded. */
 

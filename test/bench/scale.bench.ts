@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
-import type { EmulatorStats, GeneratedEstateSpec } from '../../src/emulator/index.js';
+import type { EmulatorStats } from '../support/emulator.js';
+import type { GeneratedEstateSpec } from '../support/generatedEstate.js';
 import { lowerBoundMs, realisticModel } from './scale/bound.js';
 import { type EmulatorCalls, type NaiveOutcome, type ScanOutcome, type ScannerCalls, type Verification, caller } from './scale/protocol.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, startEmulator } from '../support/emulator.js';
 import { generatedEstate, scanEmulator } from '../support/emulatorScan.js';
 
 /*

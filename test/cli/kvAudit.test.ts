@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { kvAudit } from '../../src/cli/kvAudit.js';
 import type { Env } from '../../src/config/settings.js';
-import { type Emulator, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../support/emulator.js';
 import { findingRowSchema, findingsTable, scansTable } from '../../src/findings/schema.js';
 import { emulatorConnection, emulatorEnv, generatedEstate } from '../support/emulatorScan.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InvocationContext, type LogLevel, type Timer } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/config/settings.js';
-import { type Emulator, type EmulatorOptions, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, type EmulatorOptions, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../support/emulator.js';
 import { findingsTable, scansTable } from '../../src/findings/schema.js';
 import { createScanTimerHandler, loadTimerSettings } from '../../src/functions/scanTimer.js';
 import { emulatorConnection, emulatorEnv } from '../support/emulatorScan.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type KqlRow, executeQuery } from '../../src/emulator/kql/index.js';
+import { type KqlRow, executeQuery } from '@kv-audit/kql';
 import { type FindingRow, type ScanRow, findingRowSchema } from '../../src/findings/schema.js';
 import { scanRow } from '../support/rows.js';
 import { infraDir } from './bicep.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, type EmulatorOptions, emulatorCredential, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, type EmulatorOptions, emulatorCredential, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../support/emulator.js';
 import { type FindingRow, findingsTable, scansTable } from '../../src/findings/schema.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { runScan } from '../../src/scan/runScan.js';
@@ -159,7 +159,7 @@ describe("the scan's read budget", () => {
 
 describe('what a failing scan tells its operator', () => {
   it('never includes the bearer token: not in a log line, an error or a finding', async () => {
-    const { token } = (await emulatorCredential.getToken('https://management.azure.com/.default'))!;
+    const { token } = (await emulatorCredential.getToken());
     emulator = await startEmulator({
       estate: sampleEstate,
       retryAfterSeconds: 0,

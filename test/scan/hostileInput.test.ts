@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, parseEstate, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, parseEstate, startEmulator } from '../support/emulator.js';
 import { findingRowSchema, findingsTable } from '../../src/findings/schema.js';
 import { maxFieldBytes } from '../../src/findings/rowLimits.js';
 import { type ScanRun, scanEmulator } from '../support/emulatorScan.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, sampleEnv, sampleEstate, startEmulator } from '../../src/emulator/index.js';
-import { findingsTable, scansTable } from '../../src/findings/schema.js';
+import { type Emulator, sampleEnv, sampleEstate, startEmulator } from '../support/emulator.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { type FindingRow, findingsTable, scansTable } from '../../src/findings/schema.js';
 import { type ScanRun, scanEmulator } from '../support/emulatorScan.js';
 
 /** The whole scan over the built-in sample estate, through the real SDK clients and the emulator's wire contracts. */
@@ -27,6 +28,12 @@ const expected: Record<string, [status: string, reason: string]> = {
 };
 
 const statusOf = (run: ScanRun) => Object.fromEntries(run.findings.map((f) => [f.ResourceName, [f.Status, f.Reason]]));
+
+describe("the sample estate's settings", () => {
+  it('are a valid configuration that approves its four central destinations', () => {
+    expect(loadSettings(sampleEnv, { requireIngestion: false }).approvedDestinations?.size).toBe(4);
+  });
+});
 
 describe('scanning the sample estate (ARG does not index diagnostic settings, as in Azure today)', () => {
   let emulator: Emulator;
@@ -85,6 +92,17 @@ describe('scanning the sample estate (ARG does not index diagnostic settings, as
     expect(run.scan.ArgQueries).toBe(2);
     expect(run.scan.ArmCalls).toBe(18);
     expect(emulator.stats.armRequests).toBe(18);
+  });
+
+  it.each([
+    ['an event hub judged by its namespace', 'kv-checkout-prod', (f: FindingRow) => f.Destinations.map((d) => [d.Kind, d.Status, d.Approved]), [['EventHub', 'Exists', true]]],
+    ['CIS strict (audit and allLogs)', 'hsm-payments-prod', (f: FindingRow) => f.CisStrict, true],
+    ['an explicitly disabled audit entry', 'kv-legal-prod', (f: FindingRow) => f.DisabledAuditEntry, true],
+    ['an expired exemption', 'kv-batch-legacy', (f: FindingRow) => f.Exemption?.State, 'Expired'],
+    ['metrics only', 'kv-finance-prod', (f: FindingRow) => f.Detail.includes('metrics AllMetrics'), true],
+  ])('shows %s', (_scenario, name, pick, expectedValue) => {
+    const finding = run.findings.find((f) => f.ResourceName === name);
+    expect(finding && pick(finding)).toEqual(expectedValue);
   });
 
   it('reports the vault deleted between inventory and ARM read as ReadFailed, saying so, without making the scan incomplete', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
-import { type Emulator, parseFaultSpec, startEmulator } from '../../src/emulator/index.js';
+import { type Emulator, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { findingsTable, scansTable } from '../../src/findings/schema.js';
 import { runScan } from '../../src/scan/runScan.js';
 import { scanDependencies } from '../../src/scan/scanDependencies.js';

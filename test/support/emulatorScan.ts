@@ -1,6 +1,6 @@
 import type { AzureConnection } from '../../src/azure/clients.js';
 import { type Env, loadSettings } from '../../src/config/settings.js';
-import { type Emulator, type Estate, emulatorCredential } from '../../src/emulator/index.js';
+import { type Emulator, type Estate, emulatorCredential } from './emulator.js';
 import type { FindingRow, ScanTrigger } from '../../src/findings/schema.js';
 import { type ScanResult, runScan } from '../../src/scan/runScan.js';
 import { scanDependencies } from '../../src/scan/scanDependencies.js';

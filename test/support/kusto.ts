@@ -1,58 +1,15 @@
-import { createRequire } from 'node:module';
+import { type KqlTableSchema, kqlProblems } from '@kv-audit/kql';
 import { type LogAnalyticsType, deriveColumns } from '../../src/findings/columns.js';
 import { tables } from '../../src/findings/schema.js';
 
 /*
- * Semantic KQL checks with Microsoft's own parser and binder: unknown columns,
- * unknown functions and type errors in any query string fail the test that runs it.
+ * The tables every KQL string of the project is bound against by Microsoft's parser and binder (loaded once,
+ * in @kv-audit/kql): unknown columns, unknown functions and type errors in any query fail the test that runs it.
  */
 
-type ScalarTypeName = 'String' | 'Int' | 'Long' | 'Real' | 'Bool' | 'DateTime' | 'Dynamic' | 'Guid' | 'TimeSpan';
-
-export interface KqlTable {
-  readonly name: string;
-  readonly columns: readonly { readonly name: string; readonly type: ScalarTypeName }[];
-}
-
-interface BridgeList<T> {
-  readonly Count: number;
-  getItem(index: number): T;
-}
-interface KustoSymbols {
-  ScalarTypes: Record<ScalarTypeName, unknown>;
-  ColumnSymbol: new (name: string, type: unknown) => unknown;
-  TableSymbol: { $ctor4: new (name: string, columns: unknown[]) => unknown };
-  DatabaseSymbol: new (name: string, tables: unknown[]) => unknown;
-  ClusterSymbol: new (name: string, databases: unknown[]) => unknown;
-}
-interface KustoLanguage {
-  Symbols: KustoSymbols;
-  GlobalState: { Default: { WithCluster(cluster: unknown): { WithDatabase(database: unknown): unknown } } };
-  KustoCode: {
-    ParseAndAnalyze(text: string, globals: unknown): {
-      GetDiagnostics(): BridgeList<{ Severity: string; Code: string; Message: string; Start: number }>;
-    };
-  };
-}
-
-const require = createRequire(import.meta.url);
-require('@kusto/language-service-next/bridge.js');
-require('@kusto/language-service-next');
-const kusto = (globalThis as unknown as { Kusto: { Language: KustoLanguage } }).Kusto.Language;
-
-/** Every error and warning the binder reports, with its position in the query. */
-export function kqlProblems(query: string, kqlTables: readonly KqlTable[]): string[] {
-  const { Symbols } = kusto;
-  const tableSymbols = kqlTables.map(
-    (t) => new Symbols.TableSymbol.$ctor4(t.name, t.columns.map((c) => new Symbols.ColumnSymbol(c.name, Symbols.ScalarTypes[c.type]))),
-  );
-  const database = new Symbols.DatabaseSymbol('db', tableSymbols);
-  const globals = kusto.GlobalState.Default.WithCluster(new Symbols.ClusterSymbol('cluster', [database])).WithDatabase(database);
-  const diagnostics = kusto.KustoCode.ParseAndAnalyze(query, globals).GetDiagnostics();
-  return Array.from({ length: diagnostics.Count }, (_, i) => diagnostics.getItem(i)).map(
-    (d) => `${d.Severity} ${d.Code} at ${d.Start}: ${d.Message}`,
-  );
-}
+export { kqlProblems };
+export type KqlTable = KqlTableSchema;
+type ScalarTypeName = KqlTableSchema['columns'][number]['type'];
 
 const argColumns = (extra: KqlTable['columns']): KqlTable['columns'] => [
   { name: 'id', type: 'String' },

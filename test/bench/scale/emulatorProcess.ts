@@ -1,7 +1,8 @@
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Env } from '../../../src/config/settings.js';
 import { normalizeResourceId } from '../../../src/control/resourceId.js';
-import { type Emulator, type GeneratedEstate, generateEstate, parseFaultSpec, startEmulator } from '../../../src/emulator/index.js';
+import { type Emulator, parseFaultSpec, startEmulator } from '../../support/emulator.js';
+import { type GeneratedEstate, generateEstate } from '../../support/generatedEstate.js';
 import { findingsTable } from '../../../src/findings/schema.js';
 import { latencySpec, realisticModel } from './bound.js';
 import { type EmulatorCalls, type FindingMismatch, type Verification, serveCalls } from './protocol.js';

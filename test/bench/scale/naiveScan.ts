@@ -3,7 +3,7 @@ import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { resourceTypes } from '../../../src/azure/inventory.js';
 // Not from the emulator's index: that would load the whole emulator (its KQL engine) into the scanner's memory.
-import { emulatorCredential } from '../../../src/emulator/credential.js';
+import { emulatorCredential } from '@kv-audit/azure-emulator';
 import type { EmulatorTarget, NaiveOutcome } from './protocol.js';
 
 /*

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Env } from '../../../src/config/settings.js';
-import type { EmulatorStats, GeneratedEstateSpec } from '../../../src/emulator/index.js';
+import type { EmulatorStats } from '../../support/emulator.js';
+import type { GeneratedEstateSpec } from '../../support/generatedEstate.js';
 
 /*
  * The calls between the scale bench and its child processes (the emulator, the scanner), typed per call

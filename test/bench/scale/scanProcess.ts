@@ -1,6 +1,6 @@
 import { loadSettings } from '../../../src/config/settings.js';
 // Not from the emulator's index: that would load the whole emulator (its KQL engine) into the scanner's memory.
-import { emulatorCredential } from '../../../src/emulator/credential.js';
+import { emulatorCredential } from '@kv-audit/azure-emulator';
 import { runScan, scanSucceeded } from '../../../src/scan/runScan.js';
 import { scanDependencies } from '../../../src/scan/scanDependencies.js';
 import { progressLog } from '../../../src/scan/summary.js';

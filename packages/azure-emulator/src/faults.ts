@@ -1,0 +1,89 @@
+import { guidPattern } from './armIds.js';
+import { EmulatorInputError } from './errors.js';
+
+/*
+ * Faults the emulator injects, written as a comma-separated spec:
+ *
+ *   arg:429@0.3          ARG answers 429 to 30% of requests
+ *   arm:reset@0.05       ARM drops 5% of connections mid-response
+ *   ingest:503@0.1       Logs Ingestion answers 503 to 10% of uploads
+ *   arm:500@1.0~<sub>    every ARM read in subscription <sub> answers 500: a persistent per-subscription outage
+ *   latency:arm=200ms    every ARM response is delayed by 200 ms
+ *
+ * Services: arg, arm, ingest. Outcomes: 429, 500, 502, 503, 504, or `reset` (status line, headers and part
+ * of the body are written, then the socket is destroyed). The `~<subscription id>` filter applies to arm only:
+ * ARM reads are the one request that targets a single subscription.
+ */
+
+const faultServices = ['arg', 'arm', 'ingest'] as const;
+export type FaultService = (typeof faultServices)[number];
+
+const faultStatuses = [429, 500, 502, 503, 504] as const;
+export type FaultStatus = (typeof faultStatuses)[number];
+
+export type Fault =
+  | {
+      readonly kind: 'failure';
+      readonly service: FaultService;
+      readonly outcome: FaultStatus | 'reset';
+      /** 0..1: the share of requests that fail. */
+      readonly probability: number;
+      /** Lowercased; null = every subscription. */
+      readonly subscriptionId: string | null;
+    }
+  | { readonly kind: 'latency'; readonly service: FaultService; readonly ms: number };
+
+const failurePattern = /^([a-z]+):([a-z0-9]+)@([^~]*)(?:~(.*))?$/i;
+const latencyPattern = /^latency:([a-z]+)=(\d+)ms$/i;
+
+function isService(value: string): value is FaultService {
+  return (faultServices as readonly string[]).includes(value);
+}
+
+function parseItem(item: string): Fault | string {
+  const latency = latencyPattern.exec(item);
+  if (latency) {
+    const [, service = '', ms = ''] = latency;
+    if (!isService(service.toLowerCase())) return `'${item}': unknown service '${service}' (arg, arm or ingest)`;
+    return { kind: 'latency', service: service.toLowerCase() as FaultService, ms: Number(ms) };
+  }
+  const failure = failurePattern.exec(item);
+  if (!failure) return `'${item}': expected service:status@probability[~subscriptionId] or latency:service=<n>ms`;
+  const [, rawService = '', rawOutcome = '', rawProbability = '', rawSubscription] = failure;
+  const service = rawService.toLowerCase();
+  const outcome = rawOutcome.toLowerCase();
+  const probability = Number(rawProbability);
+  const problems: string[] = [];
+  if (!isService(service)) problems.push(`unknown service '${rawService}' (arg, arm or ingest)`);
+  const status = faultStatuses.find((s) => String(s) === outcome);
+  if (status === undefined && outcome !== 'reset') problems.push(`unknown outcome '${rawOutcome}' (${faultStatuses.join(', ')} or reset)`);
+  if (rawProbability.trim() === '' || !Number.isFinite(probability) || probability < 0 || probability > 1) {
+    problems.push(`probability '${rawProbability}' is not a number from 0 to 1`);
+  }
+  if (rawSubscription !== undefined && !guidPattern.test(rawSubscription)) problems.push(`'${rawSubscription}' is not a subscription id`);
+  if (rawSubscription !== undefined && service !== 'arm') problems.push('a subscription filter applies only to arm faults');
+  if (problems.length > 0 || !isService(service)) return `'${item}': ${problems.join('; ')}`;
+  return {
+    kind: 'failure',
+    service,
+    outcome: status ?? 'reset',
+    probability,
+    subscriptionId: rawSubscription?.toLowerCase() ?? null,
+  };
+}
+
+/** Parses a fault spec; every bad item is reported at once. */
+export function parseFaultSpec(spec: string): Fault[] {
+  const items = spec
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  const parsed = items.map(parseItem);
+  const problems = parsed.filter((p): p is string => typeof p === 'string');
+  if (problems.length > 0) {
+    throw new EmulatorInputError('InvalidFaults', `Invalid fault spec '${spec}' (${problems.length} bad item${problems.length === 1 ? '' : 's'}):`, {
+      details: problems,
+    });
+  }
+  return parsed.filter((p): p is Fault => typeof p !== 'string');
+}

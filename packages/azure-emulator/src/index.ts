@@ -1,0 +1,13 @@
+/**
+ * A local Azure emulator: ARM diagnostic settings, Azure Resource Graph and Logs Ingestion on one HTTPS
+ * origin, speaking the real wire contracts so the real Azure SDK clients run against it.
+ */
+export { startEmulator, type Emulator, type EmulatorOptions, type EmulatorStats, type IngestedBatch } from './server.js';
+export { emulatorCredential } from './credential.js';
+export { EmulatorInputError, isEmulatorInputError, type EmulatorInputErrorCode } from './errors.js';
+export { estateSchema, type Estate, type EstateDiagnosticSetting, type EstateResource, readEstateFile, parseEstate } from './estate.js';
+export { type StreamDeclaration } from './logsIngestion.js';
+export { type LogEntry, type SettingParts, listedDiagnosticSetting, logEntries, metricEntries } from './listedSetting.js';
+export { sampleEstate, sampleEnv } from './sampleEstate.js';
+export { parseFaultSpec, type Fault } from './faults.js';
+export { hashSeed, seededRandom } from './random.js';

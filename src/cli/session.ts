@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { AzureConnection } from '../azure/clients.js';
+import type { Env, Settings } from '../config/settings.js';
+import type { FindingRow, ScanTrigger } from '../findings/schema.js';
+import { type ScanResult, runScan, scanSucceeded } from '../scan/runScan.js';
+import { scanDependencies } from '../scan/scanDependencies.js';
+import type { OutputFormat } from './args.js';
+import { progressLine } from './progress.js';
+import { renderSummary, toNdjson } from './render.js';
+
+/** What `kv-audit scan` and `kv-audit demo` share: the process's streams and environment, one scan, its output. */
+
+export interface CliIo {
+  readonly stdout: { isTTY?: boolean; write(text: string): unknown };
+  readonly stderr: { isTTY?: boolean; write(text: string): unknown };
+  readonly env: Env;
+  readonly cwd: string;
+  /** Where `kv-audit scan` connects: real Azure with DefaultAzureCredential unless told otherwise. */
+  readonly azure?: () => AzureConnection;
+}
+
+export interface CliScan extends ScanResult {
+  /** Sorted by resource id, for output that reads the same run after run. */
+  readonly findings: readonly FindingRow[];
+}
+
+/** Runs one scan with a progress line on stderr, collecting its findings. */
+export async function scanWith(io: CliIo, settings: Settings, connection: AzureConnection, trigger: ScanTrigger, ingest: boolean): Promise<CliScan> {
+  const progress = progressLine(io.stderr);
+  const findings: FindingRow[] = [];
+  try {
+    const result = await runScan(
+      settings,
+      trigger,
+      scanDependencies(connection, settings, {
+        ingest,
+        log: { info: (m) => progress.note(m), warn: (m) => progress.note(`warning: ${m}`) },
+        onProgress: progress.onProgress,
+        onFinding: (finding) => findings.push(finding),
+      }),
+    );
+    return { ...result, findings: findings.sort((a, b) => a.ResourceId.localeCompare(b.ResourceId)) };
+  } finally {
+    progress.done();
+  }
+}
+
+export function render(io: CliIo, output: OutputFormat, result: ScanResult, findings: readonly FindingRow[]): void {
+  switch (output) {
+    case 'table':
+      io.stdout.write(renderSummary(result.scan, findings));
+      return;
+    case 'json':
+      io.stdout.write(`${JSON.stringify({ scan: result.scan, findings }, null, 2)}\n`);
+      return;
+    case 'ndjson':
+      io.stdout.write(toNdjson(findings));
+      return;
+  }
+}
+
+export function writeFindingsFile(io: CliIo, path: string, rows: readonly object[]): string {
+  const target = resolve(io.cwd, path);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, toNdjson(rows));
+  return target;
+}
+
+/** Exit code of a finished scan: 0 only when all of it landed. */
+export const exitCodeOf = (result: ScanResult) => (scanSucceeded(result) ? 0 : 1);

@@ -1,0 +1,359 @@
+import {
+  type Estate,
+  type EstateDiagnosticSetting,
+  type EstateResource,
+  type SettingParts,
+  listedDiagnosticSetting,
+  logEntries,
+  metricEntries,
+  seededRandom,
+} from '@kv-audit/azure-emulator';
+import type { Env } from '../../src/config/settings.js';
+import { normalizeResourceId } from '../../src/control/resourceId.js';
+import { KvAuditError } from '../../src/errors.js';
+import type { FindingRow } from '../../src/findings/schema.js';
+
+/*
+ * A generated estate for scale scenarios: Key Vaults and Managed HSMs spread as unevenly over subscriptions
+ * as real estates are, in a realistic mix of configurations. Every vault is built from an archetype that fixes
+ * its Status and Reason, so the expected verdicts are known by construction, independently of the control.
+ * The same spec always gives the same estate.
+ *
+ * The mix (exact shares, rounded to whole vaults; 2% of the vaults are Managed HSMs, with the same mix):
+ *   Pass 73%:   50% audit group to a central workspace, 10% AuditEvent to a central workspace,
+ *               5% to the central archive storage account, 4% allLogs to the SIEM event hub,
+ *               3% a metrics-only setting beside an audit one, 1% to the SOC's workspace out of sight (Unverified)
+ *   Fail 20%:   4% DestinationNotApproved (the subscription's own storage account), 1% DestinationNotFound
+ *               (a deleted workspace), 1% NoDestination, 6% AuditLogsNotEnabled (metrics only, or audit disabled),
+ *               8% NoDiagnosticSettings
+ *   Exempt 3%:  no settings, an active exemption tag
+ *   Error 4%:   2% AccessDenied, 1% ReadFailed (deleted after the inventory), 1% MalformedRecord
+ */
+
+export interface GeneratedEstateSpec {
+  /** Key Vaults and Managed HSMs in total. */
+  readonly vaults: number;
+  readonly subscriptions: number;
+  /** Vaults in the biggest subscription. */
+  readonly largestSubscription: number;
+  /** The same spec gives the same estate. */
+  readonly seed: number;
+}
+
+export interface ExpectedVerdict {
+  readonly status: FindingRow['Status'];
+  readonly reason: FindingRow['Reason'];
+}
+
+export interface GeneratedEstate {
+  readonly estate: Estate;
+  /** Keyed by the resource id lowercased (normalizeResourceId). */
+  readonly expected: ReadonlyMap<string, ExpectedVerdict>;
+  /** The settings (KV_AUDIT_* env) the expected verdicts assume; no ingestion settings. */
+  readonly env: Env;
+  /** Vault count per subscription id (lowercase). */
+  readonly vaultsPerSubscription: ReadonlyMap<string, number>;
+}
+
+const exemptionTag = 'kv-audit-exempt';
+const managedHsmPercent = 2;
+
+type Random = () => number;
+
+const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+
+/** A random-looking GUID that ends in `serial`: unique by construction, whatever the random digits. */
+function guid(random: Random, serial: number): string {
+  const hex = (digits: number) => Array.from({ length: digits }, () => Math.floor(random() * 16).toString(16)).join('');
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${pick(random, ['8', '9', 'a', 'b'])}${hex(3)}-${hex(4)}${serial.toString(16).padStart(8, '0')}`;
+}
+
+function shuffle(items: Uint8Array, random: Random): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}
+
+function validate(spec: GeneratedEstateSpec): void {
+  const problems: string[] = [];
+  for (const field of ['vaults', 'subscriptions', 'largestSubscription'] as const) {
+    const value = spec[field];
+    if (!Number.isSafeInteger(value) || value < 1) problems.push(`${field}: must be a positive integer, got ${value}`);
+  }
+  if (!Number.isSafeInteger(spec.seed)) problems.push(`seed: must be an integer, got ${spec.seed}`);
+  if (problems.length === 0) {
+    const { vaults, subscriptions, largestSubscription: largest } = spec;
+    const others = subscriptions - 1;
+    if (largest > vaults - others) {
+      problems.push(`largestSubscription: at most vaults - (subscriptions - 1) = ${vaults - others}, so every other subscription holds a vault; got ${largest}`);
+    } else if (vaults - largest > others * largest) {
+      problems.push(`largestSubscription: ${largest} is too small: the other ${others} subscriptions cannot hold the remaining ${vaults - largest} vaults without one exceeding it`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new KvAuditError('InvalidArguments', `Invalid generated estate spec (${problems.length} problem${problems.length === 1 ? '' : 's'}):`, {
+      details: problems,
+    });
+  }
+}
+
+/**
+ * Splits `total` in proportion to `weights`, none over `cap`: shares that reach the cap are capped and the
+ * rest re-split. Rounding the running total keeps the sum exact and each share within one of its due.
+ */
+function apportion(total: number, weights: readonly number[], cap: number): number[] {
+  const counts = weights.map(() => 0);
+  let open = weights.map((_, i) => i);
+  let remaining = total;
+  for (;;) {
+    const weight = open.reduce((sum, i) => sum + weights[i]!, 0);
+    const share = (i: number) => (remaining * weights[i]!) / weight;
+    const full = new Set(open.filter((i) => share(i) >= cap));
+    if (full.size === 0) {
+      let due = 0;
+      open.forEach((i, n) => {
+        const next = n === open.length - 1 ? remaining : due + share(i);
+        counts[i] = Math.round(next) - Math.round(due);
+        due = next;
+      });
+      return counts;
+    }
+    for (const i of full) counts[i] = cap;
+    remaining -= full.size * cap;
+    open = open.filter((i) => !full.has(i));
+  }
+}
+
+/** The Zipf exponent whose biggest share of `total` over `count` ranks comes to `target`: flatter when the estate is dense. */
+function zipfExponent(count: number, total: number, target: number): number {
+  const topShare = (exponent: number) => {
+    let sum = 0;
+    for (let rank = 1; rank <= count; rank++) sum += rank ** -exponent;
+    return total / sum;
+  };
+  let [low, high] = [0, 8];
+  if (topShare(low) >= target) return low;
+  for (let i = 0; i < 40; i++) {
+    const middle = (low + high) / 2;
+    if (topShare(middle) < target) low = middle;
+    else high = middle;
+  }
+  return high;
+}
+
+/**
+ * Vault counts of the subscriptions other than the largest: each at least one and, when the total allows,
+ * below the largest; power-law-like, the biggest of them holding about half the largest, each jittered.
+ */
+function spreadOthers(total: number, count: number, largest: number, random: Random): number[] {
+  if (count === 0) return [];
+  const cap = total <= count * (largest - 1) ? largest - 1 : largest;
+  const extra = total - count;
+  const exponent = zipfExponent(count, extra, (cap - 1) / 2);
+  const weights = Array.from({ length: count }, (_, rank) => (rank + 1) ** -exponent * (0.75 + random() / 2));
+  return apportion(extra, weights, cap - 1).map((n) => n + 1);
+}
+
+/** Where one vault's settings may point. */
+interface Destinations {
+  /** The central workspace of the vault's region. */
+  readonly centralWorkspace: string;
+  readonly archiveStorage: string;
+  readonly siemEventHubRule: string;
+  /** In a subscription the scanner cannot read. */
+  readonly socWorkspace: string;
+  /** The storage account of the vault's own subscription: exists, not approved. */
+  readonly ownStorage: string;
+  /** A workspace deleted from the vault's own subscription. */
+  readonly retiredWorkspace: string;
+}
+
+interface Archetype {
+  /** Share of the vaults; the shares add up to 1000. */
+  readonly perMille: number;
+  readonly verdict: ExpectedVerdict;
+  readonly settings: (to: Destinations) => readonly SettingParts[];
+  readonly access?: 'denied' | 'deletedAfterInventory';
+  readonly exempt?: true;
+}
+
+// Shared by every setting that holds them: the estate stays small however many vaults it has.
+const auditGroup = logEntries({ categoryGroup: 'audit', enabled: true });
+const auditEvent = logEntries({ category: 'AuditEvent', enabled: true }, { category: 'AzurePolicyEvaluationDetails', enabled: true });
+const allLogs = logEntries({ categoryGroup: 'allLogs', enabled: true });
+const auditDisabled = logEntries({ categoryGroup: 'audit', enabled: false }, { category: 'AzurePolicyEvaluationDetails', enabled: true });
+const auditEventAsText = logEntries({ category: 'AuditEvent', enabled: 'true' });
+const allMetrics = metricEntries('AllMetrics');
+
+const pass: ExpectedVerdict = { status: 'Pass', reason: 'AuditLogsDelivered' };
+const fail = (reason: FindingRow['Reason']): ExpectedVerdict => ({ status: 'Fail', reason });
+const centralAudit = (to: Destinations): SettingParts[] => [{ name: 'send-to-central-law', logs: auditGroup, metrics: allMetrics, workspaceId: to.centralWorkspace }];
+
+const archetypes: readonly Archetype[] = [
+  // The landing zone's policy-deployed setting.
+  { perMille: 500, verdict: pass, settings: centralAudit },
+  // Older settings name the AuditEvent category instead of the group.
+  { perMille: 100, verdict: pass, settings: (to) => [{ name: 'audit-to-law', logs: auditEvent, workspaceId: to.centralWorkspace }] },
+  { perMille: 50, verdict: pass, settings: (to) => [{ name: 'archive-audit', logs: auditGroup, storageAccountId: to.archiveStorage }] },
+  // Judged by the event hub's namespace.
+  {
+    perMille: 40,
+    verdict: pass,
+    settings: (to) => [{ name: 'stream-to-siem', logs: allLogs, eventHubAuthorizationRuleId: to.siemEventHubRule, eventHubName: 'kv-audit' }],
+  },
+  { perMille: 30, verdict: pass, settings: (to) => [{ name: 'metrics', metrics: allMetrics, workspaceId: to.centralWorkspace }, ...centralAudit(to)] },
+  // Unverified but approved: a pass.
+  { perMille: 10, verdict: pass, settings: (to) => [{ name: 'soc-sentinel', logs: auditGroup, workspaceId: to.socWorkspace }] },
+  { perMille: 40, verdict: fail('DestinationNotApproved'), settings: (to) => [{ name: 'team-archive', logs: auditGroup, storageAccountId: to.ownStorage }] },
+  // NotFound: the workspace's subscription is visible and it is not there.
+  { perMille: 10, verdict: fail('DestinationNotFound'), settings: (to) => [{ name: 'old-workspace', logs: auditEvent, workspaceId: to.retiredWorkspace }] },
+  // The list API returns a cleared destination as "".
+  { perMille: 10, verdict: fail('NoDestination'), settings: () => [{ name: 'audit-nowhere', logs: auditGroup, workspaceId: '' }] },
+  { perMille: 30, verdict: fail('AuditLogsNotEnabled'), settings: (to) => [{ name: 'metrics-only', metrics: allMetrics, workspaceId: to.centralWorkspace }] },
+  { perMille: 30, verdict: fail('AuditLogsNotEnabled'), settings: (to) => [{ name: 'policy-evaluations', logs: auditDisabled, workspaceId: to.centralWorkspace }] },
+  { perMille: 80, verdict: fail('NoDiagnosticSettings'), settings: () => [] },
+  // Without the exemption: NoDiagnosticSettings.
+  { perMille: 30, verdict: { status: 'Exempt', reason: 'Exempted' }, settings: () => [], exempt: true },
+  // The settings read answers 403, whatever the vault holds.
+  { perMille: 20, verdict: { status: 'Error', reason: 'AccessDenied' }, settings: centralAudit, access: 'denied' },
+  // ARG still lists it; ARM answers 404.
+  { perMille: 10, verdict: { status: 'Error', reason: 'ReadFailed' }, settings: centralAudit, access: 'deletedAfterInventory' },
+  // `enabled` is the string "true": unreadable, and nothing else delivers.
+  { perMille: 10, verdict: { status: 'Error', reason: 'MalformedRecord' }, settings: (to) => [{ name: 'hand-written', logs: auditEventAsText, workspaceId: to.centralWorkspace }] },
+];
+
+/** Each vault's archetype (index into `archetypes`), in exact shares, shuffled. */
+function archetypeOfEachVault(vaults: number, random: Random): Uint8Array {
+  const counts = apportion(vaults, archetypes.map((a) => a.perMille), vaults);
+  const assigned = new Uint8Array(vaults);
+  let next = 0;
+  counts.forEach((count, archetype) => {
+    assigned.fill(archetype, next, next + count);
+    next += count;
+  });
+  shuffle(assigned, random);
+  return assigned;
+}
+
+/** 1 for the vaults that are Managed HSMs. */
+function managedHsmFlags(vaults: number, random: Random): Uint8Array {
+  const flags = new Uint8Array(vaults);
+  flags.fill(1, 0, Math.round((vaults * managedHsmPercent) / 100));
+  shuffle(flags, random);
+  return flags;
+}
+
+
+const regions = [
+  { location: 'westeurope', workspace: 'law-central-weu' },
+  { location: 'northeurope', workspace: 'law-central-neu' },
+  { location: 'eastus2', workspace: 'law-central-eus2' },
+] as const;
+const apps = ['payments', 'checkout', 'ledger', 'crm', 'hr', 'identity', 'data', 'web', 'api', 'billing', 'search', 'iot'] as const;
+const environments = ['prod', 'prod', 'dev', 'test'] as const;
+
+export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
+  validate(spec);
+  const random = seededRandom(spec.seed);
+  const tenantId = guid(random, 0);
+  const counts = [spec.largestSubscription, ...spreadOthers(spec.vaults - spec.largestSubscription, spec.subscriptions - 1, spec.largestSubscription, random)];
+  const subscriptions = counts.map((_, i) => guid(random, i + 1));
+  // The platform team's subscription holds few vaults: the smallest.
+  const logging = subscriptions.at(-1)!;
+  const rg = (subscription: string, group: string) => `/subscriptions/${subscription}/resourceGroups/${group}`;
+  const platform = rg(logging, 'rg-platform-logging');
+  const siemNamespace = `${platform}/providers/Microsoft.EventHub/namespaces/evhns-siem`;
+  const central = {
+    workspaces: regions.map((r) => ({ ...r, id: `${platform}/providers/Microsoft.OperationalInsights/workspaces/${r.workspace}` })),
+    archiveStorage: `${platform}/providers/Microsoft.Storage/storageAccounts/stkvauditarchive`,
+    siemEventHubRule: `${siemNamespace}/eventhubs/kv-audit/authorizationrules/kv-audit-send`,
+    socWorkspace: `${rg(guid(random, spec.subscriptions + 1), 'rg-soc')}/providers/Microsoft.OperationalInsights/workspaces/law-soc-sentinel`,
+  };
+  const resources: EstateResource[] = [
+    ...central.workspaces.map((workspace, i) => ({
+      id: workspace.id,
+      name: workspace.workspace,
+      type: 'Microsoft.OperationalInsights/workspaces',
+      location: workspace.location,
+      properties: { customerId: guid(random, i), sku: { name: 'PerGB2018' }, retentionInDays: 365, provisioningState: 'Succeeded' },
+    })),
+    { id: central.archiveStorage, name: 'stkvauditarchive', type: 'Microsoft.Storage/storageAccounts', location: 'westeurope', kind: 'StorageV2' },
+    { id: siemNamespace, name: 'evhns-siem', type: 'Microsoft.EventHub/namespaces', location: 'westeurope' },
+  ];
+  const diagnosticSettings: EstateDiagnosticSetting[] = [];
+  const denied: string[] = [];
+  const deletedAfterInventory: string[] = [];
+  const expected = new Map<string, ExpectedVerdict>();
+  const vaultsPerSubscription = new Map<string, number>();
+  const archetypeOf = archetypeOfEachVault(spec.vaults, random);
+  const isManagedHsm = managedHsmFlags(spec.vaults, random);
+  const tagsOf = new Map(apps.flatMap((app, i) => environments.map((env) => [`${app}-${env}`, { env, owner: `${app}-team`, costCenter: `CC-${4100 + i}` }])));
+  const vaultSku = { family: 'A', name: 'standard' };
+  const hsmSku = { family: 'B', name: 'Standard_B1' };
+
+  let serial = 0;
+  subscriptions.forEach((subscription, s) => {
+    vaultsPerSubscription.set(subscription, counts[s]!);
+    const teamLogging = rg(subscription, 'rg-team-logging');
+    const storageName = `stteamlogs${s.toString(36).padStart(6, '0')}`;
+    const ownStorage = `${teamLogging}/providers/Microsoft.Storage/storageAccounts/${storageName}`;
+    resources.push({ id: ownStorage, name: storageName, type: 'Microsoft.Storage/storageAccounts', location: 'westeurope', kind: 'StorageV2' });
+    const retiredWorkspace = `${teamLogging}/providers/Microsoft.OperationalInsights/workspaces/law-retired-${s.toString(36)}`;
+
+    for (let v = 0; v < counts[s]!; v++, serial++) {
+      const archetype = archetypes[archetypeOf[serial]!]!;
+      const app = pick(random, apps);
+      const env = pick(random, environments);
+      const region = pick(random, central.workspaces);
+      const hsm = isManagedHsm[serial] === 1;
+      const name = `${hsm ? 'hsm' : 'kv'}-${app}-${env}-${serial.toString(36).padStart(5, '0')}`;
+      const id = `${rg(subscription, `rg-${app}-${env}`)}/providers/Microsoft.KeyVault/${hsm ? 'managedHSMs' : 'vaults'}/${name}`;
+      const tags = tagsOf.get(`${app}-${env}`)!;
+      resources.push({
+        id,
+        name,
+        type: hsm ? 'Microsoft.KeyVault/managedHSMs' : 'Microsoft.KeyVault/vaults',
+        location: region.location,
+        tags: archetype.exempt
+          ? { ...tags, [exemptionTag]: `Vendor-managed vault; the vendor ships its audit logs, ticket SEC-${serial}${serial % 2 === 0 ? '; until=2099-12-31' : ''}` }
+          : tags,
+        ...(hsm
+          ? { sku: hsmSku, properties: { tenantId, hsmUri: `https://${name}.managedhsm.azure.net/`, enableSoftDelete: true, provisioningState: 'Succeeded' } }
+          : {
+              properties: {
+                tenantId,
+                sku: vaultSku,
+                vaultUri: `https://${name}.vault.azure.net/`,
+                enableRbacAuthorization: true,
+                enableSoftDelete: true,
+                provisioningState: 'Succeeded',
+              },
+            }),
+      });
+      const destinations: Destinations = {
+        centralWorkspace: region.id,
+        archiveStorage: central.archiveStorage,
+        siemEventHubRule: central.siemEventHubRule,
+        socWorkspace: central.socWorkspace,
+        ownStorage,
+        retiredWorkspace,
+      };
+      for (const parts of archetype.settings(destinations)) diagnosticSettings.push(listedDiagnosticSetting(id, parts));
+      if (archetype.access === 'denied') denied.push(id);
+      if (archetype.access === 'deletedAfterInventory') deletedAfterInventory.push(id);
+      expected.set(normalizeResourceId(id), archetype.verdict);
+    }
+  });
+
+  return {
+    estate: { tenantId, resources, diagnosticSettings, denied, deletedAfterInventory, resourceGraphIndexesDiagnosticSettings: false },
+    expected,
+    env: {
+      KV_AUDIT_APPROVED_DESTINATIONS: [...central.workspaces.map((w) => w.id), central.archiveStorage, siemNamespace, central.socWorkspace].join(','),
+      KV_AUDIT_EXEMPTION_TAG: exemptionTag,
+      KV_AUDIT_REMEDIATION_WORKSPACE_ID: central.workspaces[0]!.id,
+    },
+    vaultsPerSubscription,
+  };
+}
