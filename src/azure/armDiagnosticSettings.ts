@@ -2,7 +2,9 @@ import type { MonitorClient } from '@azure/arm-monitor';
 import type { SettingsEvidence } from '../control/auditLogging.js';
 import { parseDiagnosticSetting } from '../control/diagnosticSetting.js';
 import { describeArmError, describeRestError } from './armError.js';
-import { isCutOffResponse, maxCutOffRetries, requestTimeoutMs, sleepFor } from './transientFailures.js';
+import { backoffDelayMs, sleep as sleepFor } from './backoff.js';
+import { requestTimeoutMs } from './clients.js';
+import { isCutOffResponse, maxCutOffRetries } from './transientFailures.js';
 
 /*
  * Reads one resource's diagnostic settings through ARM (the authoritative
@@ -102,7 +104,7 @@ export async function readSettingsFromArm(
       return readFromResponse(await readOnce(monitor, resourceId, options.abortSignal));
     } catch (error) {
       if (isCutOffResponse(error) && attempt < maxCutOffRetries) {
-        await sleep((options.retryDelayMs ?? 1_000) * 2 ** attempt);
+        await sleep(backoffDelayMs(attempt, options.retryDelayMs ?? 1_000));
         continue;
       }
       const why = options.abortSignal?.aborted ? "aborted: the scan's time budget ran out" : `${describeRestError(error).summary} (after retries)`;

@@ -5,6 +5,7 @@ import { type Pipeline, type PipelinePolicy, type PipelineResponse, exponentialR
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
 import { subscriptionIdOf } from '../control/resourceId.js';
 import { type ArmBudgetSignal, ArmReadPacer } from './armReadPacer.js';
+import { parseRetryAfterMs } from './retryAfter.js';
 
 /** Where the Azure APIs are and how to reach them: real Azure, or the local emulator. */
 export interface AzureConnection {
@@ -39,6 +40,9 @@ export interface AzureClients {
  */
 const maxRetries = 6;
 
+/** Each attempt of a read (the SDK retries inside it) gives up after this long instead of waiting forever. */
+export const requestTimeoutMs = 60_000;
+
 type ResponseObserver = (response: PipelineResponse) => void;
 
 function observeResponses(pipeline: Pipeline, observe: ResponseObserver): void {
@@ -54,21 +58,13 @@ function observeResponses(pipeline: Pipeline, observe: ResponseObserver): void {
   pipeline.addPolicy(policy, { afterPhase: 'Retry' });
 }
 
-/** Retry-After as seconds or an HTTP date, in ms; null when absent or unreadable. */
-export function retryAfterMs(value: string | undefined, now: number): number | null {
-  if (value === undefined || value.trim() === '') return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
 
 function budgetSignal(response: PipelineResponse, now: number): ArmBudgetSignal {
   const remaining = Number(response.headers.get('x-ms-ratelimit-remaining-subscription-reads') ?? Number.NaN);
   return {
     status: response.status,
     remainingReads: Number.isFinite(remaining) ? remaining : null,
-    retryAfterMs: response.status === 429 ? retryAfterMs(response.headers.get('retry-after'), now) : null,
+    retryAfterMs: response.status === 429 ? parseRetryAfterMs(response.headers.get('retry-after'), now) : null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { parseResourceId } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 import type { ResourceGraphRunner } from './resourceGraph.js';
 
@@ -9,12 +10,18 @@ import type { ResourceGraphRunner } from './resourceGraph.js';
  * (Unverified), never a failure.
  *
  * ARG takes no query parameters, so ids are embedded in the KQL — only ids that
- * match a strict ARM id pattern (no quotes, no backslashes) are; anything else
- * stays Unverified.
+ * parse as ARM resource ids (whose grammar admits no quote or backslash) of a
+ * destination type are; anything else stays Unverified.
  */
 
-const resolvableTarget =
-  /^\/subscriptions\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/resourcegroups\/[\p{L}\p{N}\-_.()]+\/providers\/(?:microsoft\.operationalinsights\/workspaces|microsoft\.storage\/storageaccounts|microsoft\.eventhub\/namespaces)\/[\p{L}\p{N}\-_.]+$/u;
+/** The destination types ARG can tell exist (normalized targets: an event hub is looked up by its namespace). */
+const resolvableTypes = new Set(['microsoft.operationalinsights/workspaces', 'microsoft.storage/storageaccounts', 'microsoft.eventhub/namespaces']);
+
+/** The subscription of a target the lookup can resolve, or null when it cannot be looked up. */
+function resolvableSubscription(targetId: string): string | null {
+  const parts = parseResourceId(targetId);
+  return parts?.type != null && resolvableTypes.has(parts.type) ? parts.subscriptionId : null;
+}
 
 /** Ids per query: keeps the query text small. */
 const idsPerQuery = 200;
@@ -57,7 +64,13 @@ interface Batch {
   readonly start: () => void;
 }
 
-export function createDestinationLookup(runner: ResourceGraphRunner): DestinationLookup {
+export interface DestinationLookupOptions {
+  /** The clock that spaces lookups (ms). */
+  readonly now?: () => number;
+}
+
+export function createDestinationLookup(runner: ResourceGraphRunner, options: DestinationLookupOptions = {}): DestinationLookup {
+  const now = options.now ?? Date.now;
   const existence = new Map<string, 'Exists' | 'NotFound'>();
   const failures = new Set<string>();
   const asked = new Map<string, Promise<void>>();
@@ -82,7 +95,7 @@ export function createDestinationLookup(runner: ResourceGraphRunner): Destinatio
     const targets: Batch['targets'] = [];
     let start!: () => void;
     const started = new Promise<void>((resolve) => (start = resolve));
-    const wait = Math.max(batchWindowMs, lastStartedAt + lookupSpacingMs - Date.now());
+    const wait = Math.max(batchWindowMs, lastStartedAt + lookupSpacingMs - now());
     const batch = { targets, start, done: started.then(() => query(targets)), timer: setTimeout(() => close(batch), wait) };
     return batch;
   }
@@ -90,7 +103,7 @@ export function createDestinationLookup(runner: ResourceGraphRunner): Destinatio
   function close(batch: Batch & { timer: NodeJS.Timeout }): void {
     clearTimeout(batch.timer);
     if (open === batch) open = null;
-    lastStartedAt = Date.now();
+    lastStartedAt = now();
     batch.start();
   }
 
@@ -105,14 +118,14 @@ export function createDestinationLookup(runner: ResourceGraphRunner): Destinatio
           waits.add(known);
           continue;
         }
-        const match = resolvableTarget.exec(id);
-        if (!match) {
+        const subscriptionId = resolvableSubscription(id);
+        if (subscriptionId === null) {
           asked.set(id, Promise.resolve());
           continue;
         }
         open ??= newBatch();
         const batch = open;
-        batch.targets.push({ id, subscriptionId: match[1]! });
+        batch.targets.push({ id, subscriptionId });
         asked.set(id, batch.done);
         waits.add(batch.done);
         if (batch.targets.length >= idsPerQuery) close(batch);

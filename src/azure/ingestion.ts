@@ -3,7 +3,8 @@ import { type LogsIngestionClient, isAggregateLogsUploadError } from '@azure/mon
 import { capRow } from '../findings/rowLimits.js';
 import { describeError } from '../errors.js';
 import { describeRestError } from './armError.js';
-import { isCutOffResponse, sleepFor } from './transientFailures.js';
+import { backoffDelayMs, sleep as sleepFor } from './backoff.js';
+import { isCutOffResponse } from './transientFailures.js';
 
 /*
  * Writes rows to a DCR stream through the Logs Ingestion API. The SDK chunks at
@@ -68,7 +69,7 @@ export function logsIngestionSink(client: LogsIngestionClient, ruleId: string, o
       let retrying: FailedChunk[] = [];
       let pending: readonly Record<string, unknown>[] = rows.map(capRow);
       for (let round = 0; round < maxUploadRounds && pending.length > 0; round++) {
-        if (round > 0) await sleep((options.retryDelayMs ?? 2_000) * 2 ** (round - 1));
+        if (round > 0) await sleep(backoffDelayMs(round - 1, options.retryDelayMs ?? 2_000));
         const chunks = await uploadOnce(client, ruleId, streamName, pending);
         failed.push(...chunks.filter((chunk) => !isRetriable(chunk.cause)));
         retrying = chunks.filter((chunk) => isRetriable(chunk.cause));

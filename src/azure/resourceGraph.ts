@@ -2,7 +2,9 @@ import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { KvAuditError } from '../errors.js';
 import { describeRestError } from './armError.js';
-import { isCutOffResponse, maxCutOffRetries, requestTimeoutMs, sleepFor } from './transientFailures.js';
+import { backoffDelayMs, sleep as sleepFor } from './backoff.js';
+import { requestTimeoutMs } from './clients.js';
+import { isCutOffResponse, maxCutOffRetries } from './transientFailures.js';
 
 /*
  * Runs a Resource Graph query to the end: every subscription batch, every page.
@@ -103,12 +105,12 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
       } catch (error) {
         if (isRestError(error) && error.statusCode === 429 && throttledRetries < max429Retries) {
           // Wait for the quota window to reset; without the header, back off exponentially.
-          throttle(quota.resetsAfterMs ?? Math.min(1_000 * 2 ** throttledRetries, 30_000));
+          throttle(quota.resetsAfterMs ?? backoffDelayMs(throttledRetries, 1_000, 30_000));
           throttledRetries += 1;
           continue;
         }
         if (isCutOffResponse(error) && cutOffRetries < maxCutOffRetries) {
-          waitBeforeNext = (options.retryDelayMs ?? 1_000) * 2 ** cutOffRetries++;
+          waitBeforeNext = backoffDelayMs(cutOffRetries++, options.retryDelayMs ?? 1_000);
           continue;
         }
         const { summary, details } = describeRestError(error);

@@ -12,8 +12,3 @@ export function isCutOffResponse(error: unknown): boolean {
 
 /** How many times a cut-off response is repeated before the request counts as failed. */
 export const maxCutOffRetries = 4;
-
-/** Each attempt (the SDK retries inside it) gives up after this long instead of waiting forever. */
-export const requestTimeoutMs = 60_000;
-
-export const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { guidPattern, normalizeResourceId } from '../control/resourceId.js';
+import { guidPattern, isResourceIdOf, normalizeResourceId, parseResourceId } from '../control/resourceId.js';
 import { KvAuditError } from '../errors.js';
 import type { ScanScope } from '../findings/schema.js';
 
@@ -30,9 +30,9 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 // Management group ids: up to 90 letters, digits, - _ ( ) . and not ending in a period.
 const managementGroupId = /^[\w\-().]{0,89}[\w\-()]$/;
-const armResourceId = /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+(\/[^/]+\/[^/]+)*\/?$/i;
-const workspaceResourceId =
-  /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[^/]+\/providers\/microsoft\.operationalinsights\/workspaces\/[^/]+\/?$/i;
+const isArmResourceId = (id: string) => parseResourceId(id)?.type != null;
+const workspaceType = new Set(['microsoft.operationalinsights/workspaces']);
+const isWorkspaceId = (id: string) => isResourceIdOf(id, workspaceType);
 const ncrontab = /^\S+( \S+){5}$/;
 // Tag names may not contain < > % & \ ? / and are at most 512 characters.
 const tagName = /^[^<>%&\\?/]{1,512}$/;
@@ -42,12 +42,13 @@ function list(value: string): string[] {
   return [...new Set(value.split(/[\s,;]+/).filter((item) => item !== ''))];
 }
 
-function listOf(pattern: RegExp, what: string) {
+function listOf(accepts: RegExp | ((item: string) => boolean), what: string) {
+  const test = typeof accepts === 'function' ? accepts : (item: string) => accepts.test(item);
   return z
     .string()
     .transform(list)
     .superRefine((items, ctx) => {
-      for (const item of items) if (!pattern.test(item)) ctx.addIssue({ code: 'custom', message: `'${item}' is not ${what}` });
+      for (const item of items) if (!test(item)) ctx.addIssue({ code: 'custom', message: `'${item}' is not ${what}` });
     });
 }
 
@@ -124,8 +125,8 @@ const envSchema = z.object({
   KV_AUDIT_SUBSCRIPTIONS: optional(listOf(guidPattern, 'a subscription id (GUID)')),
   KV_AUDIT_MANAGEMENT_GROUPS: optional(listOf(managementGroupId, 'a management group id')),
   KV_AUDIT_EXEMPTION_TAG: optional(z.string().regex(tagName, 'must be a tag name: 1-512 characters, none of < > % & \\ ? /')),
-  KV_AUDIT_APPROVED_DESTINATIONS: optional(listOf(armResourceId, 'a resource id (/subscriptions/…/providers/…)')),
-  KV_AUDIT_REMEDIATION_WORKSPACE_ID: optional(z.string().regex(workspaceResourceId, 'must be a Log Analytics workspace resource id')),
+  KV_AUDIT_APPROVED_DESTINATIONS: optional(listOf(isArmResourceId, 'a resource id (/subscriptions/…/resourceGroups/…/providers/…)')),
+  KV_AUDIT_REMEDIATION_WORKSPACE_ID: optional(z.string().refine(isWorkspaceId, 'must be a Log Analytics workspace resource id')),
   KV_AUDIT_ARM_CONCURRENCY: optional(z.coerce.number<string>().int('must be a whole number').min(1).max(256)),
   KV_AUDIT_LOGS_INGESTION_ENDPOINT: optional(
     z.url({ protocol: /^https$/, error: 'must be an https URL (the DCR logs ingestion endpoint)' }),

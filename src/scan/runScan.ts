@@ -5,7 +5,7 @@ import { type RowSink, streamingUpload } from '../azure/ingestion.js';
 import { type InventoryItem, readInventoryPages, unreadableSubscriptions } from '../azure/inventory.js';
 import { createResourceGraphRunner } from '../azure/resourceGraph.js';
 import type { Settings } from '../config/settings.js';
-import { type ControlPolicy, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
+import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
 import { auditDestinationTargets, parseDiagnosticSetting } from '../control/diagnosticSetting.js';
 import { describeError } from '../errors.js';
 import { type FindingRow, type ScanRow, type ScanTrigger, findingsTable, scansTable } from '../findings/schema.js';
@@ -105,12 +105,10 @@ function workInProgress() {
   };
 }
 
-export async function runScan(settings: Settings, trigger: ScanTrigger, deps: ScanDependencies): Promise<ScanResult> {
+/** Everything one scan works with, built from its settings and dependencies in this one place. */
+function scanCollaborators(settings: Settings, deps: ScanDependencies) {
   const { clients, log } = deps;
-  const startedAt = deps.now();
-  const scanId = deps.newScanId();
-  const errors: string[] = [];
-  const countersBefore = { ...clients.counters };
+  const clock = () => deps.now().getTime();
   const retryDelay = deps.retryDelayMs === undefined ? {} : { retryDelayMs: deps.retryDelayMs };
   const budget = deps.readBudgetMs === undefined ? {} : { abortSignal: AbortSignal.timeout(deps.readBudgetMs) };
   const runner = createResourceGraphRunner(clients.resourceGraph, {
@@ -118,14 +116,26 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     ...budget,
     onThrottle: (ms) => log.info(`Azure Resource Graph quota exhausted; waiting ${ms} ms for it to reset.`),
   });
-  const armReads = createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency: settings.armConcurrency, ...retryDelay, ...budget });
-  const destinations = createDestinationLookup(runner);
-  const uploads = deps.sink ? streamingUpload(deps.sink, findingsTable.streamName) : null;
-  const policy: ControlPolicy = {
-    exemptionTag: settings.exemptionTag,
-    approvedDestinations: settings.approvedDestinations,
-    remediationWorkspaceId: settings.remediationWorkspaceId,
+  return {
+    runner,
+    armReads: createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency: settings.armConcurrency, now: clock, ...retryDelay, ...budget }),
+    destinations: createDestinationLookup(runner, { now: clock }),
+    uploads: deps.sink ? streamingUpload(deps.sink, findingsTable.streamName) : null,
+    policy: {
+      exemptionTag: settings.exemptionTag,
+      approvedDestinations: settings.approvedDestinations,
+      remediationWorkspaceId: settings.remediationWorkspaceId,
+    } satisfies ControlPolicy,
   };
+}
+
+export async function runScan(settings: Settings, trigger: ScanTrigger, deps: ScanDependencies): Promise<ScanResult> {
+  const { clients, log } = deps;
+  const startedAt = deps.now();
+  const scanId = deps.newScanId();
+  const errors: string[] = [];
+  const countersBefore = { ...clients.counters };
+  const { runner, armReads, destinations, uploads, policy } = scanCollaborators(settings, deps);
   const evaluate = (item: InventoryItem, evidence: SettingsEvidence) =>
     evaluateAuditLogging({ resource: item.resource, settings: evidence, destinationExistence: destinations.existence }, policy, deps.now());
 
@@ -142,20 +152,29 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   const unread: string[] = [];
   let unreadCount = 0;
 
-  async function settle(item: InventoryItem): Promise<void> {
-    // ARG positives are trusted; everything else is confirmed through ARM before it may fail.
-    let evidence = resourceGraphEvidence(item);
-    if (evidence) await destinations.lookUp(destinationsOf(evidence));
+  /** The finding ARG's own evidence gives, when it needs no confirmation: a Pass, or a malformed ARG record. */
+  async function resourceGraphFinding(item: InventoryItem): Promise<Finding | null> {
+    const evidence = resourceGraphEvidence(item);
+    if (evidence === null) return null;
+    await destinations.lookUp(destinationsOf(evidence));
+    const finding = evaluate(item, evidence);
     // A malformed ARG record is not re-read through ARM: its tags (and so any exemption) are unknown, and ARM's
     // settings alone could turn that into a Fail without evidence. It stays an Error.
-    if (evidence === null || (item.problem === null && evaluate(item, evidence).Status !== 'Pass')) {
-      const read = await armReads.read(item.resource.id);
-      evidence = read.evidence;
-      // Not evaluated: the read failed in a way the next attempt may not, so this scan is incomplete.
-      if (read.transientFailure && ++unreadCount <= namedUnread) unread.push(item.resource.name);
-      await destinations.lookUp(destinationsOf(evidence));
-    }
-    const finding: FindingRow = { TimeGenerated: deps.now().toISOString(), ScanId: scanId, ...evaluate(item, evidence) };
+    return finding.Status === 'Pass' || item.problem !== null ? finding : null;
+  }
+
+  async function armFinding(item: InventoryItem): Promise<Finding> {
+    const read = await armReads.read(item.resource.id);
+    // Not evaluated: the read failed in a way the next attempt may not, so this scan is incomplete.
+    if (read.transientFailure && ++unreadCount <= namedUnread) unread.push(item.resource.name);
+    await destinations.lookUp(destinationsOf(read.evidence));
+    return evaluate(item, read.evidence);
+  }
+
+  async function settle(item: InventoryItem): Promise<void> {
+    // ARG positives are trusted; everything else is confirmed through ARM before it may fail.
+    const evaluated = (await resourceGraphFinding(item)) ?? (await armFinding(item));
+    const finding: FindingRow = { TimeGenerated: deps.now().toISOString(), ScanId: scanId, ...evaluated };
     counts[finding.Status] += 1;
     progress.evaluated += 1;
     deps.onFinding?.(finding);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ArmReadPacer } from '../../src/azure/armReadPacer.js';
-import { retryAfterMs } from '../../src/azure/clients.js';
 
 /** The pacer's model of ARM's per-subscription read bucket, with time passed in. */
 
@@ -59,17 +58,5 @@ describe('pacing reads to a subscription’s ARM read budget', () => {
     send(pacer, hot, 1, 0);
     send(pacer, hot, 10, 60_000);
     expect(pacer.readyAt(hot, 60_000)).toBeCloseTo(60_200, 6);
-  });
-});
-
-describe("reading a 429's Retry-After", () => {
-  it.each([
-    { scenario: 'seconds', value: '3', ms: 3_000 },
-    { scenario: 'an HTTP date, relative to now', value: new Date(10_000).toUTCString(), ms: 10_000 },
-    { scenario: 'a date already past: no wait', value: new Date(0).toUTCString(), ms: 0 },
-    { scenario: 'absent', value: undefined, ms: null },
-    { scenario: 'unreadable', value: 'soon', ms: null },
-  ])('$scenario', ({ value, ms }) => {
-    expect(retryAfterMs(value, 0)).toBe(ms);
   });
 });

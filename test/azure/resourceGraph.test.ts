@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAzureClients } from '../../src/azure/clients.js';
 import { createResourceGraphRunner, maxSubscriptionsPerRequest } from '../../src/azure/resourceGraph.js';
-import { sleepFor } from '../../src/azure/transientFailures.js';
-import { type Emulator, type EmulatorOptions, parseFaultSpec, startEmulator } from '../../src/emulator/index.js';
+import { sleep as sleepFor } from '../../src/azure/backoff.js';
+import { type Emulator, type EmulatorOptions, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { emulatorConnection, generatedEstate } from '../support/emulatorScan.js';
-import { testEstate } from '../emulator/testEstate.js';
+import { testEstate } from '../../packages/azure-emulator/test/testEstate.js';
 
 /** The Resource Graph runner's edge paths, through the real ResourceGraphClient, with its waits recorded instead of slept. */
 

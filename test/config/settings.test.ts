@@ -79,7 +79,7 @@ describe('invalid settings are all reported at once, each naming its setting', (
     { env: { KV_AUDIT_MANAGEMENT_GROUPS: "mg'|union" }, problem: "KV_AUDIT_MANAGEMENT_GROUPS: 'mg'|union' is not a management group id" },
     { env: { KV_AUDIT_SUBSCRIPTIONS: sub1, KV_AUDIT_MANAGEMENT_GROUPS: 'mg' }, problem: 'KV_AUDIT_SUBSCRIPTIONS, KV_AUDIT_MANAGEMENT_GROUPS: set one or the other, not both' },
     { env: { KV_AUDIT_EXEMPTION_TAG: 'a/b' }, problem: 'KV_AUDIT_EXEMPTION_TAG: must be a tag name: 1-512 characters, none of < > % & \\ ? /' },
-    { env: { KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' }, problem: "KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' is not a resource id (/subscriptions/…/providers/…)" },
+    { env: { KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' }, problem: "KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' is not a resource id (/subscriptions/…/resourceGroups/…/providers/…)" },
     { env: { KV_AUDIT_REMEDIATION_WORKSPACE_ID: `/subscriptions/${sub1}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st` }, problem: 'KV_AUDIT_REMEDIATION_WORKSPACE_ID: must be a Log Analytics workspace resource id' },
     { env: { KV_AUDIT_ARM_CONCURRENCY: '0' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: Too small: expected number to be >=1' },
     { env: { KV_AUDIT_ARM_CONCURRENCY: 'eight' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: Invalid input: expected number, received NaN' },
