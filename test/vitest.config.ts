@@ -3,7 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
-    include: ['test/**/*.test.ts'],
+    // The scanner's tests, and each package's own.
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    // Every test must assert something: one that asserts nothing fails instead of passing vacuously.
+    setupFiles: ['test/support/everyTestAsserts.ts'],
     // Boundary tests start a real HTTPS emulator per file; forks keep their ports and env apart.
     pool: 'forks',
     testTimeout: 30_000,
