@@ -2,17 +2,19 @@ import type { MonitorClient } from '@azure/arm-monitor';
 import type { SettingsEvidence } from '../control/auditLogging.js';
 import { parseDiagnosticSetting } from '../control/diagnosticSetting.js';
 import { describeArmError, describeRestError } from './armError.js';
-import { backoffDelayMs, sleep as sleepFor } from './backoff.js';
 import { requestTimeoutMs } from './clients.js';
-import { isCutOffResponse, maxCutOffRetries } from './transientFailures.js';
+import { parseRetryAfterMs } from './retryAfter.js';
+import { isCutOffResponse, repeatingCutOffs } from './transientFailures.js';
 
 /*
  * Reads one resource's diagnostic settings through ARM (the authoritative
  * source). The SDK retries 5xx and refused connections; a response cut off
- * mid-body it does not retry, so that is retried here. A 429 is returned as
- * throttled, for the read queue to retry after the subscription's
- * Retry-After. What still fails becomes Error evidence for that resource
- * alone, never a failure of the control.
+ * mid-body it does not retry, so that is retried here. A 429, or a 503 with
+ * Retry-After (which the exponential retry policy leaves alone), is returned
+ * as throttled, for the read queue to retry after its Retry-After: ARM's own
+ * throttle holds the subscription, a resource provider's (ResourceRequestsThrottled)
+ * the subscription's region. What still fails becomes Error evidence for that
+ * resource alone, never a failure of the control.
  */
 
 export interface ArmReadOptions {
@@ -21,19 +23,29 @@ export interface ArmReadOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Set when the scan's time budget runs out: reads in flight are aborted, the rest are not started. */
   readonly abortSignal?: AbortSignal;
+  /** The clock a Retry-After date is read against (ms). */
+  readonly now?: () => number;
+}
+
+/** Why and for how long an answer asks the reader to wait before trying again. */
+export interface ArmThrottle {
+  /** `subscription`: ARM's own buckets; `provider`: the resource provider, in the resource's region only. */
+  readonly scope: 'subscription' | 'provider';
+  readonly retryAfterMs: number | null;
 }
 
 export interface ArmRead {
   readonly evidence: SettingsEvidence;
   /** The read failed in a way a later attempt may not (server errors, throttling, time budget). */
   readonly transientFailure: boolean;
-  /** ARM answered 429: worth reading again once the subscription's Retry-After has passed. */
-  readonly throttled: boolean;
+  /** ARM asked to wait: worth reading again once the Retry-After has passed. */
+  readonly throttle: ArmThrottle | null;
 }
 
-interface RawResponse {
+export interface RawResponse {
   readonly status: number;
   readonly body: unknown;
+  readonly headers: { get(name: string): string | undefined };
 }
 
 const unreadable = (reason: 'AccessDenied' | 'ReadFailed' | 'MalformedRecord', message: string): SettingsEvidence => ({
@@ -44,16 +56,28 @@ const unreadable = (reason: 'AccessDenied' | 'ReadFailed' | 'MalformedRecord', m
 });
 
 /** What ARM said, final: the next attempt would hear the same. */
-const settled = (evidence: SettingsEvidence): ArmRead => ({ evidence, transientFailure: false, throttled: false });
+const settled = (evidence: SettingsEvidence): ArmRead => ({ evidence, transientFailure: false, throttle: null });
 
 /** A read that failed in a way the next attempt may not. */
-export const readFailed = (message: string, throttled = false): ArmRead => ({
+export const readFailed = (message: string, throttle: ArmThrottle | null = null): ArmRead => ({
   evidence: unreadable('ReadFailed', message),
   transientFailure: true,
-  throttled,
+  throttle,
 });
 
-function readFromResponse({ status, body }: RawResponse): ArmRead {
+/**
+ * The wait a 429 (or a 503 with Retry-After) asks for, and whose throttle it is; null for any other answer.
+ * Microsoft.Insights throttling on its own says ResourceRequestsThrottled (Learn: "Request limits and throttling").
+ */
+export function throttleOf(response: RawResponse, now: number): ArmThrottle | null {
+  const retryAfter = response.headers.get('retry-after');
+  if (response.status !== 429 && !(response.status === 503 && retryAfter !== undefined)) return null;
+  const code = describeArmError(response.status, response.body).summary;
+  return { scope: /\bResourceRequestsThrottled\b/.test(code) ? 'provider' : 'subscription', retryAfterMs: parseRetryAfterMs(retryAfter, now) };
+}
+
+function readFromResponse(response: RawResponse, now: number): ArmRead {
+  const { status, body } = response;
   if (status === 200) {
     // Parsed here, not by the SDK: its deserializer would hide malformed records.
     const value = typeof body === 'object' && body !== null ? (body as { value?: unknown }).value : undefined;
@@ -68,7 +92,8 @@ function readFromResponse({ status, body }: RawResponse): ArmRead {
   if (status === 404) {
     return settled(unreadable('ReadFailed', `${summary}; the resource may have been deleted since the inventory`));
   }
-  if (status === 429) return readFailed(`${summary} (throttled)`, true);
+  const throttle = throttleOf(response, now);
+  if (throttle) return readFailed(`${summary} (throttled)`, throttle);
   return readFailed(`${summary} (after retries)`);
 }
 
@@ -78,7 +103,7 @@ async function readOnce(monitor: MonitorClient, resourceId: string, abortSignal:
     // The SDK's URL template adds its own leading slash.
     const pages = monitor.diagnosticSettings.list(resourceId.replace(/^\/+/, ''), {
       onResponse: (raw) => {
-        response = { status: raw.status, body: raw.parsedBody };
+        response = { status: raw.status, body: raw.parsedBody, headers: raw.headers };
       },
       requestOptions: { timeout: requestTimeoutMs },
       ...(abortSignal ? { abortSignal } : {}),
@@ -98,17 +123,11 @@ export async function readSettingsFromArm(
   resourceId: string,
   options: ArmReadOptions = {},
 ): Promise<ArmRead> {
-  const sleep = options.sleep ?? sleepFor;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return readFromResponse(await readOnce(monitor, resourceId, options.abortSignal));
-    } catch (error) {
-      if (isCutOffResponse(error) && attempt < maxCutOffRetries) {
-        await sleep(backoffDelayMs(attempt, options.retryDelayMs ?? 1_000));
-        continue;
-      }
-      const why = options.abortSignal?.aborted ? "aborted: the scan's time budget ran out" : `${describeRestError(error).summary} (after retries)`;
-      return readFailed(why);
-    }
+  try {
+    const response = await repeatingCutOffs(() => readOnce(monitor, resourceId, options.abortSignal), options);
+    return readFromResponse(response, (options.now ?? Date.now)());
+  } catch (error) {
+    const why = options.abortSignal?.aborted ? "aborted: the scan's time budget ran out" : `${describeRestError(error).summary} (after retries)`;
+    return readFailed(why);
   }
 }

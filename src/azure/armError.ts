@@ -2,14 +2,20 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import { describeError } from '../errors.js';
 
-/** ARM's and ARG's error body: { error: { code, message, details: [{ code, message }] } }, parsed at the edge. */
-const errorBodySchema = z.object({
-  error: z.object({
-    code: z.string().optional(),
-    message: z.string().optional(),
-    details: z.array(z.looseObject({ code: z.string().optional(), message: z.string().optional() })).optional(),
-  }),
+const errorSchema = z.object({
+  code: z.string().optional(),
+  message: z.string().optional(),
+  details: z.array(z.looseObject({ code: z.string().optional(), message: z.string().optional() })).optional(),
 });
+
+/**
+ * ARM's and ARG's error body, `{ error: { code, message, details } }`, or the same fields unwrapped, as some
+ * resource providers (Microsoft.Insights among them) answer: parsed at the edge.
+ */
+const errorBodySchema = z.union([
+  z.object({ error: errorSchema }).transform((body) => body.error),
+  errorSchema.refine((body) => body.code !== undefined || body.message !== undefined),
+]);
 
 export interface ArmErrorDescription {
   /** `HTTP 403 AuthorizationFailed: The client … does not have authorization …` */
@@ -28,7 +34,7 @@ function describeFallback(error: unknown): string {
 /** What an error response says, from its body when it has one (the SDK's pagers drop the message). */
 export function describeArmError(status: number | undefined, body: unknown, fallback?: unknown): ArmErrorDescription {
   const parsed = errorBodySchema.safeParse(body);
-  const error = parsed.success ? parsed.data.error : undefined;
+  const error = parsed.success ? parsed.data : undefined;
   const text = [error?.code, error?.message].filter(Boolean).join(': ') || describeFallback(fallback);
   return {
     summary: `${status === undefined ? '' : `HTTP ${status} `}${text}`,

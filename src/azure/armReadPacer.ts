@@ -1,10 +1,12 @@
 /*
- * ARM throttles reads per subscription with a token bucket (documented: 250
- * requests, refilled at 25 a second) and says what is left in every response's
- * x-ms-ratelimit-remaining-subscription-reads. The pacer keeps an estimate of
- * each subscription's bucket so a read is sent only when ARM will take it, and
- * stops sending to a subscription for its 429's Retry-After: one exhausted
- * subscription waits while the others go on. Time is passed in (ms).
+ * ARM throttles reads per subscription with token buckets (Learn: "Request limits and throttling", since
+ * 2024): each security principal has its own bucket of 250 reads, refilled at 25 a second, and every
+ * principal shares the subscription's global bucket, 15 times larger, which Azure Policy, Defender for
+ * Cloud and deployments drain too. Every answer says what is left of both
+ * (x-ms-ratelimit-remaining-subscription-reads / -global-reads). The pacer keeps an estimate of each
+ * subscription's budget, the lower of the two, so a read is sent only when ARM will take it, and holds a
+ * subscription for the Retry-After of a 429: one exhausted subscription waits while the others go on.
+ * Time is passed in (ms).
  */
 
 export interface ArmReadLimits {
@@ -12,16 +14,15 @@ export interface ArmReadLimits {
   readonly refillPerSecond: number;
 }
 
-/** ARM's published read limits per subscription. */
+/** A principal's published read limits per subscription: the scanner's own bucket. */
 export const armReadLimits: ArmReadLimits = { bucketSize: 250, refillPerSecond: 25 };
 
 /** What one ARM answer says about its subscription's budget. */
 export interface ArmBudgetSignal {
-  readonly status: number;
-  /** x-ms-ratelimit-remaining-subscription-reads, when present. */
+  /** x-ms-ratelimit-remaining-subscription-reads: the principal's bucket. */
   readonly remainingReads: number | null;
-  /** Retry-After of a 429, in ms. */
-  readonly retryAfterMs: number | null;
+  /** x-ms-ratelimit-remaining-subscription-global-reads: the bucket every principal shares. */
+  readonly remainingGlobalReads: number | null;
 }
 
 interface Budget {
@@ -30,9 +31,6 @@ interface Budget {
   pausedUntil: number;
   inFlight: number;
 }
-
-/** When a 429 comes without Retry-After. */
-const defaultPauseMs = 1_000;
 
 export class ArmReadPacer {
   private readonly budgets = new Map<string, Budget>();
@@ -71,13 +69,21 @@ export class ArmReadPacer {
     this.budget(subscriptionId, now).inFlight -= 1;
   }
 
-  /** ARM answered one attempt. Its count is the truth (other clients share the bucket), less the reads still on their way. */
+  /**
+   * ARM answered one attempt. What it counts is the truth, less the reads of ours still on their way: the
+   * lower of the two buckets, since either one empty refuses the read.
+   */
   observed(subscriptionId: string, signal: ArmBudgetSignal, now: number): void {
+    const counts = [signal.remainingReads, signal.remainingGlobalReads].filter((n): n is number => n !== null);
+    if (counts.length === 0) return;
     const budget = this.budget(subscriptionId, now);
-    if (signal.remainingReads !== null) budget.tokens = signal.remainingReads - Math.max(0, budget.inFlight - 1);
-    if (signal.status === 429) {
-      budget.tokens = Math.min(budget.tokens, 0);
-      budget.pausedUntil = Math.max(budget.pausedUntil, now + (signal.retryAfterMs ?? defaultPauseMs));
-    }
+    budget.tokens = Math.min(...counts) - Math.max(0, budget.inFlight - 1);
+  }
+
+  /** ARM refused a read of this subscription (429): send nothing to it until `until`. */
+  pause(subscriptionId: string, until: number, now: number): void {
+    const budget = this.budget(subscriptionId, now);
+    budget.tokens = Math.min(budget.tokens, 0);
+    budget.pausedUntil = Math.max(budget.pausedUntil, until);
   }
 }

@@ -1,11 +1,19 @@
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { MonitorClient } from '@azure/arm-monitor';
 import type { TokenCredential } from '@azure/core-auth';
-import { type Pipeline, type PipelinePolicy, type PipelineResponse, exponentialRetryPolicy, systemErrorRetryPolicy } from '@azure/core-rest-pipeline';
+import {
+  type HttpClient,
+  type Pipeline,
+  type PipelinePolicy,
+  type PipelineResponse,
+  createDefaultHttpClient,
+  createPipelineRequest,
+  exponentialRetryPolicy,
+  systemErrorRetryPolicy,
+} from '@azure/core-rest-pipeline';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
 import { subscriptionIdOf } from '../control/resourceId.js';
 import { type ArmBudgetSignal, ArmReadPacer } from './armReadPacer.js';
-import { parseRetryAfterMs } from './retryAfter.js';
 
 /** Where the Azure APIs are and how to reach them: real Azure, or the local emulator. */
 export interface AzureConnection {
@@ -25,12 +33,21 @@ export interface WireCounters {
   armThrottled: number;
 }
 
+/** ARM's answer to a GET of one resource. */
+export interface ArmResourceResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: { get(name: string): string | undefined };
+}
+
 export interface AzureClients {
   readonly resourceGraph: ResourceGraphClient;
   readonly monitor: MonitorClient;
   readonly counters: WireCounters;
   /** What ARM's answers say about each subscription's read budget. */
   readonly armReadPacer: ArmReadPacer;
+  /** GET {resourceId}?api-version=…, through the ARM client's pipeline (credential, retries, counters, pacing signals). */
+  getArmResource(resourceId: string, apiVersion: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse>;
   logsIngestion(endpoint: string): LogsIngestionClient;
 }
 
@@ -59,14 +76,19 @@ function observeResponses(pipeline: Pipeline, observe: ResponseObserver): void {
 }
 
 
-function budgetSignal(response: PipelineResponse, now: number): ArmBudgetSignal {
-  const remaining = Number(response.headers.get('x-ms-ratelimit-remaining-subscription-reads') ?? Number.NaN);
+function headerCount(response: PipelineResponse, name: string): number | null {
+  const value = Number(response.headers.get(name) ?? Number.NaN);
+  return Number.isFinite(value) ? value : null;
+}
+
+function budgetSignal(response: PipelineResponse): ArmBudgetSignal {
   return {
-    status: response.status,
-    remainingReads: Number.isFinite(remaining) ? remaining : null,
-    retryAfterMs: response.status === 429 ? parseRetryAfterMs(response.headers.get('retry-after'), now) : null,
+    remainingReads: headerCount(response, 'x-ms-ratelimit-remaining-subscription-reads'),
+    remainingGlobalReads: headerCount(response, 'x-ms-ratelimit-remaining-subscription-global-reads'),
   };
 }
+
+const publicCloudArm = 'https://management.azure.com';
 
 export function createAzureClients(connection: AzureConnection): AzureClients {
   const common = {
@@ -97,14 +119,31 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
     counters.armRequests += 1;
     if (response.status === 429) counters.armThrottled += 1;
     const subscriptionId = subscriptionIdOf(new URL(response.request.url).pathname);
-    const now = Date.now();
-    if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response, now), now);
+    if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now());
   });
+  const httpClient: HttpClient = createDefaultHttpClient();
+  const armEndpoint = (connection.armEndpoint ?? publicCloudArm).replace(/\/+$/, '');
   return {
     resourceGraph,
     monitor,
     counters,
     armReadPacer,
+    async getArmResource(resourceId, apiVersion, abortSignal) {
+      const request = createPipelineRequest({
+        url: `${armEndpoint}${resourceId}?api-version=${encodeURIComponent(apiVersion)}`,
+        method: 'GET',
+        timeout: requestTimeoutMs,
+        ...(abortSignal ? { abortSignal } : {}),
+      });
+      const response = await monitor.pipeline.sendRequest(httpClient, request);
+      let body: unknown;
+      try {
+        body = response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined;
+      } catch {
+        body = undefined;
+      }
+      return { status: response.status, body, headers: response.headers };
+    },
     logsIngestion: (ingestionEndpoint) => new LogsIngestionClient(ingestionEndpoint, connection.credential, { ...common, ...retry }),
   };
 }

@@ -1,134 +1,103 @@
 import { parseResourceId } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
-import type { ResourceGraphRunner } from './resourceGraph.js';
+import { describeArmError, describeRestError } from './armError.js';
+import type { ArmAttempt, ArmReadQueue } from './armReadQueue.js';
+import type { AzureClients } from './clients.js';
+import { throttleOf } from './armDiagnosticSettings.js';
+import { type CutOffRetryOptions, repeatingCutOffs } from './transientFailures.js';
 
 /*
- * Whether the destinations audit settings point at still exist, looked up in
- * ARG across everything the identity can see (central log workspaces usually
- * live in another subscription). A destination is NotFound only when its
- * subscription is visible and it is not there; otherwise it stays out of sight
- * (Unverified), never a failure.
+ * Whether the resources audit destinations depend on still exist, asked of ARM, the source of truth: Resource
+ * Graph reflects most changes within a minute but has no upper bound, so a workspace created a minute ago would
+ * look missing there and one deleted a minute ago would still look present. Each target is read once a scan,
+ * through the same queue and pacing as the settings reads. An event hub destination depends on its
+ * authorization rule and, when the setting names one, its event hub, neither of which Resource Graph lists.
  *
- * ARG takes no query parameters, so ids are embedded in the KQL — only ids that
- * parse as ARM resource ids (whose grammar admits no quote or backslash) of a
- * destination type are; anything else stays Unverified.
+ *   200                                               → Exists
+ *   404 ResourceNotFound / ResourceGroupNotFound /
+ *       ParentResourceNotFound                        → NotFound: it is gone from a subscription the scanner reads
+ *   403, 401, 404 SubscriptionNotFound                → out of the scanner's sight: Unverified
+ *   anything else, after retries                      → Unverified, and the scan says it could not confirm it
  */
 
-/** The destination types ARG can tell exist (normalized targets: an event hub is looked up by its namespace). */
-const resolvableTypes = new Set(['microsoft.operationalinsights/workspaces', 'microsoft.storage/storageaccounts', 'microsoft.eventhub/namespaces']);
+/** Api-versions of the destination types ARM is asked about (the types' current stable versions). */
+const apiVersions = new Map([
+  ['microsoft.operationalinsights/workspaces', '2023-09-01'],
+  ['microsoft.storage/storageaccounts', '2023-05-01'],
+  ['microsoft.eventhub/namespaces', '2024-01-01'],
+  ['microsoft.eventhub/namespaces/authorizationrules', '2024-01-01'],
+  ['microsoft.eventhub/namespaces/eventhubs', '2024-01-01'],
+  ['microsoft.eventhub/namespaces/eventhubs/authorizationrules', '2024-01-01'],
+]);
 
-/** The subscription of a target the lookup can resolve, or null when it cannot be looked up. */
-function resolvableSubscription(targetId: string): string | null {
-  const parts = parseResourceId(targetId);
-  return parts?.type != null && resolvableTypes.has(parts.type) ? parts.subscriptionId : null;
-}
+/** Codes of a 404 that says the resource itself is gone, rather than that its subscription is out of reach. */
+const goneCodes = new Set(['resourcenotfound', 'resourcegroupnotfound', 'parentresourcenotfound']);
 
-/** Ids per query: keeps the query text small. */
-const idsPerQuery = 200;
-
-export function destinationQuery(targetIds: readonly string[], subscriptionIds: readonly string[]): string {
-  return `resources
-| where tolower(id) in (dynamic(${JSON.stringify(targetIds)}))
-| project id = tolower(id)
-| union (resourcecontainers
-    | where type =~ 'microsoft.resources/subscriptions'
-    | where tolower(subscriptionId) in (dynamic(${JSON.stringify(subscriptionIds)}))
-    | project id = tolower(id))
-| order by id asc`;
-}
-
-export interface DestinationLookup {
-  /** Looks up the targets not asked about before; resolves once each one's existence is known or out of sight. */
-  lookUp(targetIds: Iterable<string>): Promise<void>;
-  /** Existence by normalized id; targets left out are out of sight (Unverified). */
+export interface DestinationCheck {
+  /** Confirms the targets not asked about before; resolves once each one is known or out of sight. */
+  confirm(targetIds: Iterable<string>): Promise<void>;
+  /** Existence by normalized id; targets left out are out of sight or unconfirmed (Unverified). */
   readonly existence: ReadonlyMap<string, 'Exists' | 'NotFound'>;
-  /** Why lookups failed, once per distinct reason: their destinations stay Unverified. */
-  readonly failures: ReadonlySet<string>;
+  /** Why targets could not be confirmed, and for how many, by distinct reason: their destinations stay Unverified. */
+  readonly failures: ReadonlyMap<string, number>;
 }
 
-/**
- * Resources reach their destinations a few at a time as ARM answers; targets asked for within this window
- * share one query, so a scan costs a handful of queries of the ARG quota, not one per resource.
- */
-const batchWindowMs = 200;
-/**
- * After the first, lookups start at most one per this interval unless a batch is full: each costs one of ARG's
- * 15 queries per 5 s, which the inventory pages need too. A large estate's own storage accounts trickle in one
- * subscription at a time and would otherwise cost a query each.
- */
-const lookupSpacingMs = 2_000;
+type Answer = 'Exists' | 'NotFound' | 'OutOfSight' | { readonly failure: string };
 
-interface Batch {
-  readonly targets: { readonly id: string; readonly subscriptionId: string }[];
-  readonly done: Promise<void>;
-  readonly start: () => void;
+function answerOf(status: number, body: unknown): Answer {
+  if (status >= 200 && status < 300) return 'Exists';
+  const { summary } = describeArmError(status, body);
+  if (status === 404) {
+    const code = /^HTTP 404 ([A-Za-z]+)/.exec(summary)?.[1]?.toLowerCase() ?? '';
+    return goneCodes.has(code) ? 'NotFound' : 'OutOfSight';
+  }
+  if (status === 401 || status === 403) return 'OutOfSight';
+  return { failure: summary };
 }
 
-export interface DestinationLookupOptions {
-  /** The clock that spaces lookups (ms). */
-  readonly now?: () => number;
-}
-
-export function createDestinationLookup(runner: ResourceGraphRunner, options: DestinationLookupOptions = {}): DestinationLookup {
+export function createDestinationCheck(
+  clients: Pick<AzureClients, 'getArmResource'>,
+  queue: ArmReadQueue,
+  options: CutOffRetryOptions & { readonly abortSignal?: AbortSignal; readonly now?: () => number } = {},
+): DestinationCheck {
   const now = options.now ?? Date.now;
   const existence = new Map<string, 'Exists' | 'NotFound'>();
-  const failures = new Set<string>();
+  const failures = new Map<string, number>();
   const asked = new Map<string, Promise<void>>();
-  let open: (Batch & { timer: NodeJS.Timeout }) | null = null;
-  let lastStartedAt = -Infinity;
 
-  async function query(targets: Batch['targets']): Promise<void> {
-    const subscriptions = [...new Set(targets.map((t) => t.subscriptionId))];
+  async function attempt(targetId: string, apiVersion: string): Promise<ArmAttempt<Answer>> {
     try {
-      const rows = await runner.queryAll('destination lookup', destinationQuery(targets.map((t) => t.id), subscriptions), {});
-      const seen = new Set(rows.map((r) => String(r['id'])));
-      for (const target of targets) {
-        if (seen.has(target.id)) existence.set(target.id, 'Exists');
-        else if (seen.has(`/subscriptions/${target.subscriptionId}`)) existence.set(target.id, 'NotFound');
-      }
+      const response = await repeatingCutOffs(() => clients.getArmResource(targetId, apiVersion, options.abortSignal), options);
+      return { value: answerOf(response.status, response.body), throttle: throttleOf(response, now()) };
     } catch (error) {
-      failures.add(describeError(error));
+      return { value: { failure: describeRestError(error).summary }, throttle: null };
     }
   }
 
-  function newBatch(): Batch & { timer: NodeJS.Timeout } {
-    const targets: Batch['targets'] = [];
-    let start!: () => void;
-    const started = new Promise<void>((resolve) => (start = resolve));
-    const wait = Math.max(batchWindowMs, lastStartedAt + lookupSpacingMs - now());
-    const batch = { targets, start, done: started.then(() => query(targets)), timer: setTimeout(() => close(batch), wait) };
-    return batch;
-  }
-
-  function close(batch: Batch & { timer: NodeJS.Timeout }): void {
-    clearTimeout(batch.timer);
-    if (open === batch) open = null;
-    lastStartedAt = now();
-    batch.start();
+  async function check(targetId: string, subscriptionId: string, apiVersion: string): Promise<void> {
+    const answer = await queue.run(subscriptionId, 'destinations', () => attempt(targetId, apiVersion), (why) => ({ failure: why }));
+    if (answer === 'Exists' || answer === 'NotFound') existence.set(targetId, answer);
+    else if (answer !== 'OutOfSight') {
+      const reason = describeError(answer.failure);
+      failures.set(reason, (failures.get(reason) ?? 0) + 1);
+    }
   }
 
   return {
     existence,
     failures,
-    async lookUp(targetIds) {
+    async confirm(targetIds) {
       const waits = new Set<Promise<void>>();
       for (const id of targetIds) {
-        const known = asked.get(id);
-        if (known) {
-          waits.add(known);
-          continue;
+        let known = asked.get(id);
+        if (!known) {
+          // Only a well-formed id of a destination type is sent to ARM; anything else stays out of sight.
+          const parts = parseResourceId(id);
+          const apiVersion = parts?.type ? apiVersions.get(parts.type) : undefined;
+          known = parts && apiVersion ? check(id, parts.subscriptionId, apiVersion) : Promise.resolve();
+          asked.set(id, known);
         }
-        const subscriptionId = resolvableSubscription(id);
-        if (subscriptionId === null) {
-          asked.set(id, Promise.resolve());
-          continue;
-        }
-        open ??= newBatch();
-        const batch = open;
-        batch.targets.push({ id, subscriptionId });
-        asked.set(id, batch.done);
-        waits.add(batch.done);
-        if (batch.targets.length >= idsPerQuery) close(batch);
+        waits.add(known);
       }
       await Promise.all(waits);
     },

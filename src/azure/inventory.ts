@@ -1,28 +1,45 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { VaultResource } from '../control/auditLogging.js';
 import { auditLoggingControl } from '../control/auditLogging.metadata.js';
-import { lastSegment } from '../control/resourceId.js';
+import { lastSegment, normalizeResourceId } from '../control/resourceId.js';
+import { KvAuditError, isKvAuditError } from '../errors.js';
 import type { ScanScope } from '../findings/schema.js';
-import type { ArgRow, ResourceGraphRunner, ResourceGraphScope } from './resourceGraph.js';
+import { type ArgRow, type ResourceGraphRunner, type ResourceGraphScope, type ResultPage, scopeBatches } from './resourceGraph.js';
 
 /*
- * One ARG query lists every vault and Managed HSM in scope and left-joins its
- * diagnostic settings. Public sources say ARG does not index
- * microsoft.insights/diagnosticsettings today, so expect the join to come back
- * empty; it costs nothing and is the fast path if ARG starts indexing them.
- * Setting ids usually end in /providers/microsoft.insights/diagnosticsettings/<name>,
- * but some lack the provider segment, so the parent id is cut at
- * /diagnosticsettings/ and the provider suffix removed when present.
+ * The inventory lists every vault and Managed HSM in scope with one ARG query, left-joined to its diagnostic
+ * settings. Public sources say ARG does not index microsoft.insights/diagnosticsettings today, so expect the
+ * join to come back empty; it costs nothing and is the fast path if ARG starts indexing them. Setting ids
+ * usually end in /providers/microsoft.insights/diagnosticsettings/<name>, but some lack the provider segment,
+ * so the parent id is cut at /diagnosticsettings/ and the provider suffix removed when present.
  *
- * Results come largest subscription first: ARM paces reads per subscription,
- * so a subscription with more vaults than ARM's burst takes longest to read
- * and must start first, not wait for its page.
+ * ARG keeps no snapshot between pages: when the estate changes while it is paged, rows shift, and a vault can be
+ * skipped or listed twice (Learn: "Guidance for pagination", pagination in dynamic environments). So the
+ * inventory is not paged. It is partitioned, as that guidance recommends: a count first, then one query per
+ * partition `hash(tolower(id), n) == i`, each small enough for one page. Every vault hashes to exactly one
+ * partition, so a vault that exists for the whole scan is in the one query that looks for it, whatever else is
+ * created or deleted meanwhile. A partition that comes back with more than a page is split in two.
  */
+
 /** The control's resource types as a KQL list. */
 export const resourceTypes = auditLoggingControl.resourceTypes.map((t) => `'${t}'`).join(', ');
 
-export const inventoryQuery = `resources
+/** How many vaults and Managed HSMs the scope holds: sizes the partitions. */
+export const inventoryCountQuery = `resources
 | where type in~ (${resourceTypes})
+| count`;
+
+/** One slice of the inventory: the resources whose hash(tolower(id), mod) is `remainder`. */
+export interface InventoryPartition {
+  readonly mod: number;
+  readonly remainder: number;
+}
+
+export function inventoryQuery({ mod, remainder }: InventoryPartition): string {
+  return `resources
+| where type in~ (${resourceTypes})
+| where hash(tolower(id), ${mod}) == ${remainder}
 | project id = tolower(id), name, type = tolower(type), subscriptionId, resourceGroup, location, tenantId, tags
 | join kind=leftouter (
     resources
@@ -33,13 +50,11 @@ export const inventoryQuery = `resources
     | summarize diagnosticSettings = make_list(pack('id', id, 'name', name, 'type', type, 'properties', properties)) by parentId
   ) on $left.id == $right.parentId
 | project-away parentId
-| join kind=leftouter (
-    resources
-    | where type in~ (${resourceTypes})
-    | summarize vaultsInSubscription = count() by subscriptionId
-  ) on subscriptionId
-| order by vaultsInSubscription desc, id asc
-| project-away subscriptionId1, vaultsInSubscription`;
+| order by id asc`;
+}
+
+/** Resources per partition aimed at: under ARG's 1,000-row page, with room for the hash's spread and for growth. */
+const partitionTarget = 800;
 
 /** The configured subscriptions the identity can read: ARG silently leaves out the others. */
 export const readableSubscriptionsQuery = `resourcecontainers
@@ -55,13 +70,18 @@ export interface InventoryItem {
   readonly problem: string | null;
 }
 
-/** One page of the inventory, parsed. */
+/** One partition of the inventory, parsed. */
 export interface InventoryPage {
   readonly items: readonly InventoryItem[];
-  /** Rows that name no resource: they cannot become findings, so the scan must say it is incomplete. */
-  readonly unattributed: readonly string[];
-  /** Resources the whole inventory holds, when ARG says (for progress). */
+  /**
+   * What makes the inventory less than certain: rows that name no resource, a partition that returned fewer rows
+   * than it counts, a vault listed twice. Each makes the scan incomplete.
+   */
+  readonly problems: readonly string[];
+  /** Resources the scope held when it was counted (for progress). */
   readonly totalRecords: number | null;
+  /** ARG searched only part of a tenant or management-group scope. */
+  readonly subscriptionLimitHit: boolean;
 }
 
 function resourceGraphScope(scope: ScanScope): ResourceGraphScope {
@@ -114,17 +134,84 @@ function itemFromRow(row: ArgRow): InventoryItem | string {
   };
 }
 
+/** A 52-bit fingerprint of an id: spots a vault listed twice without keeping every id of a large estate. */
+function fingerprint(id: string): number {
+  return Number.parseInt(createHash('sha256').update(id).digest('hex').slice(0, 13), 16);
+}
+
+const isTooLarge = (error: unknown) => isKvAuditError(error) && error.details.some((d) => d.startsWith('ResponsePayloadTooLarge'));
+
+/** Splits a partition in two: hash % 2m is r or r + m exactly when hash % m is r. */
+const halves = ({ mod, remainder }: InventoryPartition): InventoryPartition[] => [
+  { mod: mod * 2, remainder },
+  { mod: mod * 2, remainder: remainder + mod },
+];
+
 export async function* readInventoryPages(runner: ResourceGraphRunner, scope: ScanScope): AsyncGenerator<InventoryPage> {
-  for await (const page of runner.queryPages('inventory query', inventoryQuery, resourceGraphScope(scope))) {
-    const items: InventoryItem[] = [];
-    const unattributed: string[] = [];
-    for (const row of page.rows) {
-      const item = itemFromRow(row);
-      if (typeof item === 'string') unattributed.push(item);
-      else items.push(item);
+  const seen = new Set<number>();
+  const batches = scopeBatches(resourceGraphScope(scope));
+  let counted = 0;
+  for (const [index, batch] of batches.entries()) {
+    const of = batches.length > 1 ? ` (subscription batch ${index + 1}/${batches.length})` : '';
+    const [countRow] = await collect(runner.queryScope(`inventory count${of}`, inventoryCountQuery, batch));
+    const count = Number(countRow?.rows[0]?.['Count'] ?? Number.NaN);
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new KvAuditError('QueryFailed', `Azure Resource Graph inventory count${of}: the response holds no count`);
     }
-    yield { items, unattributed, totalRecords: page.totalRecords };
+    counted += count;
+    const pending: InventoryPartition[] = Array.from({ length: Math.max(1, Math.ceil(count / partitionTarget)) }, (_, i) => ({
+      mod: Math.max(1, Math.ceil(count / partitionTarget)),
+      remainder: i,
+    }));
+    while (pending.length > 0) {
+      const partition = pending.shift()!;
+      const purpose = `inventory partition ${partition.remainder}/${partition.mod}${of}`;
+      let page: ResultPage | undefined;
+      try {
+        // One page only: a partition with more is split rather than paged.
+        for await (const first of runner.queryScope(purpose, inventoryQuery(partition), batch)) {
+          page = first;
+          break;
+        }
+      } catch (error) {
+        if (!isTooLarge(error)) throw error;
+      }
+      if (page === undefined || page.hasMore) {
+        pending.unshift(...halves(partition));
+        continue;
+      }
+      yield parsePartition(page, purpose, seen, counted);
+    }
   }
+}
+
+function parsePartition(page: ResultPage, purpose: string, seen: Set<number>, counted: number): InventoryPage {
+  const items: InventoryItem[] = [];
+  const problems: string[] = [];
+  if (page.totalRecords !== null && page.rows.length !== page.totalRecords) {
+    problems.push(`Azure Resource Graph ${purpose} returned ${page.rows.length} of the ${page.totalRecords} rows it counts; vaults may be missing`);
+  }
+  for (const row of page.rows) {
+    const item = itemFromRow(row);
+    if (typeof item === 'string') {
+      problems.push(item);
+      continue;
+    }
+    const key = fingerprint(normalizeResourceId(item.resource.id));
+    if (seen.has(key)) {
+      problems.push(`Azure Resource Graph listed ${item.resource.id} twice; it is evaluated once, and the inventory cannot be trusted to be whole`);
+      continue;
+    }
+    seen.add(key);
+    items.push(item);
+  }
+  return { items, problems, totalRecords: counted, subscriptionLimitHit: page.subscriptionLimitHit };
+}
+
+async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(page);
+  return all;
 }
 
 /** Configured subscriptions the identity cannot read: ARG silently leaves them out, so their vaults would go missing unsaid. */

@@ -22,13 +22,22 @@ export type ArgRow = Record<string, unknown>;
 
 export interface ResultPage {
   readonly rows: readonly ArgRow[];
-  /** Rows the whole result holds, as ARG reports it (for progress); null when it does not say. */
+  /** Rows the whole result holds, as ARG reports it; null when it does not say. */
   readonly totalRecords: number | null;
+  /** ARG has another page of this result ($skipToken). */
+  readonly hasMore: boolean;
+  /**
+   * ARG searched only the first subscriptions of a tenant or management-group scope
+   * (x-ms-tenant-subscription-limit-hit): the result leaves the others out.
+   */
+  readonly subscriptionLimitHit: boolean;
 }
 
 export interface ResourceGraphRunner {
   /** The result of `query` over `scope` page by page, every subscription batch; `purpose` names the query in errors and logs. */
   queryPages(purpose: string, query: string, scope: ResourceGraphScope): AsyncIterable<ResultPage>;
+  /** The same over one scope ARG takes in a single request (see scopeBatches). */
+  queryScope(purpose: string, query: string, scope: ResourceGraphScope): AsyncIterable<ResultPage>;
   /** All rows at once, for small results. */
   queryAll(purpose: string, query: string, scope: ResourceGraphScope): Promise<ArgRow[]>;
 }
@@ -59,6 +68,7 @@ export function parseResetsAfter(value: string | undefined | null): number | nul
 interface Quota {
   readonly remaining: number | null;
   readonly resetsAfterMs: number | null;
+  readonly subscriptionLimitHit: boolean;
 }
 
 function quotaFrom(headers: { get(name: string): string | undefined }): Quota {
@@ -66,12 +76,18 @@ function quotaFrom(headers: { get(name: string): string | undefined }): Quota {
   return {
     remaining: remaining === undefined || remaining === '' ? null : Number(remaining),
     resetsAfterMs: parseResetsAfter(headers.get('x-ms-user-quota-resets-after')),
+    subscriptionLimitHit: headers.get('x-ms-tenant-subscription-limit-hit')?.trim().toLowerCase() === 'true',
   };
 }
 
-function batches<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+/** A scope in parts ARG takes in one request each: at most 1,000 subscriptions per request. */
+export function scopeBatches(scope: ResourceGraphScope): ResourceGraphScope[] {
+  const subscriptions = scope.subscriptions;
+  if (!subscriptions || subscriptions.length <= maxSubscriptionsPerRequest) return [scope];
+  const out: ResourceGraphScope[] = [];
+  for (let i = 0; i < subscriptions.length; i += maxSubscriptionsPerRequest) {
+    out.push({ subscriptions: subscriptions.slice(i, i + maxSubscriptionsPerRequest) });
+  }
   return out;
 }
 
@@ -91,7 +107,7 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
         await sleep(waitBeforeNext);
         waitBeforeNext = 0;
       }
-      let quota: Quota = { remaining: null, resetsAfterMs: null };
+      let quota: Quota = { remaining: null, resetsAfterMs: null, subscriptionLimitHit: false };
       try {
         const response = await client.resources(request, {
           onResponse: (raw) => {
@@ -101,7 +117,7 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
           ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
         });
         if (quota.remaining === 0) throttle(quota.resetsAfterMs ?? 5_000);
-        return response;
+        return { response, subscriptionLimitHit: quota.subscriptionLimitHit };
       } catch (error) {
         if (isRestError(error) && error.statusCode === 429 && throttledRetries < max429Retries) {
           // Wait for the quota window to reset; without the header, back off exponentially.
@@ -114,7 +130,9 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
           continue;
         }
         const { summary, details } = describeRestError(error);
-        throw new KvAuditError('QueryFailed', `Azure Resource Graph ${purpose}: ${summary}`, { cause: error, details });
+        // ARG's message is a generic support note; what went wrong is in the details, so they go on the line.
+        const why = details.length > 0 ? `${summary} (${details.join('; ')})` : summary;
+        throw new KvAuditError('QueryFailed', `Azure Resource Graph ${purpose}: ${why}`, { cause: error, details });
       }
     }
   }
@@ -123,7 +141,7 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
     let read = 0;
     let skipToken: string | undefined;
     do {
-      const response = await send(purpose, {
+      const { response, subscriptionLimitHit } = await send(purpose, {
         ...(scope.subscriptions ? { subscriptions: [...scope.subscriptions] } : {}),
         ...(scope.managementGroups ? { managementGroups: [...scope.managementGroups] } : {}),
         query,
@@ -141,26 +159,32 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
           `Azure Resource Graph ${purpose}: results were truncated at ${read} of ${response.totalRecords} rows and cannot be paged`,
         );
       }
-      yield { rows: response.data as ArgRow[], totalRecords: Number.isSafeInteger(response.totalRecords) ? response.totalRecords : null };
+      yield {
+        rows: response.data as ArgRow[],
+        totalRecords: Number.isSafeInteger(response.totalRecords) ? response.totalRecords : null,
+        hasMore: skipToken !== undefined && skipToken !== '',
+        subscriptionLimitHit,
+      };
     } while (skipToken);
   }
 
   async function* queryPages(purpose: string, query: string, scope: ResourceGraphScope): AsyncGenerator<ResultPage> {
-    if (!scope.subscriptions || scope.subscriptions.length <= maxSubscriptionsPerRequest) {
+    const parts = scopeBatches(scope);
+    if (parts.length === 1) {
       yield* queryScope(purpose, query, scope);
       return;
     }
-    const parts = batches(scope.subscriptions, maxSubscriptionsPerRequest);
     for (const [index, subscriptions] of parts.entries()) {
       // Each batch reports only its own total; the whole is not known until the last batch.
-      for await (const page of queryScope(`${purpose} (subscription batch ${index + 1}/${parts.length})`, query, { subscriptions })) {
-        yield { rows: page.rows, totalRecords: null };
+      for await (const page of queryScope(`${purpose} (subscription batch ${index + 1}/${parts.length})`, query, subscriptions)) {
+        yield { ...page, totalRecords: null };
       }
     }
   }
 
   return {
     queryPages,
+    queryScope,
     async queryAll(purpose, query, scope) {
       const rows: ArgRow[] = [];
       for await (const page of queryPages(purpose, query, scope)) rows.push(...page.rows);

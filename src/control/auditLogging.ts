@@ -14,8 +14,9 @@ import {
   type DiagnosticSetting,
   type SettingRecord,
   auditSourceOf,
-  destinationTargetId,
+  destinationApprovalId,
   enabledAuditSources,
+  maxSettingsPerResource,
 } from './diagnosticSetting.js';
 import { readExemption } from './exemption.js';
 import { azCliRemediation } from './remediation.js';
@@ -44,7 +45,10 @@ export type SettingsEvidence =
 export interface VaultEvidence {
   readonly resource: VaultResource;
   readonly settings: SettingsEvidence;
-  /** What is known about destination resources, by normalized id. Absent = out of the scanner's sight. */
+  /**
+   * What ARM said of the resources destinations depend on, by normalized id (a workspace, an event hub's
+   * authorization rule and hub, …). Absent = out of the scanner's sight, or not confirmed.
+   */
   readonly destinationExistence: ReadonlyMap<string, 'Exists' | 'NotFound'>;
 }
 
@@ -91,7 +95,7 @@ function describeDestinations(destinations: readonly AuditDestination[]): string
   return listSome(
     destinations.map((d) => {
       const approval = d.Approved === false ? ', not approved' : '';
-      return `${kindLabels[d.Kind]} '${lastSegment(destinationTargetId(d.Kind, d.Id))}' (${d.Status}${approval})`;
+      return `${kindLabels[d.Kind]} '${lastSegment(destinationApprovalId(d.Kind, d.Id))}' (${d.Status}${approval})`;
     }),
   );
 }
@@ -99,6 +103,16 @@ function describeDestinations(destinations: readonly AuditDestination[]): string
 /** A destination audit logs can actually reach, and are allowed to go to. */
 function isUsable(destination: AuditDestination): boolean {
   return destination.Status !== 'NotFound' && destination.Approved !== false;
+}
+
+/**
+ * A destination exists when everything it depends on was seen to exist; it is gone when any of it is known
+ * to be gone (a deleted authorization rule breaks delivery to a namespace that still exists).
+ */
+function destinationStatus(targets: readonly string[], existence: VaultEvidence['destinationExistence']): AuditDestination['Status'] {
+  const known = targets.map((target) => existence.get(target));
+  if (known.includes('NotFound')) return 'NotFound';
+  return known.length > 0 && known.every((status) => status === 'Exists') ? 'Exists' : 'Unverified';
 }
 
 function assess(setting: DiagnosticSetting, evidence: VaultEvidence, policy: ControlPolicy): SettingAssessment {
@@ -110,8 +124,8 @@ function assess(setting: DiagnosticSetting, evidence: VaultEvidence, policy: Con
       Setting: setting.name,
       Kind: d.kind,
       Id: d.id,
-      Status: evidence.destinationExistence.get(d.targetId) ?? 'Unverified',
-      Approved: approved ? approved.has(d.targetId) || approved.has(normalizeResourceId(d.id)) : null,
+      Status: destinationStatus(d.existenceTargets, evidence.destinationExistence),
+      Approved: approved ? approved.has(d.approvalId) || approved.has(normalizeResourceId(d.id)) : null,
     })),
   };
 }
@@ -192,6 +206,14 @@ function applyExemption(verdict: Verdict, exemption: Exemption | null, tagName: 
     : verdict;
 }
 
+/** "Ignored 2 malformed entries that cannot change the verdict: 'a' metrics[0]: …": nothing is dropped unsaid. */
+function describeSkippedEntries(settings: readonly DiagnosticSetting[]): string[] {
+  const skipped = settings.flatMap((s) => s.skippedEntries.map((entry) => `'${s.name}' ${entry}`));
+  if (skipped.length === 0) return [];
+  const entries = skipped.length === 1 ? 'entry' : 'entries';
+  return [`Ignored ${skipped.length} malformed ${entries} that cannot change the verdict (not an audit source or destination): ${listSome(skipped, ' | ')}.`];
+}
+
 function errorRemediation(reason: ErrorReason, resourceId: string): string {
   switch (reason) {
     case 'AccessDenied':
@@ -252,7 +274,15 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
   const unknownUnlessTrue = (value: boolean) => (value || malformed.length === 0 ? value : null);
 
   let verdict: Verdict;
-  if (delivering.length > 0) {
+  if (settings.records.length > maxSettingsPerResource) {
+    // More settings than Azure allows is no real list: neither a Pass nor a Fail may rest on it.
+    const alone = delivering.length > 0 ? 'Pass' : `Fail (${failVerdict(assessments).Reason})`;
+    verdict = {
+      Status: 'Error',
+      Reason: 'MalformedRecord',
+      Detail: `The resource lists ${settings.records.length} diagnostic settings, but Azure allows at most ${maxSettingsPerResource} per resource: the list cannot be trusted, and its destinations were not checked. Taken at face value it would give ${alone}.`,
+    };
+  } else if (delivering.length > 0) {
     verdict = passVerdict(delivering);
   } else if (malformed.length > 0) {
     // A record we cannot read might be the one that delivers: never Fail without evidence.
@@ -276,10 +306,14 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
 
   const destinations = assessments.filter((a) => a.sources.length > 0).flatMap((a) => a.destinations);
   const unlisted = destinations.length - maxEvidenceDestinations;
+  const notes = [
+    ...(unlisted > 0 ? [`(${unlisted} more audit destinations are not listed in Destinations.)`] : []),
+    ...describeSkippedEntries(assessments.map((a) => a.setting)),
+  ];
   return {
     ...common,
     ...verdict,
-    Detail: unlisted > 0 ? `${verdict.Detail} (${unlisted} more audit destinations are not listed in Destinations.)` : verdict.Detail,
+    Detail: [verdict.Detail, ...notes].join(' '),
     DiagnosticSettingCount: settings.records.length,
     AuditSettings: delivering.map((a) => a.setting.name),
     AuditSources: auditSources.filter((s) => enabledSources.has(s)),

@@ -113,8 +113,8 @@ export const scanRowSchema = z.strictObject({
   ErrorCount: count().describe('Findings with Status Error.'),
   FindingsWritten: count().describe('Finding rows accepted by the Logs Ingestion API.'),
   ArgQueries: count().describe('Azure Resource Graph requests sent: pages and retries included.'),
-  ArmCalls: count().describe('ARM diagnostic-settings requests sent: retries included.'),
-  ArmThrottled: count().describe('ARM diagnostic-settings requests answered 429.'),
+  ArmCalls: count().describe('ARM requests sent (diagnostic-settings reads and destination checks): retries included.'),
+  ArmThrottled: count().describe('ARM requests answered 429 (throttled).'),
   ResourceGraphHasDiagnosticSettings: z
     .boolean()
     .describe('Resource Graph returned diagnostic settings for at least one resource.'),

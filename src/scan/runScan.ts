@@ -1,12 +1,12 @@
 import { createArmReadQueue } from '../azure/armReadQueue.js';
 import type { AzureClients } from '../azure/clients.js';
-import { createDestinationLookup } from '../azure/destinations.js';
+import { createDestinationCheck } from '../azure/destinations.js';
 import { type RowSink, streamingUpload } from '../azure/ingestion.js';
 import { type InventoryItem, readInventoryPages, unreadableSubscriptions } from '../azure/inventory.js';
 import { createResourceGraphRunner } from '../azure/resourceGraph.js';
 import type { Settings } from '../config/settings.js';
 import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
-import { auditDestinationTargets, parseDiagnosticSetting } from '../control/diagnosticSetting.js';
+import { auditDestinationTargets, maxSettingsPerResource, parseDiagnosticSetting } from '../control/diagnosticSetting.js';
 import { describeError } from '../errors.js';
 import { type FindingRow, type ScanRow, type ScanTrigger, findingsTable, scansTable } from '../findings/schema.js';
 import { version } from '../version.js';
@@ -35,7 +35,7 @@ export interface ScanProgress {
 }
 
 export interface ScanDependencies {
-  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters' | 'armReadPacer'>;
+  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters' | 'armReadPacer' | 'getArmResource'>;
   /** Where rows go; null evaluates without writing (kv-audit scan without --ingest). */
   readonly sink: RowSink | null;
   readonly now: () => Date;
@@ -81,7 +81,12 @@ function resourceGraphEvidence(item: InventoryItem): SettingsEvidence | null {
   return { state: 'Read', source: 'ResourceGraph', records: item.argSettings.map(parseDiagnosticSetting) };
 }
 
-const destinationsOf = (evidence: SettingsEvidence) => (evidence.state === 'Read' ? auditDestinationTargets(evidence.records) : []);
+/**
+ * The destinations to confirm through ARM. A resource listing more settings than Azure allows is an Error whatever
+ * its destinations, so they are not read: a hostile list cannot make the scan spend thousands of ARM reads.
+ */
+const destinationsOf = (evidence: SettingsEvidence) =>
+  evidence.state === 'Read' && evidence.records.length <= maxSettingsPerResource ? [...new Set(auditDestinationTargets(evidence.records))] : [];
 
 /** Counts work in progress and lets one reader wait until there is at most `limit`. */
 function workInProgress() {
@@ -111,15 +116,23 @@ function scanCollaborators(settings: Settings, deps: ScanDependencies) {
   const clock = () => deps.now().getTime();
   const retryDelay = deps.retryDelayMs === undefined ? {} : { retryDelayMs: deps.retryDelayMs };
   const budget = deps.readBudgetMs === undefined ? {} : { abortSignal: AbortSignal.timeout(deps.readBudgetMs) };
+  const deadline = deps.readBudgetMs === undefined ? {} : { deadline: clock() + deps.readBudgetMs };
   const runner = createResourceGraphRunner(clients.resourceGraph, {
     ...retryDelay,
     ...budget,
     onThrottle: (ms) => log.info(`Azure Resource Graph quota exhausted; waiting ${ms} ms for it to reset.`),
   });
+  const armReads = createArmReadQueue(clients.monitor, clients.armReadPacer, {
+    concurrency: settings.armConcurrency,
+    now: clock,
+    ...retryDelay,
+    ...budget,
+    ...deadline,
+  });
   return {
     runner,
-    armReads: createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency: settings.armConcurrency, now: clock, ...retryDelay, ...budget }),
-    destinations: createDestinationLookup(runner, { now: clock }),
+    armReads,
+    destinations: createDestinationCheck(clients, armReads, { now: clock, ...retryDelay, ...budget }),
     uploads: deps.sink ? streamingUpload(deps.sink, findingsTable.streamName) : null,
     policy: {
       exemptionTag: settings.exemptionTag,
@@ -149,6 +162,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     deps.onProgress({ ...progress });
   };
   let resourceGraphHasDiagnosticSettings = false;
+  let subscriptionLimitHit = false;
   const unread: string[] = [];
   let unreadCount = 0;
 
@@ -156,7 +170,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   async function resourceGraphFinding(item: InventoryItem): Promise<Finding | null> {
     const evidence = resourceGraphEvidence(item);
     if (evidence === null) return null;
-    await destinations.lookUp(destinationsOf(evidence));
+    await destinations.confirm(destinationsOf(evidence));
     const finding = evaluate(item, evidence);
     // A malformed ARG record is not re-read through ARM: its tags (and so any exemption) are unknown, and ARM's
     // settings alone could turn that into a Fail without evidence. It stays an Error.
@@ -164,10 +178,10 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   }
 
   async function armFinding(item: InventoryItem): Promise<Finding> {
-    const read = await armReads.read(item.resource.id);
+    const read = await armReads.readSettings(item.resource.id, item.resource.location);
     // Not evaluated: the read failed in a way the next attempt may not, so this scan is incomplete.
     if (read.transientFailure && ++unreadCount <= namedUnread) unread.push(item.resource.name);
-    await destinations.lookUp(destinationsOf(read.evidence));
+    await destinations.confirm(destinationsOf(read.evidence));
     return evaluate(item, read.evidence);
   }
 
@@ -192,7 +206,14 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     for await (const page of readInventoryPages(runner, settings.scope)) {
       progress.total = page.totalRecords ?? progress.total;
       progress.listed += page.items.length;
-      errors.push(...page.unattributed);
+      errors.push(...page.problems);
+      if (page.subscriptionLimitHit && !subscriptionLimitHit) {
+        subscriptionLimitHit = true;
+        errors.push(
+          'Azure Resource Graph searched only the first subscriptions of the scope (x-ms-tenant-subscription-limit-hit): vaults in the others are missing. ' +
+            'Scan fewer subscriptions at a time: list them in KV_AUDIT_SUBSCRIPTIONS (sent in batches of 1,000) or scope smaller management groups.',
+        );
+      }
       for (const item of page.items) {
         if (item.argSettings !== null) resourceGraphHasDiagnosticSettings = true;
         work.track(
@@ -213,7 +234,15 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   if (progress.listed > 0 && !resourceGraphHasDiagnosticSettings) {
     log.info('Azure Resource Graph returned no diagnostic settings (it does not index them); every resource was confirmed through ARM.');
   }
-  for (const failure of destinations.failures) errors.push(`Destination lookup failed; destinations stay Unverified: ${failure}`);
+  for (const [failure, targets] of destinations.failures) {
+    errors.push(`${targets} audit destination${targets === 1 ? '' : 's'} could not be confirmed through ARM and stay Unverified: ${failure}`);
+  }
+  if (progress.total !== null && progress.total !== progress.listed) {
+    log.info(
+      `The estate changed while it was listed (${progress.total} vaults and Managed HSMs counted, ${progress.listed} listed): ` +
+        'those created or deleted meanwhile are covered by the next scan; every one that existed throughout was listed.',
+    );
+  }
   if (unreadCount > 0) {
     errors.push(`${unreadCount} resources could not be read through ARM after retries (ReadFailed): ${unread.join(', ')}${unreadCount > unread.length ? ', …' : ''}`);
   }

@@ -25,26 +25,25 @@ describe('pacing reads to a subscription’s ARM read budget', () => {
     expect(pacer.readyAt(hot, at)).toBeCloseTo(readyAt, 6);
   });
 
-  it('believes what ARM says is left, less the reads still on their way', () => {
+  it.each([
+    { scenario: 'its own bucket is the lower', remainingReads: 0, remainingGlobalReads: 3_000, readyAt: 600 },
+    { scenario: 'the global bucket, drained by other principals, is the lower', remainingReads: 200, remainingGlobalReads: 0, readyAt: 600 },
+    { scenario: 'only its own bucket is reported', remainingReads: 2, remainingGlobalReads: null, readyAt: 200 },
+    { scenario: 'neither is reported: the model stands', remainingReads: null, remainingGlobalReads: null, readyAt: 0 },
+  ])('believes what ARM says is left, less the reads still on their way: $scenario', ({ remainingReads, remainingGlobalReads, readyAt }) => {
     const pacer = new ArmReadPacer(limits);
     send(pacer, hot, 3, 0);
-    // Another client drained the bucket: ARM says 0 are left while two of ours are still in flight.
-    pacer.observed(hot, { status: 200, remainingReads: 0, retryAfterMs: null }, 0);
-    expect(pacer.readyAt(hot, 0)).toBeCloseTo(600, 6);
+    // Two of our three reads are still in flight when ARM answers the first.
+    pacer.observed(hot, { remainingReads, remainingGlobalReads }, 0);
+    expect(pacer.readyAt(hot, 0)).toBeCloseTo(readyAt, 6);
   });
 
-  it('a 429 stops that subscription for its Retry-After and leaves the others alone', () => {
+  it('a 429 stops that subscription until its Retry-After and leaves the others alone', () => {
     const pacer = new ArmReadPacer(limits);
     send(pacer, hot, 1, 0);
-    pacer.observed(hot, { status: 429, remainingReads: null, retryAfterMs: 3_000 }, 0);
+    pacer.pause(hot, 3_000, 0);
     expect(pacer.readyAt(hot, 0)).toBe(3_000);
     expect(pacer.readyAt(quiet, 0)).toBe(0);
-  });
-
-  it('a 429 without Retry-After still pauses the subscription (one second)', () => {
-    const pacer = new ArmReadPacer(limits);
-    pacer.observed(hot, { status: 429, remainingReads: null, retryAfterMs: null }, 500);
-    expect(pacer.readyAt(hot, 500)).toBe(1_500);
   });
 
   it('subscription ids are compared case-insensitively, as ARM does', () => {

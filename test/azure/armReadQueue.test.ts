@@ -20,15 +20,22 @@ const vaultIds = (estate: Estate) => estate.resources.filter((r) => r.type === '
 const subscriptionOf = (id: string) => id.split('/')[2]!;
 
 /** Reads every vault of `estate` through one queue; returns the ids in the order their reads finished. */
-async function readAll(estate: Estate, ids: readonly string[], concurrency: number, options: Omit<EmulatorOptions, 'estate'>) {
+async function readAll(
+  estate: Estate,
+  ids: readonly string[],
+  concurrency: number,
+  options: Omit<EmulatorOptions, 'estate'>,
+  queueOptions: { deadline?: number } = {},
+) {
   emulator = await startEmulator({ estate, ...options });
   const clients = createAzureClients(emulatorConnection(emulator));
-  const queue = createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency });
+  const queue = createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency, ...queueOptions });
+  const locationOf = new Map(estate.resources.map((r) => [r.id, r.location]));
   const finished: string[] = [];
   const reads = new Map<string, ArmRead>();
   await Promise.all(
     ids.map(async (id) => {
-      reads.set(id, await queue.read(id));
+      reads.set(id, await queue.readSettings(id, locationOf.get(id) ?? 'westeurope'));
       finished.push(id);
     }),
   );
@@ -87,7 +94,56 @@ describe('pacing ARM reads per subscription', () => {
     const { reads, stats } = await readAll(estate, ids, 4, { faults: parseFaultSpec(`arm:429@1.0~${throttledSubscription}`), retryAfterSeconds: 0 });
     expect(stats.armRequests).toBe(ids.length * 6);
     expect([...reads.values()].map((r) => [r.evidence.state === 'Unreadable' && r.evidence.message, r.transientFailure])).toEqual(
-      ids.map(() => [expect.stringMatching(/^HTTP 429 TooManyRequests: .*\(throttled\)$/), true]),
+      ids.map(() => [expect.stringMatching(/^HTTP 429 SubscriptionRequestsThrottled: .*\(throttled\)$/), true]),
     );
+  });
+
+  it('a 503 with Retry-After, which the SDK\'s exponential policy leaves alone, is waited out and read again', async () => {
+    const { reads, stats } = await readAll(estate, quietIds, 4, { faults: parseFaultSpec('arm:503ra@0.5'), seed: 3 });
+    expect(stats.faultsInjected).toBeGreaterThan(0);
+    expect([...reads.values()].every((r) => r.evidence.state === 'Read' && !r.transientFailure)).toBe(true);
+  });
+});
+
+describe("a resource provider's own throttle (ResourceRequestsThrottled)", () => {
+  const quiet = generatedEstate({ vaults: 12, subscriptions: 2 });
+  const ids = vaultIds(quiet);
+  const [held, other] = [subscriptionOf(ids[0]!), subscriptionOf(ids[1]!)];
+  // The held subscription's vaults are in two regions; Microsoft.Insights throttles one of them.
+  const estate: Estate = {
+    ...quiet,
+    resources: quiet.resources.map((r, i) => (subscriptionOf(r.id) === held && i % 2 === 0 ? { ...r, location: 'northeurope' } : r)),
+  };
+  const inRegion = (location: string) => ids.filter((id) => subscriptionOf(id) === held && estate.resources.find((r) => r.id === id)?.location === location);
+
+  it('holds only its subscription and region for the Retry-After; the rest are read at once', async () => {
+    const throttledRegion = inRegion('westeurope');
+    expect(throttledRegion.length).toBeGreaterThan(0);
+    const { finished, reads } = await readAll(
+      { ...estate, providerThrottling: [{ subscriptionId: held, location: 'westeurope', retryAfterSeconds: 1 }] },
+      ids,
+      4,
+      {},
+    );
+    const unthrottled = ids.filter((id) => !throttledRegion.includes(id));
+    expect(finished.slice(0, unthrottled.length).sort()).toEqual([...unthrottled].sort());
+    expect([...reads.values()].every((r) => r.evidence.state === 'Read')).toBe(true);
+  });
+
+  it('a hold that ends after the scan\'s deadline gives those reads up at once, saying why, and reads everything else', async () => {
+    const throttledRegion = inRegion('westeurope');
+    const { reads } = await readAll(
+      { ...estate, providerThrottling: [{ subscriptionId: held, location: 'westeurope', retryAfterSeconds: 300 }] },
+      ids,
+      4,
+      {},
+      { deadline: Date.now() + 20_000 },
+    );
+    const given = throttledRegion.map((id) => reads.get(id)!);
+    expect(given.map((r) => [r.transientFailure, r.evidence.state === 'Unreadable' && r.evidence.message])).toEqual(
+      throttledRegion.map(() => [true, expect.stringMatching(/^(HTTP 429 ResourceRequestsThrottled: .*\(throttled\)|not read: its resource provider \(ResourceRequestsThrottled\) throttles it until .*, after the scan's read budget ends)$/)]),
+    );
+    expect(ids.filter((id) => !throttledRegion.includes(id)).every((id) => reads.get(id)?.evidence.state === 'Read')).toBe(true);
+    expect(other).not.toBe(held);
   });
 });

@@ -1,23 +1,26 @@
+import { resourceGraphDialectProblems } from '@kv-audit/azure-emulator';
 import { describe, expect, it } from 'vitest';
-import { destinationQuery } from '../../src/azure/destinations.js';
-import { inventoryQuery, readableSubscriptionsQuery } from '../../src/azure/inventory.js';
+import { inventoryCountQuery, inventoryQuery, readableSubscriptionsQuery } from '../../src/azure/inventory.js';
 import { kqlProblems, resourceGraphSchema } from '../support/kusto.js';
 
-/** Every ARG query string the scan sends, bound by the Kusto parser against the declared ARG schema. */
+/**
+ * Every ARG query string the scan sends, bound by the Kusto parser against the declared ARG schema and checked
+ * against Resource Graph's dialect (its operators, join flavors and limits), so an edit ARG would refuse cannot
+ * pass here and fail in Azure.
+ */
+const shipped = [
+  ['the inventory count', inventoryCountQuery],
+  ['an inventory partition', inventoryQuery({ mod: 125, remainder: 7 })],
+  ['the subscription check', readableSubscriptionsQuery],
+] as const;
+
 describe('Resource Graph query text', () => {
-  it.each([
-    ['the inventory query', inventoryQuery],
-    ['the subscription check', readableSubscriptionsQuery],
-    [
-      'the destination lookup',
-      destinationQuery(
-        ['/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/rg-logs/providers/microsoft.operationalinsights/workspaces/law-central'],
-        ['11111111-1111-1111-1111-111111111111'],
-      ),
-    ],
-    ['an empty destination lookup', destinationQuery([], [])],
-  ])('%s parses and binds without errors or warnings', (_, query) => {
+  it.each(shipped)('%s parses and binds without errors or warnings', (_, query) => {
     expect(kqlProblems(query, resourceGraphSchema)).toEqual([]);
+  });
+
+  it.each(shipped)("%s stays within Resource Graph's dialect", (_, query) => {
+    expect(resourceGraphDialectProblems(query)).toEqual([]);
   });
 
   it('the checker itself reports an unknown column (it would catch a typo in the queries above)', () => {
@@ -26,8 +29,8 @@ describe('Resource Graph query text', () => {
     ]);
   });
 
-  it('the inventory query carries no scope: subscriptions and management groups travel as request parameters', () => {
-    expect(inventoryQuery).not.toMatch(/subscriptionId\s*(==|in)/i);
-    expect(inventoryQuery).toMatch(/order by vaultsInSubscription desc, id asc\n/);
+  it('the inventory carries no scope: subscriptions and management groups travel as request parameters', () => {
+    for (const [, query] of shipped.slice(0, 2)) expect(query).not.toMatch(/subscriptionId\s*(==|in)/i);
+    expect(inventoryQuery({ mod: 8, remainder: 3 })).toMatch(/\| where hash\(tolower\(id\), 8\) == 3\n/);
   });
 });

@@ -22,20 +22,25 @@ describe('verbatim REST spec examples (2021-05-01-preview)', () => {
   it('list example fails as DestinationNotFound once both destinations are known deleted', () => {
     const existence = {
       '/subscriptions/df602c9c-7aa0-407d-a6fb-eb20c8bd1192/resourcegroups/apptest/providers/microsoft.storage/storageaccounts/appteststorage1': 'NotFound' as const,
-      '/subscriptions/b67f7fec-69fc-4974-9099-a26bd6ffeda3/resourcegroups/andy1101/providers/microsoft.eventhub/namespaces/andy1101': 'NotFound' as const,
+      // An event hub destination depends on the authorization rule it sends with.
+      '/subscriptions/b67f7fec-69fc-4974-9099-a26bd6ffeda3/resourcegroups/andy1101/providers/microsoft.eventhub/namespaces/andy1101/authorizationrules/rootmanagesharedaccesskey':
+        'NotFound' as const,
     };
     const finding = evaluateAuditLogging(evidence(read(listBody('listDiagnosticSettings')), { existence }), policy(), scanTime);
     expect(finding.Status).toBe('Fail');
     expect(finding.Reason).toBe('DestinationNotFound');
   });
 
-  it('get example: the event-hub-level authorization rule resolves to its namespace, and a partner is a destination', () => {
+  it('get example: an event-hub-level rule is approved by its namespace and must exist itself; a partner is a destination', () => {
     const record = parseDiagnosticSetting(specBody('getDiagnosticSetting'));
     expect(record.ok).toBe(true);
-    expect(record.ok && record.setting.destinations.map((d) => [d.kind, d.targetId])).toEqual([
-      ['StorageAccount', '/subscriptions/df602c9c-7aa0-407d-a6fb-eb20c8bd1192/resourcegroups/apptest/providers/microsoft.storage/storageaccounts/appteststorage1'],
-      ['EventHub', '/subscriptions/1a66ce04-b633-4a0b-b2bc-a912ec8986a6/resourcegroups/montest/providers/microsoft.eventhub/namespaces/mynamespace'],
-      ['PartnerSolution', '/subscriptions/abcdeabc-1234-1234-ab12-123a1234567a/resourcegroups/test-rg/providers/microsoft.datadog/monitors/dd1'],
+    const storage = '/subscriptions/df602c9c-7aa0-407d-a6fb-eb20c8bd1192/resourcegroups/apptest/providers/microsoft.storage/storageaccounts/appteststorage1';
+    const namespace = '/subscriptions/1a66ce04-b633-4a0b-b2bc-a912ec8986a6/resourcegroups/montest/providers/microsoft.eventhub/namespaces/mynamespace';
+    const partner = '/subscriptions/abcdeabc-1234-1234-ab12-123a1234567a/resourcegroups/test-rg/providers/microsoft.datadog/monitors/dd1';
+    expect(record.ok && record.setting.destinations.map((d) => [d.kind, d.approvalId, d.existenceTargets])).toEqual([
+      ['StorageAccount', storage, [storage]],
+      ['EventHub', namespace, [`${namespace}/eventhubs/myeventhub/authorizationrules/myrule`]],
+      ['PartnerSolution', partner, [partner]],
     ]);
   });
 

@@ -120,7 +120,7 @@ describe('Resource Graph down', () => {
     const run = await scanSample({ faults: parseFaultSpec('arg:500@1.0') });
     expect(run.findings).toEqual([]);
     expect(run.scan).toMatchObject({ Complete: false, ResourceCount: 0 });
-    expect(run.scan.Errors).toEqual([expect.stringMatching(/^Azure Resource Graph inventory query: HTTP 500/)]);
+    expect(run.scan.Errors).toEqual([expect.stringMatching(/^Azure Resource Graph inventory count: HTTP 500/)]);
     expect(run.scanRowWritten).toBe(true);
   });
 });

@@ -83,12 +83,12 @@ const expected: Record<string, string> = {
   [names.nullProperties]: 'Error/MalformedRecord',
   [names.enabledString]: 'Error/MalformedRecord',
   [names.unknownGroup]: 'Fail/AuditLogsNotEnabled',
-  [names.thousands]: 'Pass/AuditLogsDelivered',
+  [names.thousands]: 'Error/MalformedRecord',
   [names.casing]: 'Pass/AuditLogsDelivered',
   [names.unicode]: 'Pass/AuditLogsDelivered',
   [names.longTags]: 'Pass/AuditLogsDelivered',
   [names.injectedDestination]: 'Pass/AuditLogsDelivered',
-  [names.manyDestinations]: 'Fail/DestinationNotFound',
+  [names.manyDestinations]: 'Error/MalformedRecord',
   [names.trailingSlash]: 'Pass/AuditLogsDelivered',
 };
 
@@ -119,10 +119,15 @@ describe('a scan over hostile and malformed records', () => {
     }
   });
 
-  it('keeps 10,000 settings readable: the count is exact, the detail names the one that audits', () => {
+  it('10,000 settings, where Azure allows 5, buy no Pass: an Error whose count is exact and whose detail says why', () => {
     const finding = run.findings.find((f) => f.ResourceName === names.thousands)!;
     expect(finding.DiagnosticSettingCount).toBe(10_001);
     expect(finding.AuditSettings).toEqual(['the-one-that-audits']);
+    expect(finding.Detail).toMatch(/^The resource lists 10001 diagnostic settings, but Azure allows at most 5 per resource: .* Taken at face value it would give Pass\./);
+  });
+
+  it('spends no ARM read on the destinations of a list Azure could not have returned', () => {
+    expect(run.scan.ArmCalls).toBeLessThan(100);
   });
 
   it('caps a 100 KB tag value in the row, keeping the other tags', () => {

@@ -17,14 +17,14 @@ describe('an estate larger than one Resource Graph page (2,500 vaults)', () => {
   });
   afterAll(() => emulator.close());
 
-  it('pages with $skipToken until every vault is listed, once', () => {
+  it('lists every vault once, partition by partition', () => {
     const ids = run.findings.map((f) => f.ResourceId);
     expect(ids).toHaveLength(2_500);
     expect(new Set(ids).size).toBe(2_500);
   });
 
-  it('spends three inventory pages and one destination lookup', () => {
-    expect(run.scan.ArgQueries).toBe(4);
+  it('counts the vaults, then reads four hash partitions of at most a page each (ARG keeps no snapshot between pages)', () => {
+    expect(run.scan.ArgQueries).toBe(5);
   });
 
   it('evaluates every vault from ARM evidence: half pass, half have no settings', () => {
@@ -50,8 +50,8 @@ describe('a scope of more than 1,000 subscriptions (1,500)', () => {
     expect(run.scan.Errors).toEqual([]);
   });
 
-  it('sends one inventory and one subscription check per batch, then the destination lookup', () => {
-    expect(run.scan.ArgQueries).toBe(5);
+  it('per batch: one subscription check, one count, and a partition per 800 vaults (2 + 1)', () => {
+    expect(run.scan.ArgQueries).toBe(7);
     expect(run.scan.Scope).toEqual({ Kind: 'Subscriptions', Ids: subscriptions });
   });
 });
@@ -82,7 +82,7 @@ describe('streaming: ARG reading stays a bounded distance ahead of evaluation', 
   let emulator: Emulator;
   afterAll(() => emulator.close());
 
-  it('with at most 1,000 resources pending, the third page is not read before the first findings are made', async () => {
+  it('with at most 1,000 resources pending, the third partition is not read before the first findings are made', async () => {
     emulator = await startEmulator({ estate: generatedEstate({ vaults: 3_000, subscriptions: 30 }), faults: parseFaultSpec('latency:arm=100ms'), retryAfterSeconds: 0 });
     const settings = loadSettings(emulatorEnv(emulator), { requireIngestion: true });
     const pagesReadAtFinding: number[] = [];
@@ -94,8 +94,9 @@ describe('streaming: ARG reading stays a bounded distance ahead of evaluation', 
       }),
       maxPendingResources: 1_000,
     });
-    expect(pagesReadAtFinding[0]).toBe(2);
-    expect(pagesReadAtFinding.at(-1)).toBeGreaterThanOrEqual(3);
+    // The count and two partitions of about 750: 1,500 pending, over the bound, so the reading waits.
+    expect(pagesReadAtFinding[0]).toBe(3);
+    expect(pagesReadAtFinding.at(-1)).toBeGreaterThanOrEqual(5);
     expect(result.scan).toMatchObject({ Complete: true, ResourceCount: 3_000, FindingsWritten: 3_000 });
   });
 });

@@ -29,7 +29,7 @@ describe('Resource Graph quota', () => {
   it('retries a 429 after the quota window and completes', async () => {
     const baseline = await scanSample({});
     await emulator?.close();
-    const { run, stats } = await scanSample({ argQuota: { requests: 1, windowMs: 200 }, faults: parseFaultSpec('arg:429@0.5'), seed: 2 });
+    const { run, stats } = await scanSample({ argQuota: { requests: 1, windowMs: 200 }, faults: parseFaultSpec('arg:429@0.5'), seed: 1 });
     expect(stats.argThrottled).toBeGreaterThan(0);
     expect(run.scan.Complete).toBe(true);
     expect(verdicts(run.findings)).toEqual(verdicts(baseline.run.findings));

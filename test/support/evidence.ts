@@ -46,6 +46,9 @@ export interface SettingParts {
   workspaceId?: string;
   storageAccountId?: string;
   eventHubAuthorizationRuleId?: string;
+  eventHubName?: string;
+  /** The legacy field of an event hub authorization rule. */
+  serviceBusRuleId?: string;
   marketplacePartnerId?: string;
 }
 

@@ -196,7 +196,7 @@ const archetypes: readonly Archetype[] = [
   // Older settings name the AuditEvent category instead of the group.
   { perMille: 100, verdict: pass, settings: (to) => [{ name: 'audit-to-law', logs: auditEvent, workspaceId: to.centralWorkspace }] },
   { perMille: 50, verdict: pass, settings: (to) => [{ name: 'archive-audit', logs: auditGroup, storageAccountId: to.archiveStorage }] },
-  // Judged by the event hub's namespace.
+  // Judged by the event hub's authorization rule and hub; approved by its namespace.
   {
     perMille: 40,
     verdict: pass,
@@ -280,6 +280,9 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
     })),
     { id: central.archiveStorage, name: 'stkvauditarchive', type: 'Microsoft.Storage/storageAccounts', location: 'westeurope', kind: 'StorageV2' },
     { id: siemNamespace, name: 'evhns-siem', type: 'Microsoft.EventHub/namespaces', location: 'westeurope' },
+    // Only in ARM: Resource Graph does not list an event hub or its authorization rules.
+    { id: `${siemNamespace}/eventhubs/kv-audit`, name: 'kv-audit', type: 'Microsoft.EventHub/namespaces/eventhubs', location: 'westeurope' },
+    { id: central.siemEventHubRule, name: 'kv-audit-send', type: 'Microsoft.EventHub/namespaces/eventhubs/authorizationRules', location: 'westeurope' },
   ];
   const diagnosticSettings: EstateDiagnosticSetting[] = [];
   const denied: string[] = [];

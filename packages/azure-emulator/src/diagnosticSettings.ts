@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { normalizeResourceId, parseResourceId, subscriptionIdOf } from './armIds.js';
 import type { EstateIndex } from './estateIndex.js';
-import { type EmulatorResponse, errorResponse } from './http.js';
+import { type EmulatorResponse, errorResponse, unwrappedErrorResponse } from './http.js';
 
 /*
  * GET /{resourceId}/providers/Microsoft.Insights/diagnosticSettings: the ARM list API
@@ -30,7 +30,7 @@ export function diagnosticSettingsTarget(path: string): DiagnosticSettingsTarget
   return { resourceId, subscriptionId: subscriptionIdOf(resourceId) ?? '' };
 }
 
-function resourceNotFound(resourceId: string): EmulatorResponse {
+export function resourceNotFound(resourceId: string): EmulatorResponse {
   const parts = parseResourceId(resourceId);
   const message = parts
     ? `The Resource '${parts.type}/${parts.name}' under resource group '${parts.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`
@@ -66,7 +66,8 @@ export function listDiagnosticSettings(
     );
   }
   if (index.unavailable.has(id)) {
-    return errorResponse(
+    // Microsoft.Insights' own failures come without ARM's error envelope.
+    return unwrappedErrorResponse(
       500,
       'InternalServerError',
       `Encountered internal server error. Diagnostic information: timestamp '${new Date().toISOString()}', ` +

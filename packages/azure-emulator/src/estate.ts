@@ -83,6 +83,34 @@ const diagnosticSettingSchema = z
   })
   .superRefine(checkSettingId, whenWellFormed(identity));
 
+const bucketSchema = z.strictObject({ bucketSize: z.number().positive(), refillPerSecond: z.number().nonnegative() });
+
+const armThrottlingSchema = z.strictObject({
+  principalReads: bucketSchema.optional(),
+  globalReads: bucketSchema.optional(),
+  /** Tokens per second other principals (Policy, Defender, deployments) take from each subscription's global bucket. */
+  othersDrainPerSecond: z.number().nonnegative().optional(),
+});
+
+const providerThrottleSchema = z.strictObject({
+  subscriptionId: guid,
+  /** The region of the resources it throttles. */
+  location: z.string().min(1),
+  retryAfterSeconds: z.int().positive(),
+  /** The throttle starts with this read of a diagnostic setting in that subscription and region (1 = the first). */
+  fromRead: z.int().positive().optional(),
+});
+
+const changeSchema = z.strictObject({
+  /** Applied once the emulator has answered this many Resource Graph pages (any query), before the next one. */
+  afterArgPage: z.int().positive(),
+  create: z.array(resourceSchema).optional(),
+  /** Diagnostic settings of created resources (or new ones of existing resources). */
+  diagnosticSettings: z.array(diagnosticSettingSchema).optional(),
+  /** Resource ids deleted, with their diagnostic settings. */
+  delete: z.array(z.string()).optional(),
+});
+
 const estateShape = z.strictObject({
   tenantId: guid.optional(),
   resources: z.array(resourceSchema),
@@ -98,6 +126,18 @@ const estateShape = z.strictObject({
   managementGroups: z.record(z.string(), z.array(guid)).optional(),
   /** Whether ARG's `resources` table also holds the diagnostic settings (real ARG does not, as far as public sources say). */
   resourceGraphIndexesDiagnosticSettings: z.boolean(),
+  /** Resources ARM serves but ARG does not list yet: ARG reflects changes late, with no upper bound. */
+  notInResourceGraph: z.array(z.string()).optional(),
+  /** The estate changing while it is scanned: applied after the emulator has answered the given number of ARG pages. */
+  changesDuringScan: z.array(changeSchema).optional(),
+  /** Display names of subscriptions, as Resource Graph's resourcecontainers rows carry them. */
+  subscriptionNames: z.record(guid, z.string()).optional(),
+  /** Subscriptions a tenant or management-group query may span before ARG truncates or refuses it (ARG's: 10,000). */
+  resourceGraphSubscriptionLimit: z.int().positive().optional(),
+  /** ARM's read throttling: each principal's bucket per subscription, the global one shared by all principals, and how fast other principals drain it. */
+  armThrottling: armThrottlingSchema.optional(),
+  /** A resource provider (Microsoft.Insights) throttling one subscription and region on its own, for minutes. */
+  providerThrottling: z.array(providerThrottleSchema).optional(),
 });
 
 /** What the cross-reference checks read. */
@@ -107,6 +147,10 @@ const referencesShape = z.object({
   denied: z.array(z.string()),
   unavailable: z.array(z.string()).optional(),
   deletedAfterInventory: z.array(z.string()).optional(),
+  notInResourceGraph: z.array(z.string()).optional(),
+  changesDuringScan: z
+    .array(z.object({ afterArgPage: z.number(), create: z.array(z.object({ id: z.string() })).optional(), delete: z.array(z.string()).optional() }))
+    .optional(),
 });
 
 function checkReferences(estate: z.infer<typeof referencesShape>, ctx: z.RefinementCtx): void {
@@ -124,11 +168,27 @@ function checkReferences(estate: z.infer<typeof referencesShape>, ctx: z.Refinem
       problem(['diagnosticSettings', i, 'id'], `belongs to '${owner.resourceId}', which is not in resources`);
     }
   });
-  for (const field of ['denied', 'unavailable', 'deletedAfterInventory'] as const) {
+  for (const field of ['denied', 'unavailable', 'deletedAfterInventory', 'notInResourceGraph'] as const) {
     (estate[field] ?? []).forEach((id, i) => {
       if (!resourceIds.has(normalizeResourceId(id))) problem([field, i], `'${id}' is not in resources`);
     });
   }
+  // A change may delete what the estate holds or what an earlier change created; it may not create a duplicate.
+  const existing = new Set(resourceIds.keys());
+  (estate.changesDuringScan ?? []).forEach((change, c) => {
+    const previous = estate.changesDuringScan?.[c - 1];
+    if (previous && change.afterArgPage < previous.afterArgPage) {
+      problem(['changesDuringScan', c, 'afterArgPage'], `changes are applied in order: ${change.afterArgPage} comes after ${previous.afterArgPage}`);
+    }
+    (change.create ?? []).forEach((resource, i) => {
+      const key = normalizeResourceId(resource.id);
+      if (existing.has(key)) problem(['changesDuringScan', c, 'create', i, 'id'], `'${resource.id}' already exists at that point`);
+      existing.add(key);
+    });
+    (change.delete ?? []).forEach((id, i) => {
+      if (!existing.delete(normalizeResourceId(id))) problem(['changesDuringScan', c, 'delete', i], `'${id}' does not exist at that point`);
+    });
+  });
 }
 
 export const estateSchema = estateShape.superRefine(checkReferences, whenWellFormed(referencesShape));
@@ -159,4 +219,20 @@ export function readEstateFile(path: string): Estate {
     throw new EmulatorInputError('InvalidEstate', `Reading estate file ${path}: ${describeError(error)}`, { cause: error });
   }
   return parseEstate(raw, `estate file ${path}`);
+}
+
+export type EstateChange = NonNullable<Estate['changesDuringScan']>[number];
+
+/** The estate after one change: created resources and settings added, deleted resources gone with their settings. */
+export function applyChange(estate: Estate, change: EstateChange): Estate {
+  const deleted = new Set((change.delete ?? []).map(normalizeResourceId));
+  const keep = (id: string) => !deleted.has(normalizeResourceId(id));
+  return {
+    ...estate,
+    resources: [...estate.resources.filter((r) => keep(r.id)), ...(change.create ?? [])],
+    diagnosticSettings: [
+      ...estate.diagnosticSettings.filter((s) => keep(settingOwner(s.id)?.resourceId ?? s.id)),
+      ...(change.diagnosticSettings ?? []),
+    ],
+  };
 }

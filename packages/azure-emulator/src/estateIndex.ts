@@ -14,6 +14,10 @@ export interface EstateIndex {
   readonly denied: ReadonlySet<string>;
   readonly unavailable: ReadonlySet<string>;
   readonly deletedAfterInventory: ReadonlySet<string>;
+  /** Resources ARM serves and ARG does not list yet. */
+  readonly notInResourceGraph: ReadonlySet<string>;
+  /** Display name by subscription id. */
+  readonly subscriptionNames: ReadonlyMap<string, string>;
 }
 
 export interface IndexedResource {
@@ -64,5 +68,7 @@ export function indexEstate(estate: Estate): EstateIndex {
     denied: new Set(estate.denied.map(normalizeResourceId)),
     unavailable: new Set((estate.unavailable ?? []).map(normalizeResourceId)),
     deletedAfterInventory: new Set((estate.deletedAfterInventory ?? []).map(normalizeResourceId)),
+    notInResourceGraph: new Set((estate.notInResourceGraph ?? []).map(normalizeResourceId)),
+    subscriptionNames: new Map(Object.entries(estate.subscriptionNames ?? {}).map(([id, name]) => [id.toLowerCase(), name])),
   };
 }

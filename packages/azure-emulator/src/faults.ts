@@ -7,11 +7,16 @@ import { EmulatorInputError } from './errors.js';
  *   arg:429@0.3          ARG answers 429 to 30% of requests
  *   arm:reset@0.05       ARM drops 5% of connections mid-response
  *   ingest:503@0.1       Logs Ingestion answers 503 to 10% of uploads
+ *   arm:503ra@0.1        ARM answers 503 with Retry-After: 1 (as Azure does under load)
+ *   arm:rpthrottle@0.01  Microsoft.Insights throttles the read's subscription and region on its own
+ *                        (429 ResourceRequestsThrottled, for the emulator's provider Retry-After)
+ *   ingest:drop@0.2      Logs Ingestion answers 204 and keeps nothing (the service drops what it cannot map)
  *   arm:500@1.0~<sub>    every ARM read in subscription <sub> answers 500: a persistent per-subscription outage
  *   latency:arm=200ms    every ARM response is delayed by 200 ms
  *
- * Services: arg, arm, ingest. Outcomes: 429, 500, 502, 503, 504, or `reset` (status line, headers and part
- * of the body are written, then the socket is destroyed). The `~<subscription id>` filter applies to arm only:
+ * Services: arg, arm, ingest. Outcomes: 429, 500, 502, 503, 504; 429ra and 503ra (that status with
+ * Retry-After: 1); reset (status line, headers and part of the body are written, then the socket is
+ * destroyed); rpthrottle (arm only); drop (ingest only). The `~<subscription id>` filter applies to arm only:
  * ARM reads are the one request that targets a single subscription.
  */
 
@@ -21,11 +26,21 @@ export type FaultService = (typeof faultServices)[number];
 const faultStatuses = [429, 500, 502, 503, 504] as const;
 export type FaultStatus = (typeof faultStatuses)[number];
 
+/** Outcomes that are not a plain status, and the services they apply to. */
+const namedOutcomes = {
+  reset: ['arg', 'arm', 'ingest'],
+  '429ra': ['arg', 'arm', 'ingest'],
+  '503ra': ['arg', 'arm', 'ingest'],
+  rpthrottle: ['arm'],
+  drop: ['ingest'],
+} as const satisfies Record<string, readonly FaultService[]>;
+export type NamedOutcome = keyof typeof namedOutcomes;
+
 export type Fault =
   | {
       readonly kind: 'failure';
       readonly service: FaultService;
-      readonly outcome: FaultStatus | 'reset';
+      readonly outcome: FaultStatus | NamedOutcome;
       /** 0..1: the share of requests that fail. */
       readonly probability: number;
       /** Lowercased; null = every subscription. */
@@ -56,7 +71,14 @@ function parseItem(item: string): Fault | string {
   const problems: string[] = [];
   if (!isService(service)) problems.push(`unknown service '${rawService}' (arg, arm or ingest)`);
   const status = faultStatuses.find((s) => String(s) === outcome);
-  if (status === undefined && outcome !== 'reset') problems.push(`unknown outcome '${rawOutcome}' (${faultStatuses.join(', ')} or reset)`);
+  const named = Object.hasOwn(namedOutcomes, outcome) ? (outcome as NamedOutcome) : undefined;
+  if (status === undefined && named === undefined) {
+    problems.push(`unknown outcome '${rawOutcome}' (${[...faultStatuses, ...Object.keys(namedOutcomes)].join(', ')})`);
+  }
+  const services: readonly FaultService[] | undefined = named ? namedOutcomes[named] : undefined;
+  if (named && isService(service) && services && !services.includes(service)) {
+    problems.push(`outcome '${named}' applies to ${services.join(', ')} only`);
+  }
   if (rawProbability.trim() === '' || !Number.isFinite(probability) || probability < 0 || probability > 1) {
     problems.push(`probability '${rawProbability}' is not a number from 0 to 1`);
   }
@@ -66,7 +88,7 @@ function parseItem(item: string): Fault | string {
   return {
     kind: 'failure',
     service,
-    outcome: status ?? 'reset',
+    outcome: status ?? named ?? 'reset',
     probability,
     subscriptionId: rawSubscription?.toLowerCase() ?? null,
   };

@@ -67,3 +67,16 @@ export function errorResponse(
 export function withServiceHeaders(response: EmulatorResponse, headers: Readonly<Record<string, string>>): EmulatorResponse {
   return { ...response, headers: { ...headers, ...response.headers } };
 }
+
+/**
+ * An error as some resource providers send it, without the `error` envelope: `{ code, message }`.
+ * Microsoft.Insights answers its own errors this way (Azure/azure-rest-api-specs monitor error responses).
+ */
+export function unwrappedErrorResponse(
+  status: number,
+  code: string,
+  message: string,
+  options: { readonly headers?: Readonly<Record<string, string>> } = {},
+): EmulatorResponse {
+  return { status, headers: { 'x-ms-error-code': code, ...options.headers }, body: { code, message } };
+}

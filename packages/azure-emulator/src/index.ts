@@ -11,3 +11,4 @@ export { type LogEntry, type SettingParts, listedDiagnosticSetting, logEntries, 
 export { sampleEstate, sampleEnv } from './sampleEstate.js';
 export { parseFaultSpec, type Fault } from './faults.js';
 export { hashSeed, seededRandom } from './random.js';
+export { resourceGraphDialectProblems, type DialectProblem } from './resourceGraphDialect.js';

@@ -3,16 +3,18 @@ import { z } from 'zod';
 import type { EstateIndex } from './estateIndex.js';
 import { type ErrorDetail, type EmulatorResponse, errorResponse } from './http.js';
 import { executeQuery, isUnsupportedQueryError, type KqlRow } from '@kv-audit/kql';
+import { resourceGraphDialectProblems } from './resourceGraphDialect.js';
 import { type ResourceGraphTables, scopeTables } from './resourceGraphTables.js';
 import { type PageCursor, decodeSkipToken, encodeSkipToken, queryFingerprint } from './skipToken.js';
 
 /*
  * POST /providers/Microsoft.ResourceGraph/resources: runs the query text it receives over the estate,
- * with ARG's scoping, paging and error shapes (resourcegraph.json 2024-04-01 and the paging docs).
+ * with ARG's scoping, paging, dialect, limits and error shapes (resourcegraph.json 2024-04-01, the paging
+ * and throttling guidance, the query-language reference).
  *
- * Like ARG, later pages come from one result set: a first page (no $skipToken) executes the query and keeps
- * its rows as the snapshot of its query and scope; a $skipToken page is sliced from that snapshot, and
- * re-executes only when the snapshot has been evicted (the estate never changes, so the rows are the same).
+ * Like ARG, there is no snapshot: every page request executes the query again over the estate as it is
+ * then, so when the estate changes between pages, later pages shift and rows are duplicated or skipped
+ * (Learn: "Guidance for pagination", pagination in dynamic environments).
  */
 
 const maxTop = 1000;
@@ -29,6 +31,7 @@ const queryRequestSchema = z.looseObject({
       $skip: z.int().optional(),
       $skipToken: z.string().optional(),
       resultFormat: z.string().optional(),
+      allowPartialScopes: z.boolean().optional(),
     })
     .optional(),
   facets: z.array(z.unknown()).optional(),
@@ -64,10 +67,19 @@ const invalidQuery: ErrorDetail = {
   message: 'Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying.',
 };
 
-/** The subscriptions a request may see, or the error ARG answers for its scope. */
-type ScopeResolution = { readonly subscriptions: ReadonlySet<string> } | { readonly error: EmulatorResponse };
+/**
+ * The subscriptions a request may see, or the error ARG answers for its scope. `limitHit`: a tenant query
+ * spanned more subscriptions than ARG takes, and only the first ones were searched.
+ */
+type ScopeResolution = { readonly subscriptions: ReadonlySet<string>; readonly limitHit: boolean } | { readonly error: EmulatorResponse };
 
-function resolveScope(request: QueryRequest, index: EstateIndex): ScopeResolution {
+/** The first `limit` subscriptions of a scope, as ARG takes them (lowest ids first here). */
+function firstOf(subscriptions: Iterable<string>, limit: number): { subscriptions: ReadonlySet<string>; limitHit: boolean } {
+  const all = [...subscriptions].sort();
+  return { subscriptions: new Set(all.slice(0, limit)), limitHit: all.length > limit };
+}
+
+function resolveScope(request: QueryRequest, index: EstateIndex, subscriptionLimit: number): ScopeResolution {
   const subscriptions = request.subscriptions ?? [];
   const managementGroups = request.managementGroups ?? [];
   if (subscriptions.length > 0 && managementGroups.length > 0) {
@@ -88,8 +100,19 @@ function resolveScope(request: QueryRequest, index: EstateIndex): ScopeResolutio
         ]),
       };
     }
-    const members = managementGroups.flatMap((id) => index.managementGroups.get(id.toLowerCase()) ?? []);
-    return { subscriptions: new Set(members.filter((s) => index.visibleSubscriptions.has(s))) };
+    const members = new Set(managementGroups.flatMap((id) => index.managementGroups.get(id.toLowerCase()) ?? []).filter((s) => index.visibleSubscriptions.has(s)));
+    if (members.size > subscriptionLimit && request.options?.allowPartialScopes !== true) {
+      // Without allowPartialScopes, ARG refuses a management-group query over its subscription limit.
+      return {
+        error: badRequest([
+          {
+            code: 'TooManySubscriptionsUnderScope',
+            message: `The management groups span ${members.size} subscriptions, more than the ${subscriptionLimit} a query may; set allowPartialScopes to query the first ${subscriptionLimit}.`,
+          },
+        ]),
+      };
+    }
+    return firstOf(members, subscriptionLimit);
   }
   if (subscriptions.length > 0) {
     const visible = subscriptions.map((s) => s.toLowerCase()).filter((s) => index.visibleSubscriptions.has(s));
@@ -98,9 +121,10 @@ function resolveScope(request: QueryRequest, index: EstateIndex): ScopeResolutio
       const message = `The client does not have authorization to query subscriptions '${subscriptions.join("', '")}'.`;
       return { error: errorResponse(403, 'AuthorizationFailed', message) };
     }
-    return { subscriptions: new Set(visible) };
+    return { subscriptions: new Set(visible), limitHit: false };
   }
-  return { subscriptions: index.visibleSubscriptions };
+  // A tenant query over ARG's limit is answered from the first subscriptions, with x-ms-tenant-subscription-limit-hit.
+  return firstOf(index.visibleSubscriptions, subscriptionLimit);
 }
 
 /** The paging docs: a query with `take`/`limit`/`sample` cannot be paged (a lexical check of the query text). */
@@ -108,42 +132,36 @@ function usesRowLimit(query: string): boolean {
   return /\|\s*(take|limit|sample)\b/i.test(query);
 }
 
-/** The executed rows of the most recent queries, by query fingerprint; owned by one emulator. */
-export class ResultSnapshots {
-  private readonly snapshots = new Map<string, readonly KqlRow[]>();
+/**
+ * The rows of recent executions, by query fingerprint and estate version: a page of an unchanged estate is
+ * served without executing the query again, which gives the same rows ARG would (the estate is the same).
+ */
+export class ResultCache {
+  private readonly results = new Map<string, readonly KqlRow[]>();
   private executedCount = 0;
 
   constructor(private readonly capacity = 8) {}
 
-  /** Queries executed; pages sliced from a snapshot are not counted. */
+  /** Queries executed; pages served from the cache are not counted. */
   get executions(): number {
     return this.executedCount;
   }
 
-  /** Executes the query and keeps its rows as the snapshot, the least recently used one making room. */
-  fresh(fingerprint: string, execute: () => KqlRow[]): readonly KqlRow[] {
-    const rows = execute();
-    this.executedCount += 1;
-    this.keep(fingerprint, rows);
-    return rows;
-  }
-
-  /** The query's snapshot, or a fresh execution when it has been evicted. */
-  latest(fingerprint: string, execute: () => KqlRow[]): readonly KqlRow[] {
-    const rows = this.snapshots.get(fingerprint);
-    if (rows === undefined) return this.fresh(fingerprint, execute);
-    this.keep(fingerprint, rows);
-    return rows;
-  }
-
-  private keep(fingerprint: string, rows: readonly KqlRow[]): void {
-    // A Map iterates in insertion order: re-inserting marks the snapshot most recently used.
-    this.snapshots.delete(fingerprint);
-    this.snapshots.set(fingerprint, rows);
-    for (const oldest of this.snapshots.keys()) {
-      if (this.snapshots.size <= this.capacity) break;
-      this.snapshots.delete(oldest);
+  rows(fingerprint: string, estateVersion: number, execute: () => KqlRow[]): readonly KqlRow[] {
+    const key = `${estateVersion} ${fingerprint}`;
+    let rows = this.results.get(key);
+    if (rows === undefined) {
+      rows = execute();
+      this.executedCount += 1;
     }
+    // A Map iterates in insertion order: re-inserting marks the entry most recently used.
+    this.results.delete(key);
+    this.results.set(key, rows);
+    for (const oldest of this.results.keys()) {
+      if (this.results.size <= this.capacity) break;
+      this.results.delete(oldest);
+    }
+    return rows;
   }
 }
 
@@ -167,7 +185,25 @@ function page(request: QueryRequest, rows: readonly KqlRow[], cursor: PageCursor
   };
 }
 
-export function queryResourceGraph(body: Buffer, index: EstateIndex, tables: ResourceGraphTables, snapshots: ResultSnapshots): EmulatorResponse {
+/** The estate as ARG sees it when a request arrives. */
+export interface ResourceGraphView {
+  readonly index: EstateIndex;
+  readonly tables: ResourceGraphTables;
+  /** Changes each time the estate does. */
+  readonly version: number;
+}
+
+export interface ResourceGraphLimits {
+  /** Subscriptions a tenant or management-group query may span (ARG: 10,000). */
+  readonly subscriptionLimit: number;
+  /** ARG refuses a response larger than this (16 MiB). */
+  readonly maxResponseBytes: number;
+}
+
+export const defaultResourceGraphLimits: ResourceGraphLimits = { subscriptionLimit: 10_000, maxResponseBytes: 16 * 1024 * 1024 };
+
+export function queryResourceGraph(body: Buffer, view: ResourceGraphView, cache: ResultCache, limits: ResourceGraphLimits): EmulatorResponse {
+  const { index, tables } = view;
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
@@ -193,7 +229,16 @@ export function queryResourceGraph(body: Buffer, index: EstateIndex, tables: Res
   ];
   if (optionProblems.length > 0) return badRequest(optionProblems);
 
-  const scope = resolveScope(request, index);
+  const dialect = (() => {
+    try {
+      return resourceGraphDialectProblems(request.query);
+    } catch (error) {
+      if (!isUnsupportedQueryError(error)) throw error;
+      return error.details.map((message) => ({ code: 'ParserFailure', message }));
+    }
+  })();
+  if (dialect.length > 0) return badRequest([invalidQuery, ...dialect.map(({ code, message }) => ({ code, message }))]);
+  const scope = resolveScope(request, index, limits.subscriptionLimit);
   if ('error' in scope) return scope.error;
   const fingerprint = queryFingerprint(request.query, request.subscriptions ?? [], request.managementGroups ?? []);
   let cursor: PageCursor = { offset: options.$skip ?? 0, top: options.$top ?? maxTop };
@@ -208,10 +253,20 @@ export function queryResourceGraph(body: Buffer, index: EstateIndex, tables: Res
   };
   let rows: readonly KqlRow[];
   try {
-    rows = options.$skipToken === undefined ? snapshots.fresh(fingerprint, execute) : snapshots.latest(fingerprint, execute);
+    rows = cache.rows(fingerprint, view.version, execute);
   } catch (error) {
     if (!isUnsupportedQueryError(error)) throw error;
     return badRequest([invalidQuery, ...error.details.map((message) => ({ code: 'ParserFailure', message }))]);
   }
-  return page(request, rows, cursor, fingerprint);
+  const response = page(request, rows, cursor, fingerprint);
+  const bytes = Buffer.byteLength(JSON.stringify(response.body));
+  if (bytes > limits.maxResponseBytes) {
+    return badRequest([
+      {
+        code: 'ResponsePayloadTooLarge',
+        message: `Response payload size is ${bytes}, and has exceeded the limit of ${limits.maxResponseBytes}. Please consider querying less data at a time and make paginated call if needed.`,
+      },
+    ]);
+  }
+  return scope.limitHit ? { ...response, headers: { ...response.headers, 'x-ms-tenant-subscription-limit-hit': 'true' } } : response;
 }

@@ -52,8 +52,15 @@ function argRow(tenantId: string, row: RowFields): KqlRow {
  * setting of a resource the identity may read (RBAC filters ARG too, so denied resources' settings are absent).
  * `resourcecontainers` holds one row per visible subscription.
  */
+/**
+ * ARG's resources table holds top-level resource types (`namespace/type`); child resources such as an event hub
+ * namespace's event hubs and authorization rules are only in ARM.
+ */
+const isTopLevel = (type: string) => type.split('/').length === 2;
+
 export function resourceGraphTables(index: EstateIndex, includeDiagnosticSettings: boolean): ResourceGraphTables {
-  const resources = index.resources.flatMap(({ resource, normalizedId, subscriptionId, resourceGroup, settings }) => {
+  const listed = index.resources.filter((r) => isTopLevel(r.resource.type) && !index.notInResourceGraph.has(r.normalizedId));
+  const resources = listed.flatMap(({ resource, normalizedId, subscriptionId, resourceGroup, settings }) => {
     const resourceRow = argRow(index.tenantId, {
       ...resource,
       subscriptionId,
@@ -78,11 +85,12 @@ export function resourceGraphTables(index: EstateIndex, includeDiagnosticSetting
   const resourcecontainers = [...index.visibleSubscriptions].map((subscriptionId) =>
     argRow(index.tenantId, {
       id: `/subscriptions/${subscriptionId}`,
-      name: subscriptionId,
+      // ARG names a subscription row by its display name, not its id.
+      name: index.subscriptionNames.get(subscriptionId) ?? `Subscription ${subscriptionId.slice(0, 8)}`,
       type: 'microsoft.resources/subscriptions',
       subscriptionId,
       resourceGroup: '',
-      properties: {},
+      properties: { state: 'Enabled' },
       tags: {},
     }),
   );

@@ -135,6 +135,21 @@ const destinationResources: EstateResource[] = [
     tags: { owner: 'security-operations' },
     properties: { serviceBusEndpoint: 'https://evhns-siem-weu.servicebus.windows.net:443/', status: 'Active', provisioningState: 'Succeeded' },
   },
+  // The hub the SIEM reads, and the rule settings send with: ARM serves them, Resource Graph does not list them.
+  {
+    id: `${destinations.siemNamespace}/eventhubs/kv-audit`,
+    name: 'kv-audit',
+    type: 'Microsoft.EventHub/namespaces/eventhubs',
+    location,
+    properties: { messageRetentionInDays: 7, partitionCount: 4, status: 'Active' },
+  },
+  {
+    id: siemEventHubRule,
+    name: 'kv-audit-send',
+    type: 'Microsoft.EventHub/namespaces/eventhubs/authorizationRules',
+    location,
+    properties: { rights: ['Send'] },
+  },
   {
     id: destinations.marketingWorkspace,
     name: 'law-marketing-prod',

@@ -5,18 +5,36 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { normalizeResourceId } from './armIds.js';
-import { describeError } from './errors.js';
+import { type ResourceTarget, getResource, resourceTarget } from './armResources.js';
 import { createServerCertificate } from './certificate.js';
 import { type DiagnosticSettingsTarget, diagnosticSettingsTarget, listDiagnosticSettings } from './diagnosticSettings.js';
-import { type Estate, parseEstate } from './estate.js';
-import { indexEstate } from './estateIndex.js';
+import { describeError } from './errors.js';
+import { type Estate, type EstateChange, applyChange, parseEstate } from './estate.js';
+import { type EstateIndex, indexEstate } from './estateIndex.js';
 import { FaultInjector } from './faultInjector.js';
 import type { Fault, FaultService } from './faults.js';
-import { type EmulatorRequest, type EmulatorResponse, bearerToken, errorResponse, parseRequestTarget, withServiceHeaders } from './http.js';
+import {
+  type EmulatorRequest,
+  type EmulatorResponse,
+  bearerToken,
+  errorResponse,
+  parseRequestTarget,
+  unwrappedErrorResponse,
+  withServiceHeaders,
+} from './http.js';
 import { type UploadTarget, declareStreams, ingest, uploadTarget } from './logsIngestion.js';
-import { ResultSnapshots, queryResourceGraph, rateLimited } from './resourceGraph.js';
+import { type ResourceGraphView, ResultCache, defaultResourceGraphLimits, queryResourceGraph, rateLimited } from './resourceGraph.js';
 import { resourceGraphTables } from './resourceGraphTables.js';
-import { type ArgQuotaLimit, ArgUserQuota, ArmReadBuckets, type TokenBucketLimit, formatResetsAfter } from './throttling.js';
+import {
+  type ArgQuotaLimit,
+  ArgUserQuota,
+  ArmReadBuckets,
+  type ArmReadLimits,
+  ProviderThrottle,
+  type TokenBucketLimit,
+  defaultArmReadLimits,
+  formatResetsAfter,
+} from './throttling.js';
 
 export interface EmulatorOptions {
   readonly estate: Estate;
@@ -27,19 +45,30 @@ export interface EmulatorOptions {
   readonly streams: readonly unknown[];
   /** ARG per-user quota (per bearer token): requests per window. Default 15 per 5 s (the documented example). */
   readonly argQuota?: ArgQuotaLimit;
-  /** ARM read token bucket per subscription. Default 250 tokens refilled at 25/s (documented). */
+  /** Each principal's ARM read bucket per subscription. Default 250 tokens refilled at 25/s (documented). */
   readonly armReads?: TokenBucketLimit;
   /** Injected faults, and the seed that makes them reproducible (default 1). */
   readonly faults?: readonly Fault[];
   readonly seed?: number;
-  /** Seconds in Retry-After of throttled ARM and ingestion 429s (and ARG's resets-after of injected 429s). Default 1. */
+  /**
+   * Seconds in Retry-After of ingestion and injected 429s (and ARG's resets-after of injected ones), default 1;
+   * when set, also of ARM's own throttle, whose Retry-After is otherwise the time its bucket needs to refill.
+   */
   readonly retryAfterSeconds?: number;
+  /** Retry-After, in seconds, of the provider throttle an `arm:rpthrottle` fault trips. Default 30. */
+  readonly providerRetryAfterSeconds?: number;
+  /** ARG refuses responses larger than this (ResponsePayloadTooLarge). Default 16 MiB. */
+  readonly argMaxResponseBytes?: number;
 }
 
 export interface EmulatorStats {
   readonly argRequests: number;
-  /** ARG requests that executed their query: first pages, and later pages whose snapshot was evicted. */
+  /** ARG requests that executed their query: pages of an estate that had not changed since are served from a cache. */
   readonly argQueriesExecuted: number;
+  /** ARG pages answered with 200: what `changesDuringScan` counts. */
+  readonly argPagesServed: number;
+  /** Estate changes applied so far. */
+  readonly changesApplied: number;
   readonly armRequests: number;
   /** The most ARM requests the emulator was serving at one time: what a client's concurrency cap really allowed. */
   readonly armPeakConcurrency: number;
@@ -48,6 +77,8 @@ export interface EmulatorStats {
   readonly argThrottled: number;
   readonly armThrottled: number;
   readonly ingestThrottled: number;
+  /** Rows answered 204 and not kept (`ingest:drop`). */
+  readonly ingestRowsDropped: number;
   readonly faultsInjected: number;
 }
 
@@ -63,9 +94,9 @@ export interface Emulator {
   readonly certificatePem: string;
   /** The only DCR the ingestion endpoint accepts. */
   readonly dcrImmutableId: string;
-  /** Rows accepted for a stream, in arrival order. */
+  /** Rows accepted and kept for a stream, in arrival order. */
   rows(streamName: string): readonly Record<string, unknown>[];
-  /** Accepted batches in arrival order. */
+  /** Accepted and kept batches in arrival order. */
   readonly ingestionLog: readonly IngestedBatch[];
   /** A snapshot of the counters. */
   readonly stats: EmulatorStats;
@@ -76,7 +107,8 @@ export interface Emulator {
 
 type Route =
   | { readonly service: 'arg' }
-  | { readonly service: 'arm'; readonly target: DiagnosticSettingsTarget }
+  | { readonly service: 'arm'; readonly kind: 'settings'; readonly target: DiagnosticSettingsTarget }
+  | { readonly service: 'arm'; readonly kind: 'resource'; readonly target: ResourceTarget }
   | { readonly service: 'ingest'; readonly target: UploadTarget };
 
 /** The ResourceIds a gzipped JSON upload writes, sorted; empty for rows without one (scan rows) or a bad body. */
@@ -94,23 +126,50 @@ const resourceGraphPath = /^\/+providers\/microsoft\.resourcegraph\/resources\/?
 
 function route(method: string, path: string): Route | null {
   if (method === 'POST' && resourceGraphPath.test(path)) return { service: 'arg' };
-  const armTarget = method === 'GET' ? diagnosticSettingsTarget(path) : null;
-  if (armTarget) return { service: 'arm', target: armTarget };
+  if (method === 'GET') {
+    const settings = diagnosticSettingsTarget(path);
+    if (settings) return { service: 'arm', kind: 'settings', target: settings };
+    const resource = resourceTarget(path);
+    if (resource) return { service: 'arm', kind: 'resource', target: resource };
+  }
   const ingestTarget = method === 'POST' ? uploadTarget(path) : null;
   if (ingestTarget) return { service: 'ingest', target: ingestTarget };
   return null;
 }
 
 const faultCodes: Record<number, string> = {
+  429: 'TooManyRequests',
   500: 'InternalServerError',
   502: 'BadGateway',
   503: 'ServiceUnavailable',
   504: 'GatewayTimeout',
 };
 
-/** ARM's and Logs Ingestion's 429: TooManyRequests with Retry-After in seconds. */
+/** Logs Ingestion's 429: TooManyRequests with Retry-After in seconds. */
 function tooManyRequests(retryAfterSeconds: number, message: string): EmulatorResponse {
   return errorResponse(429, 'TooManyRequests', message, { headers: { 'retry-after': String(retryAfterSeconds) } });
+}
+
+/** ARM's own throttle, per subscription and principal or globally (Learn: "Request limits and throttling"). */
+function subscriptionThrottled(subscriptionId: string, retryAfterSeconds: number): EmulatorResponse {
+  return errorResponse(
+    429,
+    'SubscriptionRequestsThrottled',
+    `Number of 'read' requests for subscription '${subscriptionId}' exceeded. Please try again after '${retryAfterSeconds}' seconds after the last request.`,
+    { headers: { 'retry-after': String(retryAfterSeconds) } },
+  );
+}
+
+/** A resource provider's own throttle: Microsoft.Insights' answer, unwrapped, with a Retry-After of its own. */
+function providerThrottled(subscriptionId: string, retryAfterSeconds: number): EmulatorResponse {
+  return unwrappedErrorResponse(
+    429,
+    'ResourceRequestsThrottled',
+    `Number of requests for subscription '${subscriptionId}' and operation ` +
+      `'GET/SUBSCRIPTIONS/RESOURCEGROUPS/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/PROVIDERS/MICROSOFT.INSIGHTS/DIAGNOSTICSETTINGS' ` +
+      `exceeded the backend storage limit. Please try again after '${retryAfterSeconds}' seconds.`,
+    { headers: { 'retry-after': String(retryAfterSeconds) } },
+  );
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
@@ -135,30 +194,82 @@ function sendReset(res: ServerResponse): void {
   res.write(partial, () => res.socket?.destroy());
 }
 
+/** The estate as it is now, and the changes still to come. */
+class EstateState {
+  estate: Estate;
+  index: EstateIndex;
+  view: ResourceGraphView;
+  pagesServed = 0;
+  changesApplied = 0;
+  private readonly pending: EstateChange[];
+
+  constructor(estate: Estate) {
+    this.estate = estate;
+    this.index = indexEstate(estate);
+    this.view = { index: this.index, tables: resourceGraphTables(this.index, estate.resourceGraphIndexesDiagnosticSettings), version: 0 };
+    this.pending = [...(estate.changesDuringScan ?? [])];
+  }
+
+  /** One more ARG page answered: the changes due after it are applied before the next request. */
+  pageServed(): void {
+    this.pagesServed += 1;
+    let changed = false;
+    while (this.pending[0] && this.pending[0].afterArgPage <= this.pagesServed) {
+      this.estate = applyChange(this.estate, this.pending.shift()!);
+      this.changesApplied += 1;
+      changed = true;
+    }
+    if (!changed) return;
+    this.index = indexEstate(this.estate);
+    this.view = {
+      index: this.index,
+      tables: resourceGraphTables(this.index, this.estate.resourceGraphIndexesDiagnosticSettings),
+      version: this.view.version + 1,
+    };
+  }
+}
+
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const estate = parseEstate(options.estate);
-  const index = indexEstate(estate);
-  const tables = resourceGraphTables(index, estate.resourceGraphIndexesDiagnosticSettings);
-  const snapshots = new ResultSnapshots();
   const streams = declareStreams(options.streams);
+  const state = new EstateState(estate);
+  const cache = new ResultCache();
+  const argLimits = {
+    subscriptionLimit: estate.resourceGraphSubscriptionLimit ?? defaultResourceGraphLimits.subscriptionLimit,
+    maxResponseBytes: options.argMaxResponseBytes ?? defaultResourceGraphLimits.maxResponseBytes,
+  };
   const argQuota = new ArgUserQuota(options.argQuota ?? { requests: 15, windowMs: 5000 });
-  const armReads = new ArmReadBuckets(options.armReads ?? { bucketSize: 250, refillPerSecond: 25 });
+  const armLimits: ArmReadLimits = {
+    principal: options.armReads ?? estate.armThrottling?.principalReads ?? defaultArmReadLimits.principal,
+    global: estate.armThrottling?.globalReads ?? defaultArmReadLimits.global,
+    othersDrainPerSecond: estate.armThrottling?.othersDrainPerSecond ?? defaultArmReadLimits.othersDrainPerSecond,
+  };
+  const armReads = new ArmReadBuckets(armLimits);
+  const providerThrottle = new ProviderThrottle(estate.providerThrottling ?? []);
   let injector = new FaultInjector(options.faults ?? [], options.seed ?? 1);
   const retryAfterSeconds = options.retryAfterSeconds ?? 1;
+  const providerRetryAfterSeconds = options.providerRetryAfterSeconds ?? 30;
   const dcrImmutableId = `dcr-${randomBytes(16).toString('hex')}`;
 
   const requests: Record<FaultService, number> = { arg: 0, arm: 0, ingest: 0 };
   const throttled: Record<FaultService, number> = { arg: 0, arm: 0, ingest: 0 };
   let faultsInjected = 0;
+  let ingestRowsDropped = 0;
   let armInFlight = 0;
   let armPeakConcurrency = 0;
   const stored = new Map<string, Record<string, unknown>[]>();
   const ingestionLog: IngestedBatch[] = [];
 
-  /** The service's own throttle: the headers every response carries, and a 429 when it is exhausted. */
-  function throttle(target: Route, token: string): { headers: Record<string, string>; rejection: EmulatorResponse | null } {
+  /** The region of the resource an ARM request reads, for provider throttling; null when it is not in the estate. */
+  function locationOf(target: Route): string | null {
+    if (target.service !== 'arm' || target.kind !== 'settings') return null;
+    return state.index.resourcesById.get(normalizeResourceId(target.target.resourceId))?.resource.location ?? null;
+  }
+
+  /** The service's own throttles: the headers every response carries, and a 429 when one is exhausted. */
+  function throttle(target: Route, token: string, now: number): { headers: Record<string, string>; rejection: EmulatorResponse | null } {
     if (target.service === 'arg') {
-      const quota = argQuota.take(token, Date.now());
+      const quota = argQuota.take(token, now);
       const headers = {
         'x-ms-user-quota-remaining': String(quota.remaining),
         'x-ms-user-quota-resets-after': formatResetsAfter(quota.resetsAfterMs),
@@ -166,39 +277,68 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return { headers, rejection: quota.allowed ? null : rateLimited(headers) };
     }
     if (target.service === 'arm') {
-      const bucket = armReads.take(target.target.subscriptionId, Date.now());
-      const headers = { 'x-ms-ratelimit-remaining-subscription-reads': String(bucket.remaining) };
-      const rejection = bucket.allowed
-        ? null
-        : tooManyRequests(retryAfterSeconds, "The request is being throttled as the limit has been reached for operation type - 'Read'.");
-      return { headers, rejection };
+      const { subscriptionId } = target.target;
+      const bucket = armReads.take(subscriptionId, token, now);
+      const headers = {
+        'x-ms-ratelimit-remaining-subscription-reads': String(bucket.remaining),
+        'x-ms-ratelimit-remaining-subscription-global-reads': String(bucket.globalRemaining),
+      };
+      if (!bucket.allowed) return { headers, rejection: subscriptionThrottled(subscriptionId, options.retryAfterSeconds ?? bucket.retryAfterSeconds) };
+      const location = locationOf(target);
+      const blockedFor = location === null ? 0 : providerThrottle.check(subscriptionId, location, now);
+      return { headers, rejection: blockedFor > 0 ? providerThrottled(subscriptionId, blockedFor) : null };
     }
     return { headers: {}, rejection: null };
   }
 
-  function injectedFailure(target: Route, request: EmulatorRequest, status: number): EmulatorResponse {
-    if (status !== 429) {
-      return errorResponse(status, faultCodes[status] ?? 'InternalServerError', `Injected fault: ${target.service} answered ${status}.`);
+  function injectedFailure(target: Route, request: EmulatorRequest, fault: Extract<Fault, { kind: 'failure' }>, now: number): EmulatorResponse {
+    const { outcome } = fault;
+    if (outcome === 'rpthrottle' && target.service === 'arm') {
+      const location = locationOf(target) ?? 'global';
+      providerThrottle.trip(target.target.subscriptionId, location, now, providerRetryAfterSeconds);
+      return providerThrottled(target.target.subscriptionId, providerRetryAfterSeconds);
     }
-    if (target.service === 'arg') {
-      return rateLimited({ 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': formatResetsAfter(retryAfterSeconds * 1000) });
+    if (outcome === '429ra' || outcome === '503ra') {
+      const status = outcome === '429ra' ? 429 : 503;
+      const headers: Record<string, string> = { 'retry-after': '1' };
+      if (target.service === 'arg' && status === 429) Object.assign(headers, { 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': '00:00:01' });
+      return errorResponse(status, faultCodes[status]!, `Injected fault: ${target.service} answered ${status} with Retry-After: 1.`, { headers });
     }
-    return tooManyRequests(retryAfterSeconds, `Injected fault: ${target.service} throttled ${request.method} ${request.path}.`);
+    if (outcome === 429) {
+      if (target.service === 'arg') {
+        return rateLimited({ 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': formatResetsAfter(retryAfterSeconds * 1000) });
+      }
+      if (target.service === 'arm') return subscriptionThrottled(target.target.subscriptionId, retryAfterSeconds);
+      return tooManyRequests(retryAfterSeconds, `Injected fault: ${target.service} throttled ${request.method} ${request.path}.`);
+    }
+    const status = typeof outcome === 'number' ? outcome : 500;
+    return errorResponse(status, faultCodes[status] ?? 'InternalServerError', `Injected fault: ${target.service} answered ${status}.`);
   }
 
-  function handle(target: Route, request: EmulatorRequest): EmulatorResponse {
+  function store(stream: string, rows: readonly Record<string, unknown>[]): void {
+    const kept = stored.get(stream) ?? [];
+    kept.push(...rows);
+    stored.set(stream, kept);
+    ingestionLog.push({ stream, rows: rows.length });
+  }
+
+  function handle(target: Route, request: EmulatorRequest, dropRows: boolean): EmulatorResponse {
     switch (target.service) {
-      case 'arg':
-        return queryResourceGraph(request.body, index, tables, snapshots);
+      case 'arg': {
+        const response = queryResourceGraph(request.body, state.view, cache, argLimits);
+        if (response.status === 200) state.pageServed();
+        return response;
+      }
       case 'arm':
-        return listDiagnosticSettings(target.target, request.query.get('api-version'), index);
+        return target.kind === 'settings'
+          ? listDiagnosticSettings(target.target, request.query.get('api-version'), state.index)
+          : getResource(target.target, request.query.get('api-version'), state.index);
       case 'ingest': {
         const outcome = ingest(target.target, { apiVersion: request.query.get('api-version'), headers: request.headers, body: request.body }, dcrImmutableId, streams);
         if (outcome.accepted) {
-          const rows = stored.get(outcome.accepted.stream) ?? [];
-          rows.push(...outcome.accepted.rows);
-          stored.set(outcome.accepted.stream, rows);
-          ingestionLog.push({ stream: outcome.accepted.stream, rows: outcome.accepted.rows.length });
+          // The real service answers 204 and may still drop rows it cannot map: `drop` keeps nothing of the batch.
+          if (dropRows) ingestRowsDropped += outcome.accepted.rows.length;
+          else store(outcome.accepted.stream, outcome.accepted.rows);
         }
         return outcome.response;
       }
@@ -207,7 +347,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   /** What identifies a request across retries, for reproducible fault decisions. */
   function requestKey(target: Route, request: EmulatorRequest): string {
-    if (target.service === 'arm') return normalizeResourceId(target.target.resourceId);
+    if (target.service === 'arm') return `${target.kind === 'settings' ? '' : 'resource '}${normalizeResourceId(target.target.resourceId)}`;
     if (target.service === 'arg') return request.body.toString('utf8');
     // What an upload writes, not its path (which holds the DCR id, random per emulator) or its bytes (which hold
     // the scan's id and times): the same chunk gets the same decisions in every run of a seed.
@@ -230,30 +370,33 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return;
     }
     if (!target) {
-      const message = `The emulator serves only Resource Graph queries, diagnostic settings lists and Logs Ingestion uploads; no route for ${request.method} ${path}.`;
+      const message = `The emulator serves only Resource Graph queries, ARM reads of resources and diagnostic settings, and Logs Ingestion uploads; no route for ${request.method} ${path}.`;
       send(res, errorResponse(404, 'NotFound', message));
       return;
     }
     const latency = injector.latencyMs(target.service);
     if (latency > 0) await delay(latency);
-    const { headers, rejection } = throttle(target, token);
+    const now = Date.now();
+    const { headers, rejection } = throttle(target, token, now);
     if (rejection) {
       throttled[target.service] += 1;
       send(res, withServiceHeaders(rejection, headers));
       return;
     }
     const fault = injector.failureFor(target.service, requestKey(target, request), target.service === 'arm' ? target.target.subscriptionId : null);
-    if (fault) {
+    if (fault && fault.outcome !== 'drop') {
       faultsInjected += 1;
       if (fault.outcome === 'reset') {
         sendReset(res);
         return;
       }
-      if (fault.outcome === 429) throttled[target.service] += 1;
-      send(res, withServiceHeaders(injectedFailure(target, request, fault.outcome), headers));
+      const failure = injectedFailure(target, request, fault, now);
+      if (failure.status === 429) throttled[target.service] += 1;
+      send(res, withServiceHeaders(failure, headers));
       return;
     }
-    send(res, withServiceHeaders(handle(target, request), headers));
+    if (fault) faultsInjected += 1;
+    send(res, withServiceHeaders(handle(target, request, fault?.outcome === 'drop'), headers));
   }
 
   const certificate = await createServerCertificate();
@@ -283,13 +426,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     get stats() {
       return {
         argRequests: requests.arg,
-        argQueriesExecuted: snapshots.executions,
+        argQueriesExecuted: cache.executions,
+        argPagesServed: state.pagesServed,
+        changesApplied: state.changesApplied,
         armRequests: requests.arm,
         armPeakConcurrency,
         ingestRequests: requests.ingest,
         argThrottled: throttled.arg,
         armThrottled: throttled.arm,
         ingestThrottled: throttled.ingest,
+        ingestRowsDropped,
         faultsInjected,
       };
     },

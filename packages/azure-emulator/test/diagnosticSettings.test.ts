@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator } from '../src/index.js';
+import { type Emulator, emulatorCredential } from '../src/index.js';
 import { bearer, rawRequest, restError, sdkClients, startTestEmulator } from './support.js';
 import { ids, kvASetting, subs, testEstate } from './testEstate.js';
 
@@ -53,12 +53,17 @@ describe('reading a resource\'s settings', () => {
   it.each([
     ['an unknown resource: 404', `${ids.kvA}-gone`, 404, 'ResourceNotFound', "The Resource 'Microsoft.KeyVault/vaults/kv-a-gone' under resource group 'RG-Apps' was not found"],
     ['a denied resource: 403', ids.kvDenied, 403, 'AuthorizationFailed', "does not have authorization to perform action 'Microsoft.Insights/diagnosticSettings/read'"],
-    ['an unavailable resource: 500', ids.kvDown, 500, 'InternalServerError', 'Encountered internal server error'],
   ])('%s, in ARM\'s error shape', async (_scenario, resourceId, statusCode, code, message) => {
     // The SDK's pager keeps the status and code but drops the message, so the body is read raw.
     expect(await restError(list(resourceId))).toMatchObject({ statusCode, code });
     const raw = await rawList(resourceId);
     expect(JSON.parse(raw.body)).toEqual({ error: { code, message: expect.stringContaining(message) } });
+  });
+
+  it("an unavailable resource: 500 from Microsoft.Insights, whose errors come without ARM's envelope", async () => {
+    expect(await restError(list(ids.kvDown))).toMatchObject({ statusCode: 500 });
+    const raw = await rawList(ids.kvDown);
+    expect([raw.status, JSON.parse(raw.body)]).toEqual([500, { code: 'InternalServerError', message: expect.stringContaining('Encountered internal server error') }]);
   });
 
   it.each([
@@ -92,34 +97,61 @@ describe('reading a resource\'s settings', () => {
 describe('the per-subscription read token bucket', () => {
   let throttled: Emulator;
   beforeAll(async () => {
-    throttled = await startTestEmulator({ estate: testEstate, armReads: { bucketSize: 2, refillPerSecond: 0 }, retryAfterSeconds: 7 });
+    // Neither bucket refills, so every header value is exact.
+    throttled = await startTestEmulator({
+      estate: { ...testEstate, armThrottling: { globalReads: { bucketSize: 3750, refillPerSecond: 0 } } },
+      armReads: { bucketSize: 2, refillPerSecond: 0 },
+      retryAfterSeconds: 7,
+    });
   });
   afterAll(() => throttled.close());
 
-  it('counts down x-ms-ratelimit-remaining-subscription-reads, then answers 429 TooManyRequests with Retry-After', async () => {
+  it('counts down the principal and global read buckets, then answers 429 SubscriptionRequestsThrottled with Retry-After', async () => {
     const read = (resourceId: string) =>
       rawRequest(throttled, { method: 'GET', path: `${resourceId}/providers/Microsoft.Insights/diagnosticSettings?api-version=2021-05-01-preview`, headers: bearer });
     const responses = [await read(ids.kvA), await read(ids.kvB), await read(ids.kvA), await read(ids.hsm)];
     expect(
-      responses.map((r) => [r.status, r.headers['x-ms-ratelimit-remaining-subscription-reads'], r.headers['retry-after'] ?? null]),
+      responses.map((r) => [
+        r.status,
+        r.headers['x-ms-ratelimit-remaining-subscription-reads'],
+        r.headers['x-ms-ratelimit-remaining-subscription-global-reads'],
+        r.headers['retry-after'] ?? null,
+      ]),
     ).toEqual([
-      [200, '1', null],
-      [200, '0', null],
-      [429, '0', '7'],
-      // Another subscription has its own bucket.
-      [200, '1', null],
+      [200, '1', '3749', null],
+      [200, '0', '3748', null],
+      [429, '0', '3748', '7'],
+      // Another subscription has its own buckets.
+      [200, '1', '3749', null],
     ]);
-    expect(JSON.parse(responses[2]?.body ?? '{}').error.code).toBe('TooManyRequests');
+    expect(JSON.parse(responses[2]?.body ?? '{}').error.code).toBe('SubscriptionRequestsThrottled');
     expect(throttled.stats).toMatchObject({ armRequests: 4, armThrottled: 1 });
   });
 
+  it('throttles each principal on its own: another principal still reads, from the same global bucket', async () => {
+    const other = await rawRequest(throttled, {
+      method: 'GET',
+      path: `${ids.kvA}/providers/Microsoft.Insights/diagnosticSettings?api-version=2021-05-01-preview`,
+      headers: { authorization: 'Bearer another-principal' },
+    });
+    expect([other.status, other.headers['x-ms-ratelimit-remaining-subscription-reads'], other.headers['x-ms-ratelimit-remaining-subscription-global-reads']]).toEqual([
+      200,
+      '1',
+      '3747',
+    ]);
+  });
+
   it('the SDK surfaces the 429 as a RestError once its retries are spent', async () => {
+    const { token } = await emulatorCredential.getToken();
+    const asTheSdk = (resourceId: string) =>
+      rawRequest(throttled, { method: 'GET', path: `${resourceId}/providers/Microsoft.Insights/diagnosticSettings?api-version=2021-05-01-preview`, headers: { authorization: `Bearer ${token}` } });
+    expect([(await asTheSdk(ids.kvA)).status, (await asTheSdk(ids.kvA)).status]).toEqual([200, 200]);
     const error = await restError(
       (async () => {
         for await (const setting of sdkClients(throttled).monitor.diagnosticSettings.list(ids.kvB)) void setting;
       })(),
     );
-    expect(error).toMatchObject({ statusCode: 429, code: 'TooManyRequests' });
+    expect(error).toMatchObject({ statusCode: 429, code: 'SubscriptionRequestsThrottled' });
   });
 });
 

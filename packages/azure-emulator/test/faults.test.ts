@@ -23,8 +23,8 @@ describe('parseFaultSpec', () => {
     expect(parseFaultSpec(spec)).toEqual([]);
   });
 
-  it('reports every bad item at once as InvalidArguments', () => {
-    const spec = `arg:429@0.3,dns:500@0.1,arm:418@0.5,arm:500@1.5,ingest:500@0.1~${subs.apps},arm:500@0.5~not-a-guid,latency:arm=fast,arm:500`;
+  it('reports every bad item at once as InvalidFaults', () => {
+    const spec = `arg:429@0.3,dns:500@0.1,arm:418@0.5,arm:500@1.5,ingest:500@0.1~${subs.apps},arm:500@0.5~not-a-guid,latency:arm=fast,arm:500,arg:rpthrottle@0.1,arm:drop@0.1`;
     let thrown: unknown;
     try {
       parseFaultSpec(spec);
@@ -34,12 +34,14 @@ describe('parseFaultSpec', () => {
     expect(isEmulatorInputError(thrown) && thrown.code).toBe('InvalidFaults');
     expect(isEmulatorInputError(thrown) && thrown.details).toEqual([
       "'dns:500@0.1': unknown service 'dns' (arg, arm or ingest)",
-      "'arm:418@0.5': unknown outcome '418' (429, 500, 502, 503, 504 or reset)",
+      "'arm:418@0.5': unknown outcome '418' (429, 500, 502, 503, 504, reset, 429ra, 503ra, rpthrottle, drop)",
       "'arm:500@1.5': probability '1.5' is not a number from 0 to 1",
       `'ingest:500@0.1~${subs.apps}': a subscription filter applies only to arm faults`,
       "'arm:500@0.5~not-a-guid': 'not-a-guid' is not a subscription id",
       "'latency:arm=fast': expected service:status@probability[~subscriptionId] or latency:service=<n>ms",
       "'arm:500': expected service:status@probability[~subscriptionId] or latency:service=<n>ms",
+      "'arg:rpthrottle@0.1': outcome 'rpthrottle' applies to arm only",
+      "'arm:drop@0.1': outcome 'drop' applies to ingest only",
     ]);
   });
 });

@@ -10,6 +10,7 @@ import {
   type CalendarUnit,
 } from './datetime.js';
 import { unsupported } from './errors.js';
+import { xxhash64 } from './xxhash64.js';
 import { bagOf, finiteOrNull, isBag, sameValue, toJson, toKqlString, type KqlValue, type ScalarValue } from './values.js';
 
 /** Supplies `now()`; injectable so that tests and the emulator can pin time. */
@@ -25,6 +26,20 @@ export interface ScalarFunction {
    */
   readonly resultName?: 'firstArgument' | 'nameAndFirstArgument';
   readonly apply: (args: readonly ScalarValue[], now: Clock) => ScalarValue;
+}
+
+/**
+ * hash(source [, mod]): XXH64 of a string's UTF-8 bytes; with `mod`, the unsigned hash modulo it, from 0 to
+ * mod - 1 (exact). Without `mod`, Kusto's signed long, which a JavaScript number holds only approximately.
+ * Other source types hash differently in Kusto and are not supported.
+ */
+function hashOf([source = null, mod = null]: readonly ScalarValue[]): ScalarValue {
+  if (source === null) return null;
+  if (typeof source !== 'string') throw unsupported('hash() of a non-string value is not supported');
+  const hash = xxhash64(new TextEncoder().encode(source));
+  if (mod === null) return Number(BigInt.asIntN(64, hash));
+  if (typeof mod !== 'number' || !Number.isInteger(mod) || mod <= 0) return null;
+  return Number(hash % BigInt(mod));
 }
 
 const MAX_ARGS = 64;
@@ -193,6 +208,8 @@ function formatDateTimeOf(value: ScalarValue, format: ScalarValue): string | nul
 
 /** The scalar functions the interpreter supports, by KQL name (names are case-sensitive in KQL). */
 export const scalarFunctions: ReadonlyMap<string, ScalarFunction> = new Map<string, ScalarFunction>([
+  ['hash', fn(1, 2, hashOf)],
+  ['hash_xxhash64', fn(1, 2, hashOf)],
   ['tolower', fn(1, 1, ([v = null]) => toKqlString(v).toLowerCase())],
   ['toupper', fn(1, 1, ([v = null]) => toKqlString(v).toUpperCase())],
   ['tostring', fn(1, 1, ([v = null]) => toKqlString(v), 'firstArgument')],

@@ -246,3 +246,21 @@ describe('unsupported scalar constructs', () => {
     expect(errorOf(query).details).toEqual([detail]);
   });
 });
+
+describe('hash(): XXH64, as Kusto computes it', () => {
+  it.each([
+    { scenario: "Kusto's documented example", expression: "hash('World', 100)", value: 51 },
+    { scenario: 'the unmodded hash of the same string', expression: "hash('World')", value: 1846988464401551951 },
+    { scenario: 'hash_xxhash64, its other name', expression: "hash_xxhash64('World', 100)", value: 51 },
+    { scenario: 'the empty string: XXH64 of no bytes, modulo 1000', expression: "hash('', 1000)", value: Number(0xef46db3751d8e999n % 1000n) },
+  ])('$scenario', ({ expression, value }) => {
+    expect(executeQuery(`one | project h = ${expression}`, { one: [{}] })).toEqual([{ h: value }]);
+  });
+
+  it('puts every id in exactly one of n partitions, whatever its casing after tolower', () => {
+    const ids = Array.from({ length: 200 }, (_, i) => ({ id: `/subscriptions/S/resourceGroups/RG/providers/Microsoft.KeyVault/vaults/kv-${i}` }));
+    const partitions = [0, 1, 2, 3].map((i) => executeQuery(`items | where hash(tolower(id), 4) == ${i} | project id`, { items: ids }).map((r) => r['id']));
+    expect(partitions.flat().sort()).toEqual(ids.map((r) => r.id).sort());
+    expect(partitions.every((p) => p.length > 20)).toBe(true);
+  });
+});

@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createArmReadQueue } from '../../src/azure/armReadQueue.js';
+import { createAzureClients } from '../../src/azure/clients.js';
+import { createDestinationCheck } from '../../src/azure/destinations.js';
+import { normalizeResourceId } from '../../src/control/resourceId.js';
+import { type Emulator, type Estate, parseFaultSpec, startEmulator } from '../support/emulator.js';
+import { emulatorConnection } from '../support/emulatorScan.js';
+import { ids, subs, testEstate } from '../../packages/azure-emulator/test/testEstate.js';
+
+/** Confirming audit destinations through ARM, the source of truth, while Resource Graph lags behind. */
+
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+const rg = (sub: string, group: string) => `/subscriptions/${sub}/resourceGroups/${group}`;
+const namespace = `${rg(subs.logging, 'rg-siem')}/providers/Microsoft.EventHub/namespaces/evhns-siem`;
+const destinations = {
+  workspace: ids.workspace,
+  newWorkspace: `${rg(subs.logging, 'rg-logs')}/providers/Microsoft.OperationalInsights/workspaces/law-created-a-minute-ago`,
+  goneStorage: `${rg(subs.logging, 'rg-logs')}/providers/Microsoft.Storage/storageAccounts/stdeletedaminuteago`,
+  missingStorage: `${rg(subs.logging, 'rg-logs')}/providers/Microsoft.Storage/storageAccounts/stnever`,
+  outOfSight: `${rg(subs.invisible, 'rg-soc')}/providers/Microsoft.OperationalInsights/workspaces/law-soc`,
+  namespace,
+  namespaceRule: `${namespace}/authorizationRules/send`,
+  deletedRule: `${namespace}/authorizationRules/deleted`,
+  hub: `${namespace}/eventhubs/kv-audit`,
+  missingHub: `${namespace}/eventhubs/gone`,
+};
+
+const estate: Estate = {
+  ...testEstate,
+  resources: [
+    ...testEstate.resources,
+    { id: destinations.newWorkspace, name: 'law-created-a-minute-ago', type: 'Microsoft.OperationalInsights/workspaces', location: 'westeurope' },
+    { id: destinations.goneStorage, name: 'stdeletedaminuteago', type: 'Microsoft.Storage/storageAccounts', location: 'westeurope' },
+    { id: namespace, name: 'evhns-siem', type: 'Microsoft.EventHub/namespaces', location: 'westeurope' },
+    { id: destinations.namespaceRule, name: 'send', type: 'Microsoft.EventHub/namespaces/authorizationRules', location: 'westeurope' },
+    { id: destinations.hub, name: 'kv-audit', type: 'Microsoft.EventHub/namespaces/eventhubs', location: 'westeurope' },
+  ],
+  // ARG lags both ways: a new workspace is not listed yet, a deleted storage account still is.
+  notInResourceGraph: [destinations.newWorkspace],
+  deletedAfterInventory: [destinations.goneStorage],
+};
+
+async function checkFor(faults = '') {
+  emulator = await startEmulator({ estate, faults: parseFaultSpec(faults), retryAfterSeconds: 0 });
+  const clients = createAzureClients(emulatorConnection(emulator));
+  return createDestinationCheck(clients, createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency: 4, retryDelayMs: 1 }));
+}
+
+const n = normalizeResourceId;
+
+describe('confirming audit destinations through ARM', () => {
+  it('each answer decides: 200 Exists, 404 in a subscription it reads NotFound, 403 out of sight', async () => {
+    const check = await checkFor();
+    const targets = Object.values(destinations).map(n);
+    await check.confirm(targets);
+    expect(Object.fromEntries(check.existence)).toEqual({
+      [n(destinations.workspace)]: 'Exists',
+      [n(destinations.newWorkspace)]: 'Exists',
+      [n(destinations.goneStorage)]: 'NotFound',
+      [n(destinations.missingStorage)]: 'NotFound',
+      [n(destinations.namespace)]: 'Exists',
+      [n(destinations.namespaceRule)]: 'Exists',
+      [n(destinations.deletedRule)]: 'NotFound',
+      [n(destinations.hub)]: 'Exists',
+      [n(destinations.missingHub)]: 'NotFound',
+    });
+    expect(check.existence.has(n(destinations.outOfSight))).toBe(false);
+    expect(emulator!.stats.armRequests).toBe(targets.length);
+    expect(check.failures.size).toBe(0);
+  });
+
+  it('a target asked for again, even at the same time, is read once', async () => {
+    const check = await checkFor();
+    await Promise.all([check.confirm([n(destinations.workspace)]), check.confirm([n(destinations.workspace), n(destinations.workspace)])]);
+    await check.confirm([n(destinations.workspace)]);
+    expect(emulator!.stats.armRequests).toBe(1);
+  });
+
+  it('an id that is not a well-formed id of a destination type is never sent: it stays out of sight', async () => {
+    const check = await checkFor();
+    await check.confirm(["/subscriptions/x'/resourcegroups/rg/providers/microsoft.operationalinsights/workspaces/law", 'garbage', n(ids.kvA)]);
+    expect([emulator!.stats.armRequests, check.existence.size]).toEqual([0, 0]);
+  });
+
+  it('when ARM keeps failing, the targets stay Unverified and the failure is counted once per reason', async () => {
+    const check = await checkFor('arm:500@1.0');
+    await check.confirm([n(destinations.workspace), n(destinations.missingStorage)]);
+    expect(check.existence.size).toBe(0);
+    expect([...check.failures]).toEqual([[expect.stringMatching(/^HTTP 500 InternalServerError/), 2]]);
+  });
+});
