@@ -7,8 +7,12 @@ import { backoffDelayMs, sleep as sleepFor } from './backoff.js';
 import { isCutOffResponse } from './transientFailures.js';
 
 /*
- * Writes rows to a DCR stream through the Logs Ingestion API. The SDK chunks at
- * 1 MB, gzips and retries each request; a chunk that still fails transiently is
+ * Writes rows to a DCR stream through the Logs Ingestion API. Rows are cut into
+ * chunks here, by the SDK's own rule, and each chunk is one upload call, so a row
+ * counts as accepted only when the call that carried it returned: the SDK, given
+ * many chunks, stops launching them when its abort signal fires and reports the
+ * ones it never sent to nobody (LogsIngestionClient.upload's concurrentRun). The
+ * SDK gzips and retries each request; a chunk that still fails transiently is
  * uploaded again here, and one that cannot be written is counted and reported,
  * never swallowed.
  */
@@ -28,6 +32,8 @@ export interface SinkOptions {
   /** First delay before re-uploading failed chunks; doubles each time. */
   readonly retryDelayMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** One chunk's upload (the SDK retries inside it) gives up after this long (default 5 minutes). */
+  readonly uploadTimeoutMs?: number;
 }
 
 const maxUploadRounds = 3;
@@ -44,19 +50,53 @@ function isRetriable(cause: unknown): boolean {
   return status === undefined || status === 408 || status === 429 || status >= 500;
 }
 
-/** One upload call (the SDK chunks and retries inside it) gives up after this long. */
-const uploadTimeoutMs = 5 * 60_000;
+const defaultUploadTimeoutMs = 5 * 60_000;
 
-async function uploadOnce(client: LogsIngestionClient, ruleId: string, streamName: string, rows: readonly Record<string, unknown>[]): Promise<FailedChunk[]> {
-  const failed: FailedChunk[] = [];
+/** The SDK's chunk limit (splitDataToChunks): a chunk's rows, as JSON, stay under 1,000,000 bytes. */
+const maxChunkBytes = 1_000_000;
+
+/** Rows in the chunks the SDK itself would make, so that each upload call sends exactly one request. */
+function chunksOf(rows: readonly Record<string, unknown>[]): Record<string, unknown>[][] {
+  const chunks: Record<string, unknown>[][] = [];
+  let chunk: Record<string, unknown>[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const rowSize = Buffer.byteLength(JSON.stringify(row));
+    if (chunk.length > 0 && size + rowSize >= maxChunkBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(row);
+    size += rowSize;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** Uploads one chunk in one call: its rows were accepted only if the call returned and its signal never fired. */
+async function uploadChunk(client: LogsIngestionClient, ruleId: string, streamName: string, chunk: Record<string, unknown>[], timeoutMs: number): Promise<FailedChunk | null> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  let failure: FailedChunk | null = null;
   try {
-    await client.upload(ruleId, streamName, [...rows], {
-      onError: (failure) => failed.push({ rows: failure.failedLogs, cause: failure.cause }),
-      abortSignal: AbortSignal.timeout(uploadTimeoutMs),
+    await client.upload(ruleId, streamName, chunk, {
+      onError: (reported) => (failure = { rows: reported.failedLogs, cause: reported.cause }),
+      abortSignal: signal,
     });
   } catch (error) {
-    // The SDK throws its aggregate error even after reporting each chunk to onError.
-    if (!isAggregateLogsUploadError(error)) failed.push({ rows, cause: error });
+    // The SDK throws its aggregate error even after reporting the chunk to onError.
+    if (!isAggregateLogsUploadError(error)) failure = { rows: chunk, cause: error };
+  }
+  // Aborted before the request went out, the SDK skips the chunk and says nothing: nothing confirms it landed.
+  if (failure === null && signal.aborted) failure = { rows: chunk, cause: new Error(`the upload timed out after ${timeoutMs} ms before it was confirmed`) };
+  return failure;
+}
+
+async function uploadOnce(client: LogsIngestionClient, ruleId: string, streamName: string, rows: readonly Record<string, unknown>[], timeoutMs: number): Promise<FailedChunk[]> {
+  const failed: FailedChunk[] = [];
+  for (const chunk of chunksOf(rows)) {
+    const failure = await uploadChunk(client, ruleId, streamName, chunk, timeoutMs);
+    if (failure) failed.push(failure);
   }
   return failed;
 }
@@ -70,7 +110,7 @@ export function logsIngestionSink(client: LogsIngestionClient, ruleId: string, o
       let pending: readonly Record<string, unknown>[] = rows.map(capRow);
       for (let round = 0; round < maxUploadRounds && pending.length > 0; round++) {
         if (round > 0) await sleep(backoffDelayMs(round - 1, options.retryDelayMs ?? 2_000));
-        const chunks = await uploadOnce(client, ruleId, streamName, pending);
+        const chunks = await uploadOnce(client, ruleId, streamName, pending, options.uploadTimeoutMs ?? defaultUploadTimeoutMs);
         failed.push(...chunks.filter((chunk) => !isRetriable(chunk.cause)));
         retrying = chunks.filter((chunk) => isRetriable(chunk.cause));
         pending = retrying.flatMap((chunk) => chunk.rows);

@@ -374,8 +374,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       send(res, errorResponse(404, 'NotFound', message));
       return;
     }
+    let clientGone = false;
+    res.once('close', () => (clientGone = !res.writableFinished));
     const latency = injector.latencyMs(target.service);
     if (latency > 0) await delay(latency);
+    // A client that hung up (its own timeout) gets nothing done: the emulator never ingests what nobody waits for.
+    if (clientGone) return;
     const now = Date.now();
     const { headers, rejection } = throttle(target, token, now);
     if (rejection) {
