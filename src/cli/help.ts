@@ -57,13 +57,18 @@ Usage:
 Options:
       --estate FILE     estate JSON: { "resources": [...], "diagnosticSettings": [...], "denied": [...],
                         "resourceGraphIndexesDiagnosticSettings": false } (default: the built-in sample estate,
-                        which exercises every status and reason); settings come from the environment
+                        which exercises every status and reason); settings come from the environment. Optional
+                        fields reproduce Azure's behaviours: unavailable, deletedAfterInventory, notInResourceGraph,
+                        changesDuringScan, armThrottling, providerThrottling, resourceGraphSubscriptionLimit,
+                        subscriptionNames, subscriptions, managementGroups, tenantId (docs/emulator.md)
       --out FILE        where the findings NDJSON goes (default .kv-audit/demo-findings.ndjson): the rows the
                         emulated Logs Ingestion API accepted
   -o, --output FORMAT   table (default), json or ndjson
-      --faults SPEC     inject faults, e.g. "arg:429@0.3,arm:500@0.2,arm:reset@0.05,ingest:429@0.2,latency:arm=200ms"
-                        (service:status@probability; reset drops the connection; arm:500@1.0~<subscription> scopes
-                        a fault to one subscription)
+      --faults SPEC     inject faults: service:outcome@probability[~subscription], comma-separated, e.g.
+                        "arg:429@0.3,arm:500@0.2,arm:reset@0.05,ingest:429@0.2,latency:arm=200ms"
+                        services arg, arm, ingest; outcomes 429 500 502 503 504, 429ra and 503ra (with
+                        Retry-After: 1), reset (the connection drops), rpthrottle (arm: Microsoft.Insights throttles
+                        a region), drop (ingest: 204, nothing kept); ~<subscription> scopes an arm fault
       --seed N          seed for the fault decisions (default 1): the same seed gives the same run
   -h, --help            this help
 

@@ -105,7 +105,10 @@ export const scanRowSchema = z.strictObject({
   StartedAt: isoTimestamp().describe('When the scan started (UTC).'),
   FinishedAt: isoTimestamp().describe('When the last finding was written (UTC).'),
   DurationMs: z.int().nonnegative().describe('FinishedAt - StartedAt in milliseconds.'),
-  Complete: z.boolean().describe('True only when every resource was evaluated and every finding row landed.'),
+  Complete: z.boolean().describe('True only when every resource was evaluated and every finding row was accepted.'),
+  InventoryComplete: z
+    .boolean()
+    .describe('The inventory listed every vault and Managed HSM in scope: a resource without a finding of this scan, once all its findings arrived, is gone.'),
   ResourceCount: count().describe('Vaults and Managed HSMs found in scope.'),
   PassCount: count().describe('Findings with Status Pass.'),
   FailCount: count().describe('Findings with Status Fail.'),

@@ -196,17 +196,21 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     await uploads?.add(finding);
   }
 
+  /** Set when the inventory cannot vouch for having listed everything in scope. */
+  let inventoryComplete = true;
   const work = workInProgress();
   const maxPending = deps.maxPendingResources ?? 5_000;
   reportProgress(true);
   try {
     for (const id of await unreadableSubscriptions(runner, settings.scope)) {
+      inventoryComplete = false;
       errors.push(`Subscription ${id} is in scope but the scanner's identity cannot read it (grant Reader); its vaults are missing from this scan`);
     }
     for await (const page of readInventoryPages(runner, settings.scope)) {
       progress.total = page.totalRecords ?? progress.total;
       progress.listed += page.items.length;
       errors.push(...page.problems);
+      if (page.problems.length > 0 || page.subscriptionLimitHit) inventoryComplete = false;
       if (page.subscriptionLimitHit && !subscriptionLimitHit) {
         subscriptionLimitHit = true;
         errors.push(
@@ -226,6 +230,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
       await work.atMost(maxPending);
     }
   } catch (error) {
+    inventoryComplete = false;
     errors.push(describeError(error));
   }
   await work.atMost(0);
@@ -263,6 +268,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     FinishedAt: finishedAt.toISOString(),
     DurationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
     Complete: errors.length === 0 && (deps.sink === null || findingsWritten === progress.evaluated),
+    InventoryComplete: inventoryComplete,
     ResourceCount: progress.listed,
     PassCount: counts.Pass,
     FailCount: counts.Fail,

@@ -14,7 +14,13 @@ import { infraDir } from './bicep.js';
  *   11:00 Timer  complete     kv-a Fail  kv-b Pass  kv-c Fail  kv-d Exempt  kv-e Pass   kv-g Error  kv-f Fail (new)
  *                             (kv-b's row landed twice: a retried upload)
  *   11:30 Cli    complete     kv-b Fail  (a narrower manual scan: posture sees it, alerts do not)
- *   12:00 Timer  INCOMPLETE   kv-a Pass  kv-b Fail  (must count for nothing)
+ *   12:00 Timer  INCOMPLETE   kv-a Pass  kv-b Fail  (5 rows not written: its two findings stand, the absence of
+ *                             the other five proves nothing)
+ *
+ * and, for the dropped-batch scenario, one more:
+ *
+ *   13:00 Timer  "complete"   kv-a Pass  kv-c Pass  (it wrote 7 rows and the service answered 204, but only these
+ *                             two arrived: the scan must not count as complete, nor its silence as absence)
  */
 
 const query = (name: string) => readFileSync(join(infraDir, 'queries', name), 'utf8');
@@ -25,6 +31,7 @@ const scanIds = {
   s11: '11000000-0000-4000-8000-000000000000',
   cli: '11300000-0000-4000-8000-000000000000',
   s12: '12000000-0000-4000-8000-000000000000',
+  s13: '13000000-0000-4000-8000-000000000000',
 };
 const subscriptions = { payments: '11111111-1111-4111-8111-111111111111', corp: '22222222-2222-4222-8222-222222222222' };
 
@@ -122,13 +129,27 @@ const tables = {
   KeyVaultAuditScans_CL: scans as unknown as KqlRow[],
 };
 const run = (file: string, now = '2026-11-22T12:30:00Z') => executeQuery(query(file), tables, at(now));
+
+/** The fixture plus a 13:00 scan whose rows were accepted and then mostly dropped by the service. */
+const droppedBatchTables = {
+  KeyVaultAuditFindings_CL: [
+    ...findings,
+    finding(scanIds.s13, '2026-11-22T13:00:01Z', 'kv-a', 'Pass'),
+    finding(scanIds.s13, '2026-11-22T13:00:03Z', 'kv-c', 'Pass'),
+  ] as unknown as KqlRow[],
+  KeyVaultAuditScans_CL: [
+    ...scans,
+    scan(scanIds.s13, '2026-11-22T13:01:00Z', { ResourceCount: 7, PassCount: 4, FailCount: 2, ExemptCount: 1, FindingsWritten: 7 }),
+  ] as unknown as KqlRow[],
+};
+const runDropped = (file: string, now = '2026-11-22T13:30:00Z') => executeQuery(query(file), droppedBatchTables, at(now));
 const column = (rows: readonly KqlRow[], name: string) => rows.map((row) => row[name]);
 
-describe('alert-new-failure.kql: the set of failing resources, per the latest complete scheduled scan', () => {
+describe('alert-new-failure.kql: the set of failing resources, per the latest scheduled listing of the estate', () => {
   const rows = run('alert-new-failure.kql');
 
-  it('holds what fails as of the 11:00 scan: the incomplete 12:00 scan and the CLI scan count for nothing', () => {
-    expect(column(rows, 'ResourceId').sort()).toEqual([resourceId('kv-a'), resourceId('kv-c'), resourceId('kv-f'), resourceId('kv-g')].sort());
+  it('takes what the incomplete 12:00 scan did find (kv-a passes, kv-b fails) and keeps the rest from 11:00; the CLI scan counts for nothing', () => {
+    expect(column(rows, 'ResourceId').sort()).toEqual([resourceId('kv-b'), resourceId('kv-c'), resourceId('kv-f'), resourceId('kv-g')].sort());
   });
 
   it('keeps kv-g failing through its Error finding: no false resolution, no duplicate alert', () => {
@@ -139,49 +160,65 @@ describe('alert-new-failure.kql: the set of failing resources, per the latest co
     expect(new Set(column(rows, 'ResourceId')).size).toBe(rows.length);
     expect(Object.keys(rows[0] ?? {})).toEqual(['ResourceId', 'ResourceName', 'SubscriptionId', 'ResourceGroup', 'Reason', 'Detail', 'Remediation']);
   });
-});
 
-describe('new-failures.kql: what entered the failing set between the two latest complete scheduled scans', () => {
-  it('lists kv-a (it passed) and kv-f (it was not scanned), not the resources that kept failing', () => {
-    const rows = run('new-failures.kql');
-    expect(rows.map((r) => [r['ResourceName'], r['PreviousStatus'], r['Reason']])).toEqual([
-      ['kv-a', 'Pass', 'DestinationNotFound'],
-      ['kv-f', 'NotScanned', 'NoDiagnosticSettings'],
-    ]);
+  it('a scan whose batch the service dropped resolves nothing it did not see: kv-b, kv-f and kv-g stay failing; kv-c, seen passing, leaves', () => {
+    expect(column(runDropped('alert-new-failure.kql'), 'ResourceName').sort()).toEqual(['kv-b', 'kv-f', 'kv-g']);
   });
 });
 
-describe('current-posture.kql: each resource as of its latest complete scan (scheduled or CLI)', () => {
+describe('new-failures.kql: what entered the failing set between the two latest scheduled listings', () => {
+  it('lists kv-b, which passed as of 11:00 and fails in what the 12:00 scan found; not the resources that kept failing', () => {
+    expect(run('new-failures.kql').map((r) => [r['ResourceName'], r['PreviousStatus'], r['Reason']])).toEqual([['kv-b', 'Pass', 'NoDiagnosticSettings']]);
+  });
+
+  it('after the dropped batch, nothing is new: silence is not a change', () => {
+    expect(runDropped('new-failures.kql')).toEqual([]);
+  });
+});
+
+describe('current-posture.kql: each resource as of its latest finding, from any scan', () => {
   const rows = run('current-posture.kql');
 
-  it('has one row per resource, failures and errors first', () => {
-    expect(rows.map((r) => [r['ResourceName'], r['Status'], r['Trigger']])).toEqual([
-      ['kv-a', 'Fail', 'Timer'],
-      ['kv-b', 'Fail', 'Cli'],
-      ['kv-f', 'Fail', 'Timer'],
-      ['kv-c', 'Fail', 'Timer'],
-      ['kv-g', 'Error', 'Timer'],
-      ['kv-d', 'Exempt', 'Timer'],
-      ['kv-e', 'Pass', 'Timer'],
+  it('has one row per resource, failures and errors first, the incomplete scan\'s findings standing on their own', () => {
+    expect(rows.map((r) => [r['ResourceName'], r['Status'], r['Trigger'], r['ScanComplete']])).toEqual([
+      ['kv-b', 'Fail', 'Timer', false],
+      ['kv-f', 'Fail', 'Timer', true],
+      ['kv-c', 'Fail', 'Timer', true],
+      ['kv-g', 'Error', 'Timer', true],
+      ['kv-d', 'Exempt', 'Timer', true],
+      ['kv-a', 'Pass', 'Timer', false],
+      ['kv-e', 'Pass', 'Timer', true],
     ]);
   });
 });
 
-describe('alert-scan-heartbeat.kql: no complete scheduled scan within two intervals', () => {
+describe('alert-scan-heartbeat.kql: no complete scheduled scan, all of whose findings arrived, within two intervals', () => {
   it.each([
     { now: '2026-11-22T12:30:00Z', rows: [] },
     { now: '2026-11-22T13:30:00Z', rows: [{ MinutesSinceLastCompleteScan: 149 }] },
   ])('at $now returns $rows', ({ now, rows }) => {
     expect(run('alert-scan-heartbeat.kql', now)).toEqual(rows);
   });
+
+  it('fires at 13:30 though a scan said Complete at 13:00: only two of its seven findings arrived', () => {
+    expect(runDropped('alert-scan-heartbeat.kql')).toEqual([{ MinutesSinceLastCompleteScan: 149 }]);
+  });
 });
 
-describe('alert-scan-errors.kql: incomplete scheduled scans, or complete ones with Error findings', () => {
+describe('alert-scan-errors.kql: incomplete scheduled scans, complete ones with Error findings, and ones whose findings did not arrive', () => {
   it('reports the 11:00 scan (one Error finding) and the incomplete 12:00 scan, not the older or CLI ones', () => {
     const rows = run('alert-scan-errors.kql');
-    expect(rows.map((r) => [r['ScanId'], r['Complete'], r['ErrorCount']])).toEqual([
-      [scanIds.s11, true, 1],
-      [scanIds.s12, false, 0],
+    expect(rows.map((r) => [r['ScanId'], r['Complete'], r['ErrorCount'], r['FindingsLanded']])).toEqual([
+      [scanIds.s11, true, 1, 7],
+      [scanIds.s12, false, 0, 2],
+    ]);
+  });
+
+  it('reports the 13:00 scan whose batch was dropped, once 15 minutes have passed', () => {
+    expect(runDropped('alert-scan-errors.kql', '2026-11-22T13:10:00Z').map((r) => r['ScanId'])).toEqual([scanIds.s12]);
+    expect(runDropped('alert-scan-errors.kql').map((r) => [r['ScanId'], r['Complete'], r['FindingsWritten'], r['FindingsLanded']])).toEqual([
+      [scanIds.s12, false, 2, 2],
+      [scanIds.s13, true, 7, 2],
     ]);
   });
 });
@@ -193,11 +230,9 @@ describe('the other shipped queries', () => {
 
   it('failures-by-subscription-and-reason.kql: counts each failing resource once, by subscription and reason', () => {
     expect(run('failures-by-subscription-and-reason.kql').map((r) => [r['SubscriptionId'], r['Reason'], r['FailingResources']])).toEqual([
-      [subscriptions.payments, 'NoDiagnosticSettings', 1],
+      [subscriptions.payments, 'NoDiagnosticSettings', 2],
       [subscriptions.corp, 'NoDiagnosticSettings', 1],
-      [subscriptions.payments, 'DestinationNotApproved', 1],
-      [subscriptions.payments, 'DestinationNotFound', 1],
-    ].sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1]))));
+    ]);
   });
 
   it("fail-trend-by-day.kql: the day ends with three resources failing; kv-g's Error counts as an error", () => {
@@ -205,11 +240,11 @@ describe('the other shipped queries', () => {
   });
 
   it('scan-health.kql: every scan, newest first, with how many of its findings landed', () => {
-    expect(run('scan-health.kql').map((r) => [r['ScanId'], r['Complete'], r['FindingsWritten'], r['FindingsLanded']])).toEqual([
-      [scanIds.s12, false, 2, 2],
-      [scanIds.cli, true, 1, 1],
-      [scanIds.s11, true, 7, 7],
-      [scanIds.s10, true, 6, 6],
+    expect(run('scan-health.kql').map((r) => [r['ScanId'], r['Complete'], r['InventoryComplete'], r['FindingsWritten'], r['FindingsLanded']])).toEqual([
+      [scanIds.s12, false, true, 2, 2],
+      [scanIds.cli, true, true, 1, 1],
+      [scanIds.s11, true, true, 7, 7],
+      [scanIds.s10, true, true, 6, 6],
     ]);
   });
 });

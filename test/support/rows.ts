@@ -11,6 +11,7 @@ export function scanRow(overrides: Partial<ScanRow> = {}): ScanRow {
     FinishedAt: '2026-11-22T10:00:00.000Z',
     DurationMs: 60_000,
     Complete: true,
+    InventoryComplete: true,
     ResourceCount: 0,
     PassCount: 0,
     FailCount: 0,
