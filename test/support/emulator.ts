@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type EmulatorOptions as PackageEmulatorOptions, type StreamDeclaration, startEmulator as startPackageEmulator } from '@kv-audit/azure-emulator';
 import { columnFilePath } from '../../src/findings/columns.js';
 import { tables } from '../../src/findings/schema.js';
@@ -8,7 +8,12 @@ import { tables } from '../../src/findings/schema.js';
 
 export * from '@kv-audit/azure-emulator';
 
-const repoRoot = resolve(import.meta.dirname, '..', '..');
+/** The repository root: the nearest folder up holding infra/ (this file also runs compiled, from .bench-build/). */
+function repositoryRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(resolve(dir, 'infra', 'generated'))) return dir;
+  throw new Error(`no infra/generated above ${from}`);
+}
+const repoRoot = repositoryRoot(import.meta.dirname);
 
 /** infra/generated/*.columns.json, which the DCR's Bicep loads. */
 export const deployedStreams: readonly StreamDeclaration[] = tables.map(
