@@ -1,13 +1,26 @@
 import type { Exemption } from '../findings/schema.js';
 
 /*
- * An exemption is a resource tag whose value is the reason, optionally with
- * `until=YYYY-MM-DD` (inclusive, UTC):  "Vendor-managed, ticket SEC-42; until=2027-01-31".
- * A reason is mandatory: an auditor must be able to read why a vault is exempt.
+ * An exemption is a resource tag. Its value has one grammar, and nothing else is read as one:
+ *
+ *   <reason>                            an exemption with no end date
+ *   <reason>; until=YYYY-MM-DD          one that ends after that day (inclusive, UTC)
+ *
+ * The reason is mandatory — an auditor must be able to read why a vault is exempt — and must hold a letter or a
+ * digit: invisible or control characters alone are no reason. Whoever can tag a vault can write this value, so
+ * anything that looks like an end date written another way ("until: 2020-01-01", "valid-until=…", "(until=…)", a
+ * date anywhere in the reason) makes the exemption invalid rather than open-ended: it is ignored, and the detail
+ * says why.
  */
 
-const untilClause = /(^|[\s;,|])until\s*=\s*(\S*)/i;
+const untilClause = /^(?<reason>.*?)\s*;\s*until=(?<until>\S+)$/is;
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A date, or an expiry keyword followed by ':' or '=': an end date written outside the grammar. */
+const looseExpiry = /\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\b(until|expires?|expiry|expiration|valid[-_ ]?until|end[-_ ]?date)\s*[:=]/i;
+/** Something a person can read: a letter or a digit. */
+const readable = /[\p{L}\p{N}]/u;
+
+export const exemptionGrammar = "'<reason>' or '<reason>; until=YYYY-MM-DD'";
 
 function isRealDate(value: string): boolean {
   const match = isoDate.exec(value);
@@ -27,14 +40,15 @@ export function readExemption(tags: Readonly<Record<string, string>>, tagName: s
   const value = tagValue(tags, tagName);
   if (value === undefined) return null;
 
-  const clause = untilClause.exec(value);
-  const until = clause ? (clause[2] ?? '') : null;
-  const reason = (clause ? value.slice(0, clause.index) + value.slice(clause.index + clause[0].length) : value)
-    .replace(/^[\s;,|]+|[\s;,|]+$/g, '')
-    .trim();
-
+  const clause = untilClause.exec(value.trim());
+  const reason = (clause?.groups?.['reason'] ?? value).trim();
+  const until = clause?.groups?.['until'] ?? null;
   const invalid = (problem: string): Exemption => ({ Reason: reason, Until: until, State: 'Invalid', Problem: problem });
-  if (reason === '') return invalid(`tag '${tagName}' has no reason; write the justification in the tag value`);
+
+  if (!readable.test(reason)) return invalid(`tag '${tagName}' has no reason; write the justification in the tag value, as ${exemptionGrammar}`);
+  if (looseExpiry.test(reason)) {
+    return invalid(`tag '${tagName}' seems to hold an end date outside the form ${exemptionGrammar}; write it as '; until=YYYY-MM-DD' at the end`);
+  }
   if (until === null) return { Reason: reason, Until: null, State: 'Active', Problem: null };
   if (!isRealDate(until)) return invalid(`'until=${until}' is not a date in the form YYYY-MM-DD`);
 

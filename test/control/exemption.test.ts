@@ -3,7 +3,10 @@ import { evaluateAuditLogging } from '../../src/control/auditLogging.js';
 import { readExemption } from '../../src/control/exemption.js';
 import { audit, evidence, ids, policy, read, scanTime, setting, vault } from '../support/evidence.js';
 
-describe('reading the exemption tag', () => {
+const noReason = "tag 'kv-audit-exempt' has no reason; write the justification in the tag value, as '<reason>' or '<reason>; until=YYYY-MM-DD'";
+const looseDate = "tag 'kv-audit-exempt' seems to hold an end date outside the form '<reason>' or '<reason>; until=YYYY-MM-DD'; write it as '; until=YYYY-MM-DD' at the end";
+
+describe('reading the exemption tag: one strict grammar', () => {
   it.each([
     {
       scenario: 'a plain reason is an open-ended exemption',
@@ -16,9 +19,14 @@ describe('reading the exemption tag', () => {
       expected: { Reason: 'Migration in progress', Until: '2026-12-31', State: 'Active', Problem: null },
     },
     {
-      scenario: 'until may come first and be spelled in any case',
-      value: 'UNTIL=2027-01-15 decommissioning',
+      scenario: 'the until keyword in any case, spaces around the semicolon',
+      value: 'decommissioning ;  UNTIL=2027-01-15',
       expected: { Reason: 'decommissioning', Until: '2027-01-15', State: 'Active', Problem: null },
+    },
+    {
+      scenario: 'semicolons inside the reason',
+      value: 'vendor ships its logs; ticket SEC-7; until=2027-01-15',
+      expected: { Reason: 'vendor ships its logs; ticket SEC-7', Until: '2027-01-15', State: 'Active', Problem: null },
     },
     {
       scenario: 'the until day itself is still covered',
@@ -40,18 +48,31 @@ describe('reading the exemption tag', () => {
       value: 'us date; until=12/31/2026',
       expected: { Reason: 'us date', Until: '12/31/2026', State: 'Invalid', Problem: "'until=12/31/2026' is not a date in the form YYYY-MM-DD" },
     },
+    { scenario: 'an empty value has no reason', value: '', expected: { Reason: '', Until: null, State: 'Invalid', Problem: noReason } },
+    { scenario: 'an until with no reason', value: '; until=2027-01-01', expected: { Reason: '', Until: '2027-01-01', State: 'Invalid', Problem: noReason } },
     {
-      scenario: 'an empty value has no reason and is invalid',
-      value: '',
-      expected: { Reason: '', Until: null, State: 'Invalid', Problem: "tag 'kv-audit-exempt' has no reason; write the justification in the tag value" },
+      scenario: 'a reason of invisible characters only (zero-width space, bidi mark)',
+      value: '\u200b\u200e; until=2099-01-01',
+      expected: { Reason: '\u200b\u200e', Until: '2099-01-01', State: 'Invalid', Problem: noReason },
     },
-    {
-      scenario: 'an until with no reason is invalid',
-      value: 'until=2027-01-01',
-      expected: { Reason: '', Until: '2027-01-01', State: 'Invalid', Problem: "tag 'kv-audit-exempt' has no reason; write the justification in the tag value" },
-    },
+    { scenario: 'a reason of control characters only', value: '\u0007\u001b\u0000', expected: { Reason: '\u0007\u001b\u0000', Until: null, State: 'Invalid', Problem: noReason } },
   ])('$scenario', ({ value, expected }) => {
     expect(readExemption({ 'kv-audit-exempt': value }, 'kv-audit-exempt', scanTime)).toEqual(expected);
+  });
+
+  // Each of these once read as "no end date": an expired exemption turned a Fail into Exempt forever.
+  it.each([
+    'Vendor HSM (until=2020-01-01)',
+    'valid-until=2020-01-01',
+    'until: 2020-01-01',
+    '"until=2020-01-01"',
+    'until=2020-01-01',
+    'UNTIL=2027-01-15 decommissioning',
+    'expires=2020-01-01 vendor',
+    'Vendor HSM, review on 2020-01-01',
+    'Vendor HSM; until=2027-01-01; renewed',
+  ])('an end date written outside the grammar makes it invalid: %s', (value) => {
+    expect(readExemption({ 'kv-audit-exempt': value }, 'kv-audit-exempt', scanTime)).toMatchObject({ State: 'Invalid', Problem: looseDate });
   });
 
   it.each<{ scenario: string; tags: Record<string, string>; tag: string; found: boolean }>([
