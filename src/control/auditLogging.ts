@@ -19,7 +19,8 @@ import {
   maxSettingsPerResource,
 } from './diagnosticSetting.js';
 import { readExemption } from './exemption.js';
-import { azCliRemediation } from './remediation.js';
+import { redactSecrets } from './redaction.js';
+import { azCliRemediation, shellQuote } from './remediation.js';
 import { lastSegment, normalizeResourceId } from './resourceId.js';
 
 /*
@@ -206,6 +207,12 @@ function applyExemption(verdict: Verdict, exemption: Exemption | null, tagName: 
     : verdict;
 }
 
+/** "Not destinations: 'law' workspaceId 'garbage' is not a Log Analytics workspace resource id". */
+function describeRejectedDestinations(settings: readonly DiagnosticSetting[]): string[] {
+  const rejected = settings.flatMap((s) => s.rejectedDestinations.map((why) => `'${s.name}' ${why}`));
+  return rejected.length === 0 ? [] : [`Not destinations: ${listSome(rejected, ' | ')}.`];
+}
+
 /** "Ignored 2 malformed entries that cannot change the verdict: 'a' metrics[0]: …": nothing is dropped unsaid. */
 function describeSkippedEntries(settings: readonly DiagnosticSetting[]): string[] {
   const skipped = settings.flatMap((s) => s.skippedEntries.map((entry) => `'${s.name}' ${entry}`));
@@ -221,7 +228,7 @@ function errorRemediation(reason: ErrorReason, resourceId: string): string {
     case 'ReadFailed':
       return 'Transient or service-side failure; the next scan retries. If it persists, check Azure service health and the Detail.';
     case 'MalformedRecord':
-      return `Inspect the settings with: az monitor diagnostic-settings list --resource '${resourceId}'`;
+      return `Inspect the settings with: az monitor diagnostic-settings list --resource ${shellQuote(resourceId)}`;
   }
 }
 
@@ -245,7 +252,7 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
   };
 
   if (settings.state === 'Unreadable') {
-    return {
+    return redacted({
       ...common,
       Status: 'Error',
       Reason: settings.reason,
@@ -257,7 +264,7 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
       CisStrict: null,
       DisabledAuditEntry: null,
       Remediation: errorRemediation(settings.reason, resourceId),
-    };
+    });
   }
 
   const malformed = settings.records.filter((r) => !r.ok);
@@ -308,9 +315,10 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
   const unlisted = destinations.length - maxEvidenceDestinations;
   const notes = [
     ...(unlisted > 0 ? [`(${unlisted} more audit destinations are not listed in Destinations.)`] : []),
+    ...describeRejectedDestinations(assessments.map((a) => a.setting)),
     ...describeSkippedEntries(assessments.map((a) => a.setting)),
   ];
-  return {
+  return redacted({
     ...common,
     ...verdict,
     Detail: [verdict.Detail, ...notes].join(' '),
@@ -321,5 +329,20 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
     CisStrict: unknownUnlessTrue(cisStrict),
     DisabledAuditEntry: unknownUnlessTrue(disabledAuditEntry),
     Remediation: remediation,
+  });
+}
+
+/**
+ * The finding with every value someone else wrote (setting names and fields, tags, the exemption reason) cleared of
+ * anything that looks like a credential: a finding is copied into Log Analytics, files and terminals.
+ */
+function redacted(finding: Finding): Finding {
+  return {
+    ...finding,
+    Detail: redactSecrets(finding.Detail),
+    AuditSettings: finding.AuditSettings.map(redactSecrets),
+    Destinations: finding.Destinations.map((d) => ({ ...d, Setting: redactSecrets(d.Setting), Id: redactSecrets(d.Id) })),
+    Exemption: finding.Exemption && { ...finding.Exemption, Reason: redactSecrets(finding.Exemption.Reason) },
+    Tags: Object.fromEntries(Object.entries(finding.Tags).map(([name, value]) => [name, redactSecrets(value)])),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AuditSource, DestinationKind } from '../findings/schema.js';
+import { redactSecrets } from './redaction.js';
 import { normalizeResourceId, parseResourceId } from './resourceId.js';
 
 /*
@@ -35,7 +36,8 @@ const diagnosticSettingSchema = z.looseObject({
     eventHubName: optionalId,
     serviceBusRuleId: optionalId,
     marketplacePartnerId: optionalId,
-    logs: z.array(z.unknown()).nullish(),
+    // The list API always returns logs, as an empty array when none: without it the record cannot say what it enables.
+    logs: z.array(z.unknown(), "must be an array: without it the setting cannot say which logs it enables"),
     metrics: z.array(z.unknown()).nullish(),
   }),
 });
@@ -49,6 +51,8 @@ export interface DiagnosticSetting {
   readonly destinations: readonly SettingDestination[];
   /** Malformed entries left out because they cannot decide the verdict, e.g. `metrics[0]: expected an object`. */
   readonly skippedEntries: readonly string[];
+  /** Destination fields that hold something other than a resource id of their kind, and why: not destinations. */
+  readonly rejectedDestinations: readonly string[];
 }
 
 export interface SettingDestination {
@@ -75,6 +79,35 @@ const destinationFields = [
   ['eventHubAuthorizationRuleId', 'EventHub'],
   ['marketplacePartnerId', 'PartnerSolution'],
 ] as const;
+
+/** The resource types a destination of each kind can be; a partner solution can be any resource. */
+const destinationTypes: Record<DestinationKind, { readonly types: ReadonlySet<string> | null; readonly what: string }> = {
+  LogAnalyticsWorkspace: { types: new Set(['microsoft.operationalinsights/workspaces']), what: 'a Log Analytics workspace resource id' },
+  StorageAccount: { types: new Set(['microsoft.storage/storageaccounts']), what: 'a storage account resource id' },
+  EventHub: {
+    types: new Set([
+      'microsoft.eventhub/namespaces/authorizationrules',
+      'microsoft.eventhub/namespaces/eventhubs/authorizationrules',
+      // serviceBusRuleId, the legacy field, may name a Service Bus namespace's rule.
+      'microsoft.servicebus/namespaces/authorizationrules',
+    ]),
+    what: 'an event hub authorization rule resource id',
+  },
+  PartnerSolution: { types: null, what: 'a resource id' },
+};
+
+/** Why a destination field's value is not a destination of its kind, or null when it is one. */
+function destinationProblem(kind: DestinationKind, id: string): string | null {
+  const type = parseResourceId(id)?.type;
+  const { types, what } = destinationTypes[kind];
+  return type && (types === null || types.has(type)) ? null : `is not ${what}`;
+}
+
+/** A value as it may be shown: credentials redacted, cut short. */
+function shown(value: string): string {
+  const safe = redactSecrets(value);
+  return safe.length > 80 ? `${safe.slice(0, 80)}…` : safe;
+}
 
 const eventHubNamespace = /^(.*\/providers\/microsoft\.eventhub\/namespaces\/[^/]+)/;
 
@@ -127,7 +160,7 @@ export function parseDiagnosticSetting(raw: unknown): SettingRecord {
 
   const logs: LogEntry[] = [];
   const skippedEntries: string[] = [];
-  for (const [i, entry] of (properties.logs ?? []).entries()) {
+  for (const [i, entry] of properties.logs.entries()) {
     const parsedEntry = logEntrySchema.safeParse(entry);
     if (parsedEntry.success) {
       logs.push(parsedEntry.data);
@@ -147,17 +180,39 @@ export function parseDiagnosticSetting(raw: unknown): SettingRecord {
     return [];
   });
 
-  const destinations = destinationFields.flatMap(([field, kind]) => {
-    // An empty string means "no destination" (the list API returns workspaceId: "").
-    const id = properties[field]?.trim();
-    return id ? [destinationOf(kind, id, properties.eventHubName)] : [];
-  });
+  const destinations: SettingDestination[] = [];
+  const rejectedDestinations: string[] = [];
   // serviceBusRuleId is the legacy field of an event hub's authorization rule, kept by the API for old settings.
-  const legacyRule = properties.serviceBusRuleId?.trim();
-  if (legacyRule && !destinations.some((d) => d.kind === 'EventHub' && normalizeResourceId(d.id) === normalizeResourceId(legacyRule))) {
-    destinations.push(destinationOf('EventHub', legacyRule, properties.eventHubName));
+  const fields = [...destinationFields, ['serviceBusRuleId', 'EventHub'] as const];
+  for (const [field, kind] of fields) {
+    // An empty string means "no destination" (the list API returns workspaceId: ""). Ids compare in NFC.
+    const id = properties[field]?.normalize('NFC').trim();
+    if (!id) continue;
+    const problem = destinationProblem(kind, id);
+    if (problem) rejectedDestinations.push(`${field} '${shown(id)}' ${problem}`);
+    else if (!destinations.some((d) => d.kind === kind && normalizeResourceId(d.id) === normalizeResourceId(id))) {
+      destinations.push(destinationOf(kind, id, properties.eventHubName));
+    }
   }
-  return { ok: true, setting: { name: parsed.data.name, logs, metrics, destinations, skippedEntries } };
+  return { ok: true, setting: { name: parsed.data.name, logs, metrics, destinations, skippedEntries, rejectedDestinations } };
+}
+
+/**
+ * The settings an answer lists for `resourceId`, each checked to belong to it: settings are tied to a resource only
+ * by the request's URL, so one whose id names another resource (an id that changed the URL, a hostile answer) is
+ * not this resource's evidence.
+ */
+export function settingsOfResource(resourceId: string, values: readonly unknown[]): SettingRecord[] {
+  const owner = normalizeResourceId(resourceId);
+  return values.map((raw) => {
+    const record = parseDiagnosticSetting(raw);
+    if (!record.ok) return record;
+    const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? normalizeResourceId(raw.id) : null;
+    const belongs =
+      id !== null &&
+      (id.startsWith(`${owner}/providers/microsoft.insights/diagnosticsettings/`) || id.startsWith(`${owner}/diagnosticsettings/`));
+    return belongs ? record : { ok: false, name: record.setting.name, problem: `its id ${id === null ? 'is missing' : `'${shown(id)}'`} does not belong to this resource` };
+  });
 }
 
 /** Which audit source a log entry names, whether or not it is enabled. */

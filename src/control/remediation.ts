@@ -5,7 +5,7 @@ const workspacePlaceholder = '<log-analytics-workspace-resource-id>';
 const remediationSettingName = 'kv-audit-logs';
 
 /** POSIX single-quoting: resource names may carry characters a shell would interpret. */
-function shellQuote(value: string): string {
+export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
