@@ -2,14 +2,18 @@
  * Log Analytics truncates any field over 64 KB, which would cut a dynamic
  * column's JSON in half. Values are capped here first, well under that, so a
  * hostile record (a 100 KB tag, 10,000 settings) yields a smaller but valid row.
+ * Sizes are counted as the row is sent: in bytes of its JSON, where a control
+ * character takes six (\u0007), so a hostile value cannot grow past its budget
+ * on the wire and have the whole upload refused.
  */
 
-/** Per-column budget in UTF-8 bytes; a row of 24 capped columns still fits a 1 MB upload. */
+/** Per-column budget in bytes of JSON; a row of 24 capped columns still fits a 1 MB upload. */
 export const maxFieldBytes = 32 * 1024;
 /** Budget for a single string nested inside a dynamic value. */
 const maxNestedStringBytes = 4 * 1024;
 
-const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+/** A string's size inside a JSON document, without its quotes. */
+const bytes = (text: string) => Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
 
 function capString(value: string, budget: number): string {
   const size = bytes(value);

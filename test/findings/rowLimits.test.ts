@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { capRow, maxFieldBytes } from '../../src/findings/rowLimits.js';
 
 const utf8 = (value: unknown) => Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
+/** A string's size as it is sent: inside JSON, without its quotes. */
+const jsonBytes = (text: string) => Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
 
 describe('capping values to Log Analytics field limits', () => {
   it('leaves ordinary rows untouched', () => {
@@ -13,10 +15,13 @@ describe('capping values to Log Analytics field limits', () => {
     { scenario: 'ASCII', text: 'x'.repeat(200_000) },
     { scenario: 'multi-byte characters', text: 'ü€'.repeat(60_000) },
     { scenario: 'astral characters (surrogate pairs)', text: '🔑'.repeat(40_000) },
-  ])('cuts a long $scenario string under the budget and says how long it was', ({ text }) => {
+    // Six bytes each once serialised (\u0007): counted in UTF-8 they would pass the budget and grow past 1 MB on the wire.
+    { scenario: 'control characters', text: '\u0007'.repeat(100_000) },
+    { scenario: 'quotes and backslashes', text: '"\\'.repeat(30_000) },
+  ])('cuts a long $scenario string under the budget, as serialised JSON, and says how long it was', ({ text }) => {
     const capped = capRow({ Detail: text }).Detail;
-    expect(utf8(capped)).toBeLessThanOrEqual(maxFieldBytes);
-    expect(capped).toMatch(new RegExp(`\\[truncated ${utf8(text)} bytes\\]$`));
+    expect(Buffer.byteLength(JSON.stringify(capped))).toBeLessThanOrEqual(maxFieldBytes + 2);
+    expect(capped).toMatch(new RegExp(`\\[truncated ${jsonBytes(text)} bytes\\]$`));
     expect(capped.isWellFormed()).toBe(true);
   });
 
