@@ -5,7 +5,8 @@ export type KvAuditErrorCode =
   | 'InvalidEstate'
   | 'DemoUnavailable'
   | 'QueryFailed'
-  | 'ScanIncomplete';
+  | 'ScanIncomplete'
+  | 'UnsafeRequest';
 
 /**
  * The project's one error type. Messages name the operation and its target

@@ -1,8 +1,7 @@
-import type { MonitorClient } from '@azure/arm-monitor';
 import type { SettingsEvidence } from '../control/auditLogging.js';
-import { parseDiagnosticSetting } from '../control/diagnosticSetting.js';
+import { settingsOfResource } from '../control/diagnosticSetting.js';
 import { describeArmError, describeRestError } from './armError.js';
-import { requestTimeoutMs } from './clients.js';
+import { type AzureClients, requestTimeoutMs } from './clients.js';
 import { parseRetryAfterMs } from './retryAfter.js';
 import { isCutOffResponse, repeatingCutOffs } from './transientFailures.js';
 
@@ -76,14 +75,38 @@ export function throttleOf(response: RawResponse, now: number): ArmThrottle | nu
   return { scope: /\bResourceRequestsThrottled\b/.test(code) ? 'provider' : 'subscription', retryAfterMs: parseRetryAfterMs(retryAfter, now) };
 }
 
-function readFromResponse(response: RawResponse, now: number): ArmRead {
+/** What the pages of one list said: the last answer, and every listed setting when each page was a list. */
+interface ListAnswer {
+  readonly response: RawResponse;
+  /** The settings of every page, in order; null when a page held no value array. */
+  readonly values: readonly unknown[] | null;
+  /** Why the pages, each well-formed, do not make a list. */
+  readonly problem: string | null;
+}
+
+/** What ARM needs to read a resource's settings: the SDK client, and the same pipeline for a list's later pages. */
+export type ArmSettingsClients = Pick<AzureClients, 'monitor' | 'getArmUrl'>;
+
+const field = (body: unknown, name: string): unknown => (typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined);
+
+function valuesOf(body: unknown): unknown[] | null {
+  const value = field(body, 'value');
+  return Array.isArray(value) ? value : null;
+}
+
+function nextLinkOf(body: unknown): string | null {
+  const link = field(body, 'nextLink');
+  return typeof link === 'string' && link !== '' ? link : null;
+}
+
+function readFromAnswer(resourceId: string, { response, values, problem }: ListAnswer, now: number): ArmRead {
   const { status, body } = response;
   if (status === 200) {
-    // Parsed here, not by the SDK: its deserializer would hide malformed records.
-    const value = typeof body === 'object' && body !== null ? (body as { value?: unknown }).value : undefined;
-    const evidence: SettingsEvidence = Array.isArray(value)
-      ? { state: 'Read', source: 'ARM', records: value.map(parseDiagnosticSetting) }
-      : unreadable('MalformedRecord', 'the diagnostic settings response has no value array');
+    // Parsed here, not by the SDK: its deserializer would hide malformed records. Every page is judged.
+    const evidence: SettingsEvidence =
+      values === null
+        ? unreadable('MalformedRecord', `the diagnostic settings response ${problem ?? 'has no value array'}`)
+        : { state: 'Read', source: 'ARM', records: settingsOfResource(resourceId, values) };
     return settled(evidence);
   }
   const { summary } = describeArmError(status, body);
@@ -97,35 +120,47 @@ function readFromResponse(response: RawResponse, now: number): ArmRead {
   return readFailed(`${summary} (after retries)`);
 }
 
-async function readOnce(monitor: MonitorClient, resourceId: string, abortSignal: AbortSignal | undefined): Promise<RawResponse> {
+/** A nextLink chain longer than this is not a real list (Azure allows 5 settings per resource): a loop. */
+const maxPages = 20;
+
+async function readOnce(arm: ArmSettingsClients, resourceId: string, abortSignal: AbortSignal | undefined): Promise<ListAnswer> {
   let response: RawResponse | undefined;
   try {
-    // The SDK's URL template adds its own leading slash.
-    const pages = monitor.diagnosticSettings.list(resourceId.replace(/^\/+/, ''), {
+    // The SDK's URL template adds its own leading slash. Its pager sends later pages without this request's options
+    // (no abort signal, no raw answer), so only the first page is read through it and nextLinks are followed here.
+    const pages = arm.monitor.diagnosticSettings.list(resourceId.replace(/^\/+/, ''), {
       onResponse: (raw) => {
         response = { status: raw.status, body: raw.parsedBody, headers: raw.headers };
       },
       requestOptions: { timeout: requestTimeoutMs },
       ...(abortSignal ? { abortSignal } : {}),
     });
-    // Drain the pager so the request is sent; the outcome is read from the raw response above.
-    const iterator = pages.byPage();
-    while (!(await iterator.next()).done);
+    await pages.byPage().next();
   } catch (error) {
     // A status and body arrived: ARM answered, and the answer is the evidence.
     if (response === undefined || isCutOffResponse(error)) throw error;
   }
-  return response!;
+  let answer: RawResponse = response!;
+  let values = answer.status === 200 ? valuesOf(answer.body) : null;
+  for (let page = 1; answer.status === 200 && values !== null; page += 1) {
+    const nextLink = nextLinkOf(answer.body);
+    if (nextLink === null) break;
+    if (page >= maxPages) return { response: answer, values: null, problem: `the list goes on past ${maxPages} pages` };
+    answer = await arm.getArmUrl(nextLink, abortSignal);
+    const more = answer.status === 200 ? valuesOf(answer.body) : null;
+    values = more && [...values, ...more];
+  }
+  return { response: answer, values, problem: null };
 }
 
 export async function readSettingsFromArm(
-  monitor: MonitorClient,
+  arm: ArmSettingsClients,
   resourceId: string,
   options: ArmReadOptions = {},
 ): Promise<ArmRead> {
   try {
-    const response = await repeatingCutOffs(() => readOnce(monitor, resourceId, options.abortSignal), options);
-    return readFromResponse(response, (options.now ?? Date.now)());
+    const answer = await repeatingCutOffs(() => readOnce(arm, resourceId, options.abortSignal), options);
+    return readFromAnswer(resourceId, answer, (options.now ?? Date.now)());
   } catch (error) {
     const why = options.abortSignal?.aborted ? "aborted: the scan's time budget ran out" : `${describeRestError(error).summary} (after retries)`;
     return readFailed(why);

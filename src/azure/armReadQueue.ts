@@ -1,5 +1,4 @@
-import type { MonitorClient } from '@azure/arm-monitor';
-import { type ArmRead, type ArmReadOptions, type ArmThrottle, readFailed, readSettingsFromArm } from './armDiagnosticSettings.js';
+import { type ArmRead, type ArmReadOptions, type ArmSettingsClients, type ArmThrottle, readFailed, readSettingsFromArm } from './armDiagnosticSettings.js';
 import type { ArmReadPacer } from './armReadPacer.js';
 import { subscriptionIdOf } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
@@ -52,7 +51,7 @@ const maxThrottledTries = 6;
 const defaultSubscriptionPauseMs = 1_000;
 const defaultProviderPauseMs = 60_000;
 
-export function createArmReadQueue(monitor: MonitorClient, pacer: ArmReadPacer, options: ArmReadQueueOptions): ArmReadQueue {
+export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer, options: ArmReadQueueOptions): ArmReadQueue {
   const now = options.now ?? Date.now;
   const waiting = new Map<string, QueuedRead[]>();
   /** A resource provider's hold on a subscription's region, by queue key. */
@@ -162,7 +161,7 @@ export function createArmReadQueue(monitor: MonitorClient, pacer: ArmReadPacer, 
         subscriptionIdOf(resourceId) ?? '',
         location,
         async () => {
-          const read = await readSettingsFromArm(monitor, resourceId, { ...options, now });
+          const read = await readSettingsFromArm(arm, resourceId, { ...options, now });
           return { value: read, throttle: read.throttle };
         },
         (why) => readFailed(why),

@@ -13,6 +13,7 @@ import {
 } from '@azure/core-rest-pipeline';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
 import { subscriptionIdOf } from '../control/resourceId.js';
+import { KvAuditError } from '../errors.js';
 import { type ArmBudgetSignal, ArmReadPacer } from './armReadPacer.js';
 
 /** Where the Azure APIs are and how to reach them: real Azure, or the local emulator. */
@@ -48,6 +49,8 @@ export interface AzureClients {
   readonly armReadPacer: ArmReadPacer;
   /** GET {resourceId}?api-version=…, through the ARM client's pipeline (credential, retries, counters, pacing signals). */
   getArmResource(resourceId: string, apiVersion: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse>;
+  /** GET an absolute URL on the ARM endpoint (a list's nextLink), through the same pipeline; refuses any other origin. */
+  getArmUrl(url: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse>;
   logsIngestion(endpoint: string): LogsIngestionClient;
 }
 
@@ -60,21 +63,25 @@ const maxRetries = 6;
 /** Each attempt of a read (the SDK retries inside it) gives up after this long instead of waiting forever. */
 export const requestTimeoutMs = 60_000;
 
-type ResponseObserver = (response: PipelineResponse) => void;
+interface WireObserver {
+  /** Every attempt, as it is sent: one whose connection breaks before an answer counts too. */
+  readonly sent: () => void;
+  readonly answered?: (response: PipelineResponse) => void;
+}
 
-function observeResponses(pipeline: Pipeline, observe: ResponseObserver): void {
+function observeWire(pipeline: Pipeline, observer: WireObserver): void {
   const policy: PipelinePolicy = {
     name: 'kvAuditWireObserver',
     async sendRequest(request, next) {
+      observer.sent();
       const response = await next(request);
-      observe(response);
+      observer.answered?.(response);
       return response;
     },
   };
   // After the retry policy, so every attempt passes through it.
   pipeline.addPolicy(policy, { afterPhase: 'Retry' });
 }
-
 
 function headerCount(response: PipelineResponse, name: string): number | null {
   const value = Number(response.headers.get(name) ?? Number.NaN);
@@ -107,7 +114,7 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
   const counters: WireCounters = { argRequests: 0, armRequests: 0, armThrottled: 0 };
 
   const resourceGraph = new ResourceGraphClient(connection.credential, { ...common, ...endpoint, ...retry });
-  observeResponses(resourceGraph.pipeline, () => (counters.argRequests += 1));
+  observeWire(resourceGraph.pipeline, { sent: () => (counters.argRequests += 1) });
   const monitor = new MonitorClient(connection.credential, { ...common, ...endpoint, ...retry });
   // A throttled ARM read is not waited out inside the SDK, holding a socket while other subscriptions could
   // use it: the read queue puts it back and the pacer holds its subscription for the Retry-After.
@@ -115,35 +122,38 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
   monitor.pipeline.addPolicy(exponentialRetryPolicy(retry.retryOptions), { phase: 'Retry' });
   monitor.pipeline.addPolicy(systemErrorRetryPolicy(retry.retryOptions), { phase: 'Retry' });
   const armReadPacer = new ArmReadPacer();
-  observeResponses(monitor.pipeline, (response) => {
-    counters.armRequests += 1;
-    if (response.status === 429) counters.armThrottled += 1;
-    const subscriptionId = subscriptionIdOf(new URL(response.request.url).pathname);
-    if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now());
+  observeWire(monitor.pipeline, {
+    sent: () => (counters.armRequests += 1),
+    answered: (response) => {
+      if (response.status === 429) counters.armThrottled += 1;
+      const subscriptionId = subscriptionIdOf(new URL(response.request.url).pathname);
+      if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now());
+    },
   });
   const httpClient: HttpClient = createDefaultHttpClient();
   const armEndpoint = (connection.armEndpoint ?? publicCloudArm).replace(/\/+$/, '');
+  async function getArmUrl(url: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse> {
+    // The pipeline adds the bearer token: it must go to ARM only, whatever link an answer holds.
+    if (new URL(url).origin !== new URL(armEndpoint).origin) {
+      throw new KvAuditError('UnsafeRequest', `GET ${url}: not on the ARM endpoint ${armEndpoint}; not sent`);
+    }
+    const request = createPipelineRequest({ url, method: 'GET', timeout: requestTimeoutMs, ...(abortSignal ? { abortSignal } : {}) });
+    const response = await monitor.pipeline.sendRequest(httpClient, request);
+    let body: unknown;
+    try {
+      body = response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, body, headers: response.headers };
+  }
   return {
     resourceGraph,
     monitor,
     counters,
     armReadPacer,
-    async getArmResource(resourceId, apiVersion, abortSignal) {
-      const request = createPipelineRequest({
-        url: `${armEndpoint}${resourceId}?api-version=${encodeURIComponent(apiVersion)}`,
-        method: 'GET',
-        timeout: requestTimeoutMs,
-        ...(abortSignal ? { abortSignal } : {}),
-      });
-      const response = await monitor.pipeline.sendRequest(httpClient, request);
-      let body: unknown;
-      try {
-        body = response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined;
-      } catch {
-        body = undefined;
-      }
-      return { status: response.status, body, headers: response.headers };
-    },
+    getArmResource: (resourceId, apiVersion, abortSignal) => getArmUrl(`${armEndpoint}${resourceId}?api-version=${encodeURIComponent(apiVersion)}`, abortSignal),
+    getArmUrl,
     logsIngestion: (ingestionEndpoint) => new LogsIngestionClient(ingestionEndpoint, connection.credential, { ...common, ...retry }),
   };
 }

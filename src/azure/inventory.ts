@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { isRestError } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import type { VaultResource } from '../control/auditLogging.js';
 import { auditLoggingControl } from '../control/auditLogging.metadata.js';
-import { lastSegment, normalizeResourceId } from '../control/resourceId.js';
+import { lastSegment, normalizeResourceId, parseResourceId } from '../control/resourceId.js';
 import { KvAuditError, isKvAuditError } from '../errors.js';
 import type { ScanScope } from '../findings/schema.js';
 import { type ArgRow, type ResourceGraphRunner, type ResourceGraphScope, type ResultPage, scopeBatches } from './resourceGraph.js';
@@ -96,15 +97,28 @@ function resourceGraphScope(scope: ScanScope): ResourceGraphScope {
 }
 
 const text = z.string();
+/** Tags: names to string values. Checked in place, so no name is lost (zod's record drops `__proto__`). */
+const tagsSchema = z.custom<Record<string, string>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string'),
+  'must map tag names to strings',
+);
+
+const vaultTypes = new Set(auditLoggingControl.resourceTypes);
+
 const inventoryRowSchema = z.object({
-  id: z.string().min(1),
+  // Only an id of the grammar ARM ids have, of a vault or Managed HSM, is read through ARM: another could change the
+  // request's URL (a '%', '#' or '?') and read some other resource's settings.
+  id: z
+    .string()
+    .min(1)
+    .refine((id) => vaultTypes.has(parseResourceId(id)?.type ?? ''), 'is not the resource id of a Key Vault or Managed HSM (ARM ids hold no such characters)'),
   name: text,
   type: text,
   subscriptionId: text,
   resourceGroup: text,
   location: text,
   tenantId: text,
-  tags: z.record(z.string(), z.string()).nullish(),
+  tags: tagsSchema.nullish(),
   diagnosticSettings: z.array(z.unknown()).nullish(),
 });
 
@@ -112,7 +126,7 @@ function itemFromRow(row: ArgRow): InventoryItem | string {
   const parsed = inventoryRowSchema.safeParse(row);
   if (parsed.success) {
     const { diagnosticSettings, tags, ...resource } = parsed.data;
-    return { resource: { ...resource, tags: tags ?? {} }, argSettings: diagnosticSettings ?? null, problem: null };
+    return { resource: { ...resource, tags: tags ? Object.fromEntries(Object.entries(tags)) : {} }, argSettings: diagnosticSettings ?? null, problem: null };
   }
   const id = typeof row['id'] === 'string' && row['id'] !== '' ? row['id'] : null;
   const problem = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -217,7 +231,31 @@ async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
 /** Configured subscriptions the identity cannot read: ARG silently leaves them out, so their vaults would go missing unsaid. */
 export async function unreadableSubscriptions(runner: ResourceGraphRunner, scope: ScanScope): Promise<readonly string[]> {
   if (scope.Kind !== 'Subscriptions') return [];
-  const rows = await runner.queryAll('subscription check', readableSubscriptionsQuery, resourceGraphScope(scope));
-  const readable = new Set(rows.map((r) => String(r['subscriptionId'])));
-  return scope.Ids.filter((id) => !readable.has(id.toLowerCase()));
+  const unreadable: string[] = [];
+  for (const batch of scopeBatches(resourceGraphScope(scope))) {
+    const ids = batch.subscriptions ?? [];
+    try {
+      const rows = (await collect(runner.queryScope('subscription check', readableSubscriptionsQuery, batch))).flatMap((page) => page.rows);
+      const readable = new Set(rows.map((r) => String(r['subscriptionId'])));
+      unreadable.push(...ids.filter((id) => !readable.has(id.toLowerCase())));
+    } catch (error) {
+      // ARG answers 403 for a batch none of whose subscriptions the identity can read: they are all unreadable, and
+      // the other batches are still scanned (new role assignments take a while to reach every subscription).
+      if (!isForbidden(error)) throw error;
+      unreadable.push(...ids);
+    }
+  }
+  return unreadable;
+}
+
+/** The scope without the subscriptions the identity cannot read: they have nothing to list, and ARG refuses them. */
+export function readableScope(scope: ScanScope, unreadable: readonly string[]): ScanScope {
+  if (scope.Kind !== 'Subscriptions' || unreadable.length === 0) return scope;
+  const skip = new Set(unreadable.map((id) => id.toLowerCase()));
+  return { ...scope, Ids: scope.Ids.filter((id) => !skip.has(id.toLowerCase())) };
+}
+
+function isForbidden(error: unknown): boolean {
+  const cause = isKvAuditError(error) ? error.cause : undefined;
+  return isRestError(cause) && cause.statusCode === 403;
 }

@@ -159,6 +159,10 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
           `Azure Resource Graph ${purpose}: results were truncated at ${read} of ${response.totalRecords} rows and cannot be paged`,
         );
       }
+      // The last page must bring the rows read to what ARG counts: a missing $skipToken would end the result early.
+      if (!skipToken && Number.isSafeInteger(response.totalRecords) && read < response.totalRecords) {
+        throw new KvAuditError('QueryFailed', `Azure Resource Graph ${purpose}: paging ended at ${read} of the ${response.totalRecords} rows ARG counts`);
+      }
       yield {
         rows: response.data as ArgRow[],
         totalRecords: Number.isSafeInteger(response.totalRecords) ? response.totalRecords : null,

@@ -2,11 +2,11 @@ import { createArmReadQueue } from '../azure/armReadQueue.js';
 import type { AzureClients } from '../azure/clients.js';
 import { createDestinationCheck } from '../azure/destinations.js';
 import { type RowSink, streamingUpload } from '../azure/ingestion.js';
-import { type InventoryItem, readInventoryPages, unreadableSubscriptions } from '../azure/inventory.js';
+import { type InventoryItem, readInventoryPages, readableScope, unreadableSubscriptions } from '../azure/inventory.js';
 import { createResourceGraphRunner } from '../azure/resourceGraph.js';
 import type { Settings } from '../config/settings.js';
 import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
-import { auditDestinationTargets, maxSettingsPerResource, parseDiagnosticSetting } from '../control/diagnosticSetting.js';
+import { auditDestinationTargets, maxSettingsPerResource, settingsOfResource } from '../control/diagnosticSetting.js';
 import { describeError } from '../errors.js';
 import { type FindingRow, type ScanRow, type ScanTrigger, findingsTable, scansTable } from '../findings/schema.js';
 import { version } from '../version.js';
@@ -35,7 +35,7 @@ export interface ScanProgress {
 }
 
 export interface ScanDependencies {
-  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters' | 'armReadPacer' | 'getArmResource'>;
+  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters' | 'armReadPacer' | 'getArmResource' | 'getArmUrl'>;
   /** Where rows go; null evaluates without writing (kv-audit scan without --ingest). */
   readonly sink: RowSink | null;
   readonly now: () => Date;
@@ -78,7 +78,7 @@ const namedUnread = 10;
 function resourceGraphEvidence(item: InventoryItem): SettingsEvidence | null {
   if (item.problem !== null) return { state: 'Unreadable', source: 'ResourceGraph', reason: 'MalformedRecord', message: item.problem };
   if (item.argSettings === null) return null;
-  return { state: 'Read', source: 'ResourceGraph', records: item.argSettings.map(parseDiagnosticSetting) };
+  return { state: 'Read', source: 'ResourceGraph', records: settingsOfResource(item.resource.id, item.argSettings) };
 }
 
 /**
@@ -122,7 +122,7 @@ function scanCollaborators(settings: Settings, deps: ScanDependencies) {
     ...budget,
     onThrottle: (ms) => log.info(`Azure Resource Graph quota exhausted; waiting ${ms} ms for it to reset.`),
   });
-  const armReads = createArmReadQueue(clients.monitor, clients.armReadPacer, {
+  const armReads = createArmReadQueue(clients, clients.armReadPacer, {
     concurrency: settings.armConcurrency,
     now: clock,
     ...retryDelay,
@@ -202,11 +202,17 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   const maxPending = deps.maxPendingResources ?? 5_000;
   reportProgress(true);
   try {
-    for (const id of await unreadableSubscriptions(runner, settings.scope)) {
-      inventoryComplete = false;
+    const unreadable = await unreadableSubscriptions(runner, settings.scope);
+    if (unreadable.length > 0) inventoryComplete = false;
+    for (const id of unreadable.slice(0, namedUnread)) {
       errors.push(`Subscription ${id} is in scope but the scanner's identity cannot read it (grant Reader); its vaults are missing from this scan`);
     }
-    for await (const page of readInventoryPages(runner, settings.scope)) {
+    if (unreadable.length > namedUnread) {
+      errors.push(`${unreadable.length - namedUnread} more subscriptions in scope cannot be read by the scanner's identity (grant Reader); their vaults are missing from this scan`);
+    }
+    const listedScope = readableScope(settings.scope, unreadable);
+    const nothingReadable = listedScope.Kind === 'Subscriptions' && listedScope.Ids.length === 0;
+    for await (const page of nothingReadable ? [] : readInventoryPages(runner, listedScope)) {
       progress.total = page.totalRecords ?? progress.total;
       progress.listed += page.items.length;
       errors.push(...page.problems);

@@ -12,8 +12,8 @@ describe('reading diagnostic settings through ARM', () => {
   let read: (id: string) => ReturnType<typeof readSettingsFromArm>;
   beforeAll(async () => {
     emulator = await startEmulator({ estate: testEstate, retryAfterSeconds: 0 });
-    const { monitor } = createAzureClients(emulatorConnection(emulator));
-    read = (id) => readSettingsFromArm(monitor, id, { retryDelayMs: 1 });
+    const clients = createAzureClients(emulatorConnection(emulator));
+    read = (id) => readSettingsFromArm(clients, id, { retryDelayMs: 1 });
   });
   afterAll(() => emulator.close());
 
@@ -33,6 +33,12 @@ describe('reading diagnostic settings through ARM', () => {
     expect(result.evidence).toMatchObject({ state: 'Unreadable', source: 'ARM', reason, message: expect.stringMatching(message) });
   });
 
+  it("never sends the bearer token off the ARM endpoint: a link to another origin is refused unsent", async () => {
+    const clients = createAzureClients(emulatorConnection(emulator));
+    await expect(clients.getArmUrl('https://attacker.example/subscriptions/x?api-version=1')).rejects.toMatchObject({ code: 'UnsafeRequest' });
+    expect(clients.counters.armRequests).toBe(0);
+  });
+
   it('accepts ids with a leading slash, other casing and a trailing slash', async () => {
     const result = await read(`${ids.kvA.toUpperCase()}/`);
     expect(result.evidence).toMatchObject({ state: 'Read', records: [{ ok: true }] });
@@ -47,9 +53,9 @@ describe('a connection dropped mid-response (the SDK does not retry it)', () => 
   afterAll(() => emulator.close());
 
   it('is retried here with exponential backoff, then reported as a transient ReadFailed rather than as malformed evidence', async () => {
-    const { monitor } = createAzureClients(emulatorConnection(emulator));
+    const clients = createAzureClients(emulatorConnection(emulator));
     const waits: number[] = [];
-    const result = await readSettingsFromArm(monitor, ids.kvA, { sleep: async (ms) => void waits.push(ms) });
+    const result = await readSettingsFromArm(clients, ids.kvA, { sleep: async (ms) => void waits.push(ms) });
     expect(result).toMatchObject({ transientFailure: true, evidence: { state: 'Unreadable', reason: 'ReadFailed' } });
     expect(waits).toEqual([1_000, 2_000, 4_000, 8_000]);
     expect(emulator.stats.armRequests).toBe(5);

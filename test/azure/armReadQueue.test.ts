@@ -29,7 +29,7 @@ async function readAll(
 ) {
   emulator = await startEmulator({ estate, ...options });
   const clients = createAzureClients(emulatorConnection(emulator));
-  const queue = createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency, ...queueOptions });
+  const queue = createArmReadQueue(clients, clients.armReadPacer, { concurrency, ...queueOptions });
   const locationOf = new Map(estate.resources.map((r) => [r.id, r.location]));
   const finished: string[] = [];
   const reads = new Map<string, ArmRead>();

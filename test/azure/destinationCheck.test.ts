@@ -48,7 +48,7 @@ const estate: Estate = {
 async function checkFor(faults = '') {
   emulator = await startEmulator({ estate, faults: parseFaultSpec(faults), retryAfterSeconds: 0 });
   const clients = createAzureClients(emulatorConnection(emulator));
-  return createDestinationCheck(clients, createArmReadQueue(clients.monitor, clients.armReadPacer, { concurrency: 4, retryDelayMs: 1 }));
+  return createDestinationCheck(clients, createArmReadQueue(clients, clients.armReadPacer, { concurrency: 4, retryDelayMs: 1 }));
 }
 
 const n = normalizeResourceId;

@@ -51,6 +51,13 @@ describe('the Resource Graph runner', () => {
     expect(emulator?.stats.argRequests).toBe(7);
   });
 
+  it('refuses a result whose pages end before the rows ARG counts (a page without its $skipToken)', async () => {
+    const { runner } = await runnerFor({ estate: generatedEstate({ vaults: 1_200, subscriptions: 1 }), faults: parseFaultSpec('arg:notoken@1.0') });
+    await expect(runner.queryAll('vault list', vaultIds, {})).rejects.toThrow(
+      /^Azure Resource Graph vault list: paging ended at 1000 of the 1200 rows ARG counts$/,
+    );
+  });
+
   it('refuses a result ARG truncated without a $skipToken rather than returning part of it', async () => {
     const { runner } = await runnerFor({ estate: generatedEstate({ vaults: 1_200, subscriptions: 1 }) });
     await expect(runner.queryAll('capped query', "resources | project id | take 1100", {})).rejects.toThrow(

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, parseEstate, startEmulator } from '../support/emulator.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, parseEstate, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { findingRowSchema, findingsTable } from '../../src/findings/schema.js';
 import { maxFieldBytes } from '../../src/findings/rowLimits.js';
-import { type ScanRun, scanEmulator } from '../support/emulatorScan.js';
+import { type ScanRun, generatedEstate, scanEmulator } from '../support/emulatorScan.js';
 
 /*
  * Hostile and malformed records, end to end through ARG, ARM and Logs Ingestion: each resource gets the right
@@ -33,6 +33,10 @@ const names = {
   injectedDestination: 'kv-injected-destination',
   manyDestinations: 'kv-two-thousand-destinations',
   trailingSlash: 'kv-trailing-slash',
+  // The SDK puts the id into the URL unescaped ({+resourceUri}) and ARM decodes it: this one would read kv-healthy's
+  // settings, and a '#' would cut the URL short.
+  percentEncoded: 'kv-%68ealthy',
+  fragment: 'kv-x#frag',
 };
 
 const casingId = `/SUBSCRIPTIONS/${sub.toUpperCase()}/RESOURCEGROUPS/RG-HOSTILE/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/${names.casing}`;
@@ -85,11 +89,15 @@ const expected: Record<string, string> = {
   [names.unknownGroup]: 'Fail/AuditLogsNotEnabled',
   [names.thousands]: 'Error/MalformedRecord',
   [names.casing]: 'Pass/AuditLogsDelivered',
-  [names.unicode]: 'Pass/AuditLogsDelivered',
+  // Quotes, pipes and backslashes cannot be in an ARM id: no URL is built from it, and no verdict rests on it.
+  [names.unicode]: 'Error/MalformedRecord',
   [names.longTags]: 'Pass/AuditLogsDelivered',
-  [names.injectedDestination]: 'Pass/AuditLogsDelivered',
+  // Not a workspace id, so not a destination: the audit setting sends its logs nowhere.
+  [names.injectedDestination]: 'Fail/NoDestination',
   [names.manyDestinations]: 'Error/MalformedRecord',
   [names.trailingSlash]: 'Pass/AuditLogsDelivered',
+  [names.percentEncoded]: 'Error/MalformedRecord',
+  [names.fragment]: 'Error/MalformedRecord',
 };
 
 describe('a scan over hostile and malformed records', () => {
@@ -107,12 +115,12 @@ describe('a scan over hostile and malformed records', () => {
   });
 
   it('completes: one bad record costs only its own resource', () => {
-    expect(run.scan).toMatchObject({ Complete: true, ResourceCount: 13, FindingsWritten: 13, Errors: [] });
+    expect(run.scan).toMatchObject({ Complete: true, ResourceCount: 15, FindingsWritten: 15, Errors: [] });
   });
 
   it('every landed row is valid, and no value exceeds the field budget', () => {
     const landed = emulator.rows(findingsTable.streamName);
-    expect(landed).toHaveLength(13);
+    expect(landed).toHaveLength(15);
     for (const row of landed) {
       findingRowSchema.parse(row);
       for (const value of Object.values(row)) expect(Buffer.byteLength(JSON.stringify(value))).toBeLessThanOrEqual(maxFieldBytes + 2);
@@ -137,9 +145,11 @@ describe('a scan over hostile and malformed records', () => {
     expect(tags['notes']).toMatch(/ … \[truncated 100000 bytes\]$/);
   });
 
-  it('never embeds a destination id with KQL metacharacters in a query: it stays Unverified', () => {
+  it('a destination id with KQL metacharacters is no destination and is never sent anywhere; the detail says why', () => {
     const finding = run.findings.find((f) => f.ResourceName === names.injectedDestination)!;
-    expect(finding.Destinations).toEqual([expect.objectContaining({ Id: injectedWorkspace, Status: 'Unverified' })]);
+    expect(finding.Destinations).toEqual([]);
+    expect(finding.Detail).toContain("Not destinations: 'audit' workspaceId '");
+    expect(finding.Detail).toContain('is not a Log Analytics workspace resource id');
     expect(run.findings.find((f) => f.ResourceName === names.healthy)?.Destinations[0]?.Status).toBe('Exists');
   });
 
@@ -147,6 +157,14 @@ describe('a scan over hostile and malformed records', () => {
     const landed = findingRowSchema.parse(emulator.rows(findingsTable.streamName).find((r) => r['ResourceName'] === names.manyDestinations));
     expect(landed.Destinations).toHaveLength(50);
     expect(landed.Detail).toMatch(/\(1950 more audit destinations are not listed in Destinations\.\)$/);
+  });
+
+  it.each([names.percentEncoded, names.fragment])('%s, an id no ARM id can be, is not read through ARM: it could read another vault\'s settings', (name) => {
+    const finding = run.findings.find((f) => f.ResourceName === name)!;
+    expect(finding.Detail).toMatch(/is not the resource id of a Key Vault or Managed HSM/);
+    expect(finding.AuditSettings).toEqual([]);
+    // Judged on the Resource Graph record alone: no ARM request was built from it.
+    expect(finding.EvidenceSource).toBe('ResourceGraph');
   });
 
   it('drops trailing slashes from resource and destination ids', () => {
@@ -159,5 +177,85 @@ describe('a scan over hostile and malformed records', () => {
     const finding = run.findings.find((f) => f.ResourceName === names.casing)!;
     expect(finding.ResourceId).toBe(casingId.toLowerCase());
     expect(finding.Destinations[0]?.Status).toBe('Exists');
+  });
+});
+
+describe('Resource Graph answers that would double or drop vaults', () => {
+  let emulator: Emulator | undefined;
+  afterEach(async () => {
+    await emulator?.close();
+    emulator = undefined;
+  });
+
+  it('a vault listed twice gets one finding, and the scan is not Complete', async () => {
+    emulator = await startEmulator({ estate: generatedEstate({ vaults: 30, subscriptions: 2 }), faults: parseFaultSpec('arg:duprow@1.0'), retryAfterSeconds: 0 });
+    const run = await scanEmulator(emulator);
+    const ids = run.findings.map((f) => f.ResourceId);
+    expect(ids).toHaveLength(30);
+    expect(new Set(ids).size).toBe(30);
+    expect(run.scan.Complete).toBe(false);
+    expect(run.scan.Errors).toEqual(expect.arrayContaining([expect.stringMatching(/listed .* twice; it is evaluated once/)]));
+  });
+
+  it('a page that drops its $skipToken while rows remain makes the scan incomplete, never Complete with vaults missing', async () => {
+    // 10 vaults counted, then 1,200 created: the one partition comes back with a page of 1,000 and no $skipToken.
+    const base = generatedEstate({ vaults: 10, subscriptions: 1 });
+    const created = generatedEstate({ vaults: 1_200, subscriptions: 1 }).resources
+      .filter((r) => r.type === 'Microsoft.KeyVault/vaults')
+      .map((r) => ({ ...r, id: r.id.replace(/kv-(\d+)$/, 'kv-new-$1'), name: r.name.replace('kv-', 'kv-new-') }));
+    const estate = {
+      ...base,
+      changesDuringScan: [{ afterArgPage: 1, create: created }],
+      armThrottling: { principalReads: { bucketSize: 100_000, refillPerSecond: 100_000 } },
+    };
+    emulator = await startEmulator({ estate, faults: parseFaultSpec('arg:notoken@1.0'), retryAfterSeconds: 0 });
+    const run = await scanEmulator(emulator);
+    expect(emulator.stats.changesApplied).toBe(1);
+    expect(run.scan.Complete).toBe(false);
+    expect(run.scan.Errors).toEqual([expect.stringMatching(/^Azure Resource Graph inventory partition 0\/1: paging ended at 1000 of the 1210 rows ARG counts$/)]);
+  });
+});
+
+describe('a diagnostic settings list that comes in pages (the API is pageable; the SDK follows nextLink)', () => {
+  it('is judged on every page: a delivering setting on the last page passes', async () => {
+    const base = generatedEstate({ vaults: 1, subscriptions: 1 });
+    const [workspace, vault] = base.resources;
+    const metricsOnly = (name: string) => ({
+      id: `${vault!.id}/providers/microsoft.insights/diagnosticSettings/${name}`,
+      name,
+      type: 'Microsoft.Insights/diagnosticSettings',
+      properties: { workspaceId: workspace!.id, logs: [], metrics: [{ category: 'AllMetrics', enabled: true }] },
+    });
+    const emulator = await startEmulator({
+      estate: { ...base, diagnosticSettings: [metricsOnly('metrics-1'), metricsOnly('metrics-2'), ...base.diagnosticSettings], diagnosticSettingsPageSize: 1 },
+      retryAfterSeconds: 0,
+    });
+    try {
+      const run = await scanEmulator(emulator);
+      expect(run.findings).toEqual([expect.objectContaining({ Status: 'Pass', Reason: 'AuditLogsDelivered', DiagnosticSettingCount: 3, AuditSettings: ['audit'] })]);
+      expect(emulator.stats.armRequests).toBeGreaterThanOrEqual(3);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe('subscriptions in scope that the identity cannot read (new role assignments take a while to reach them all)', () => {
+  it('a batch of 1,000 with none readable (ARG answers 403) costs only those: every readable one is evaluated, the rest named', async () => {
+    const estate = generatedEstate({ vaults: 10, subscriptions: 5 });
+    const readable = [...new Set(estate.resources.map((r) => r.id.split('/')[2]!))];
+    const unreadable = Array.from({ length: 1_000 }, (_, i) => `f${String(i).padStart(7, '0')}-0000-4000-8000-000000000000`);
+    const emulator = await startEmulator({ estate, retryAfterSeconds: 0 });
+    try {
+      const run = await scanEmulator(emulator, { KV_AUDIT_SUBSCRIPTIONS: [...unreadable, ...readable].join(',') });
+      expect(run.findings).toHaveLength(10);
+      expect(run.scan).toMatchObject({ Complete: false, InventoryComplete: false, ResourceCount: 10, FindingsWritten: 10 });
+      expect(run.scan.Errors).toEqual([
+        ...unreadable.slice(0, 10).map((id) => `Subscription ${id} is in scope but the scanner's identity cannot read it (grant Reader); its vaults are missing from this scan`),
+        "990 more subscriptions in scope cannot be read by the scanner's identity (grant Reader); their vaults are missing from this scan",
+      ]);
+    } finally {
+      await emulator.close();
+    }
   });
 });

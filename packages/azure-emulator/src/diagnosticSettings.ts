@@ -38,11 +38,20 @@ export function resourceNotFound(resourceId: string): EmulatorResponse {
   return errorResponse(404, 'ResourceNotFound', message);
 }
 
+/** How a list is paged: at most `size` settings per page, later pages linked with `nextLink`. */
+export interface SettingsPaging {
+  readonly size: number;
+  /** Where the list continues at `offset`: the absolute URL of the next page. */
+  readonly linkTo: (offset: number) => string;
+}
+
 export function listDiagnosticSettings(
   target: DiagnosticSettingsTarget,
-  apiVersion: string | undefined,
+  query: ReadonlyMap<string, string>,
   index: EstateIndex,
+  paging: SettingsPaging | null,
 ): EmulatorResponse {
+  const apiVersion = query.get('api-version');
   if (apiVersion === undefined) {
     return errorResponse(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
   }
@@ -74,5 +83,10 @@ export function listDiagnosticSettings(
         `subscription id '${target.subscriptionId}', tracking id '${randomUUID()}', request correlation id '${randomUUID()}'.`,
     );
   }
-  return { status: 200, body: { value: resource.settings } };
+  if (paging === null) return { status: 200, body: { value: resource.settings } };
+  // Real lists come in one page today, but the API is pageable and the SDK follows nextLink.
+  const offset = Number(query.get('$skiptoken') ?? 0) || 0;
+  const value = resource.settings.slice(offset, offset + paging.size);
+  const more = offset + value.length < resource.settings.length;
+  return { status: 200, body: { value, ...(more ? { nextLink: paging.linkTo(offset + value.length) } : {}) } };
 }

@@ -138,6 +138,8 @@ const estateShape = z.strictObject({
   armThrottling: armThrottlingSchema.optional(),
   /** A resource provider (Microsoft.Insights) throttling one subscription and region on its own, for minutes. */
   providerThrottling: z.array(providerThrottleSchema).optional(),
+  /** Settings per page of the ARM list API; later pages are linked with nextLink. Absent: one page. */
+  diagnosticSettingsPageSize: z.int().positive().optional(),
 });
 
 /** What the cross-reference checks read. */

@@ -11,12 +11,14 @@ import { EmulatorInputError } from './errors.js';
  *   arm:rpthrottle@0.01  Microsoft.Insights throttles the read's subscription and region on its own
  *                        (429 ResourceRequestsThrottled, for the emulator's provider Retry-After)
  *   ingest:drop@0.2      Logs Ingestion answers 204 and keeps nothing (the service drops what it cannot map)
+ *   arg:notoken@1.0      ARG leaves out the $skipToken of a page that has more rows after it
+ *   arg:duprow@1.0       ARG lists a page's first row twice
  *   arm:500@1.0~<sub>    every ARM read in subscription <sub> answers 500: a persistent per-subscription outage
  *   latency:arm=200ms    every ARM response is delayed by 200 ms
  *
  * Services: arg, arm, ingest. Outcomes: 429, 500, 502, 503, 504; 429ra and 503ra (that status with
  * Retry-After: 1); reset (status line, headers and part of the body are written, then the socket is
- * destroyed); rpthrottle (arm only); drop (ingest only). The `~<subscription id>` filter applies to arm only:
+ * destroyed); rpthrottle (arm only); drop (ingest only); notoken and duprow (arg only). The `~<subscription id>` filter applies to arm only:
  * ARM reads are the one request that targets a single subscription.
  */
 
@@ -33,6 +35,10 @@ const namedOutcomes = {
   '503ra': ['arg', 'arm', 'ingest'],
   rpthrottle: ['arm'],
   drop: ['ingest'],
+  // Hostile Resource Graph answers: a page that says there are more rows but carries no $skipToken, and a page that
+  // lists its first row twice.
+  notoken: ['arg'],
+  duprow: ['arg'],
 } as const satisfies Record<string, readonly FaultService[]>;
 export type NamedOutcome = keyof typeof namedOutcomes;
 

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { normalizeResourceId } from './armIds.js';
 import { type ResourceTarget, getResource, resourceTarget } from './armResources.js';
 import { createServerCertificate } from './certificate.js';
-import { type DiagnosticSettingsTarget, diagnosticSettingsTarget, listDiagnosticSettings } from './diagnosticSettings.js';
+import { type DiagnosticSettingsTarget, type SettingsPaging, diagnosticSettingsTarget, listDiagnosticSettings } from './diagnosticSettings.js';
 import { describeError } from './errors.js';
 import { type Estate, type EstateChange, applyChange, parseEstate } from './estate.js';
 import { type EstateIndex, indexEstate } from './estateIndex.js';
@@ -187,6 +187,17 @@ function send(res: ServerResponse, response: EmulatorResponse): void {
   res.end(body);
 }
 
+/** A hostile ARG page: one that drops its $skipToken, or lists its first row twice. */
+function corruptedPage(response: EmulatorResponse, outcome: Extract<Fault, { kind: 'failure' }>['outcome']): EmulatorResponse {
+  const body = response.body as { data: unknown[]; count: number; $skipToken?: string };
+  if (outcome === 'notoken') {
+    const { $skipToken: _dropped, ...rest } = body;
+    return { ...response, body: rest };
+  }
+  if (outcome === 'duprow' && body.data.length > 0) return { ...response, body: { ...body, data: [body.data[0], ...body.data], count: body.count + 1 } };
+  return response;
+}
+
 /** A connection dropped mid-response: status line, headers and part of a body, then the socket is destroyed. */
 function sendReset(res: ServerResponse): void {
   const partial = Buffer.from('{"value":[{"id":"/subscriptions/');
@@ -250,6 +261,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const retryAfterSeconds = options.retryAfterSeconds ?? 1;
   const providerRetryAfterSeconds = options.providerRetryAfterSeconds ?? 30;
   const dcrImmutableId = `dcr-${randomBytes(16).toString('hex')}`;
+  /** https://127.0.0.1:<port>, once listening: nextLinks are absolute. */
+  let origin = '';
 
   const requests: Record<FaultService, number> = { arg: 0, arm: 0, ingest: 0 };
   const throttled: Record<FaultService, number> = { arg: 0, arm: 0, ingest: 0 };
@@ -322,22 +335,31 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     ingestionLog.push({ stream, rows: rows.length });
   }
 
-  function handle(target: Route, request: EmulatorRequest, dropRows: boolean): EmulatorResponse {
+  function settingsPaging(request: EmulatorRequest): SettingsPaging | null {
+    const size = state.estate.diagnosticSettingsPageSize;
+    if (size === undefined) return null;
+    return {
+      size,
+      linkTo: (offset) => `${origin}${request.path}?api-version=${encodeURIComponent(request.query.get('api-version') ?? '')}&$skiptoken=${offset}`,
+    };
+  }
+
+  function handle(target: Route, request: EmulatorRequest, fault: Extract<Fault, { kind: 'failure' }> | null): EmulatorResponse {
     switch (target.service) {
       case 'arg': {
         const response = queryResourceGraph(request.body, state.view, cache, argLimits);
         if (response.status === 200) state.pageServed();
-        return response;
+        return fault && response.status === 200 ? corruptedPage(response, fault.outcome) : response;
       }
       case 'arm':
         return target.kind === 'settings'
-          ? listDiagnosticSettings(target.target, request.query.get('api-version'), state.index)
+          ? listDiagnosticSettings(target.target, request.query, state.index, settingsPaging(request))
           : getResource(target.target, request.query.get('api-version'), state.index);
       case 'ingest': {
         const outcome = ingest(target.target, { apiVersion: request.query.get('api-version'), headers: request.headers, body: request.body }, dcrImmutableId, streams);
         if (outcome.accepted) {
           // The real service answers 204 and may still drop rows it cannot map: `drop` keeps nothing of the batch.
-          if (dropRows) ingestRowsDropped += outcome.accepted.rows.length;
+          if (fault?.outcome === 'drop') ingestRowsDropped += outcome.accepted.rows.length;
           else store(outcome.accepted.stream, outcome.accepted.rows);
         }
         return outcome.response;
@@ -388,7 +410,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return;
     }
     const fault = injector.failureFor(target.service, requestKey(target, request), target.service === 'arm' ? target.target.subscriptionId : null);
-    if (fault && fault.outcome !== 'drop') {
+    const transforms = fault !== null && (fault.outcome === 'drop' || fault.outcome === 'notoken' || fault.outcome === 'duprow');
+    if (fault && !transforms) {
       faultsInjected += 1;
       if (fault.outcome === 'reset') {
         sendReset(res);
@@ -400,7 +423,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return;
     }
     if (fault) faultsInjected += 1;
-    send(res, withServiceHeaders(handle(target, request, fault?.outcome === 'drop'), headers));
+    send(res, withServiceHeaders(handle(target, request, fault), headers));
   }
 
   const certificate = await createServerCertificate();
@@ -415,6 +438,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  origin = `https://127.0.0.1:${port}`;
 
   return {
     url: `https://127.0.0.1:${port}`,

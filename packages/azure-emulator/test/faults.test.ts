@@ -34,7 +34,7 @@ describe('parseFaultSpec', () => {
     expect(isEmulatorInputError(thrown) && thrown.code).toBe('InvalidFaults');
     expect(isEmulatorInputError(thrown) && thrown.details).toEqual([
       "'dns:500@0.1': unknown service 'dns' (arg, arm or ingest)",
-      "'arm:418@0.5': unknown outcome '418' (429, 500, 502, 503, 504, reset, 429ra, 503ra, rpthrottle, drop)",
+      "'arm:418@0.5': unknown outcome '418' (429, 500, 502, 503, 504, reset, 429ra, 503ra, rpthrottle, drop, notoken, duprow)",
       "'arm:500@1.5': probability '1.5' is not a number from 0 to 1",
       `'ingest:500@0.1~${subs.apps}': a subscription filter applies only to arm faults`,
       "'arm:500@0.5~not-a-guid': 'not-a-guid' is not a subscription id",
