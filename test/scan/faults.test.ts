@@ -58,6 +58,14 @@ describe('retryable faults at the documented rates', () => {
   });
 });
 
+describe('request counters', () => {
+  it('count every request sent, answered or not: connections reset before an answer included', async () => {
+    const run = await scanSample({ faults: parseFaultSpec('arg:reset@0.3,arm:reset@0.3'), seed: 3 });
+    expect(emulator!.stats.faultsInjected).toBeGreaterThan(3);
+    expect([run.scan.ArgQueries, run.scan.ArmCalls]).toEqual([emulator!.stats.argRequests, emulator!.stats.armRequests]);
+  });
+});
+
 describe('ARM down for one subscription (arm:500@1.0~<subscription>)', () => {
   const payments = subscriptionOf('kv-payments-prod');
   let run: ScanRun;

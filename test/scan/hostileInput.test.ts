@@ -37,6 +37,7 @@ const names = {
   // settings, and a '#' would cut the URL short.
   percentEncoded: 'kv-%68ealthy',
   fragment: 'kv-x#frag',
+  protoTag: 'kv-proto-tag',
 };
 
 const casingId = `/SUBSCRIPTIONS/${sub.toUpperCase()}/RESOURCEGROUPS/RG-HOSTILE/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/${names.casing}`;
@@ -53,7 +54,12 @@ const estate = parseEstate({
         name,
         type: 'Microsoft.KeyVault/vaults',
         location: 'westeurope',
-        tags: name === names.longTags ? { notes: 'n'.repeat(100_000), owner: 'team-a' } : {},
+        tags:
+          name === names.longTags
+            ? { notes: 'n'.repeat(100_000), owner: 'team-a' }
+            : name === names.protoTag
+              ? (JSON.parse('{"__proto__": "team-a", "env": "prod"}') as Record<string, string>)
+              : {},
       })),
     { id: casingId, name: names.casing, type: 'MICROSOFT.KEYVAULT/VAULTS', location: 'westeurope' },
   ],
@@ -98,6 +104,7 @@ const expected: Record<string, string> = {
   [names.trailingSlash]: 'Pass/AuditLogsDelivered',
   [names.percentEncoded]: 'Error/MalformedRecord',
   [names.fragment]: 'Error/MalformedRecord',
+  [names.protoTag]: 'Fail/NoDiagnosticSettings',
 };
 
 describe('a scan over hostile and malformed records', () => {
@@ -115,12 +122,12 @@ describe('a scan over hostile and malformed records', () => {
   });
 
   it('completes: one bad record costs only its own resource', () => {
-    expect(run.scan).toMatchObject({ Complete: true, ResourceCount: 15, FindingsWritten: 15, Errors: [] });
+    expect(run.scan).toMatchObject({ Complete: true, ResourceCount: 16, FindingsWritten: 16, Errors: [] });
   });
 
   it('every landed row is valid, and no value exceeds the field budget', () => {
     const landed = emulator.rows(findingsTable.streamName);
-    expect(landed).toHaveLength(15);
+    expect(landed).toHaveLength(16);
     for (const row of landed) {
       findingRowSchema.parse(row);
       for (const value of Object.values(row)) expect(Buffer.byteLength(JSON.stringify(value))).toBeLessThanOrEqual(maxFieldBytes + 2);
@@ -165,6 +172,13 @@ describe('a scan over hostile and malformed records', () => {
     expect(finding.AuditSettings).toEqual([]);
     // Judged on the Resource Graph record alone: no ARM request was built from it.
     expect(finding.EvidenceSource).toBe('ResourceGraph');
+  });
+
+  it('keeps a tag named __proto__ as a tag, in the finding and in the landed row', () => {
+    const finding = run.findings.find((f) => f.ResourceName === names.protoTag)!;
+    expect(Object.entries(finding.Tags)).toEqual([['__proto__', 'team-a'], ['env', 'prod']]);
+    const landed = emulator.rows(findingsTable.streamName).find((r) => r['ResourceName'] === names.protoTag)!;
+    expect(Object.entries(landed['Tags'] as object)).toEqual([['__proto__', 'team-a'], ['env', 'prod']]);
   });
 
   it('drops trailing slashes from resource and destination ids', () => {

@@ -55,13 +55,19 @@ function whenWellFormed(shape: z.ZodType) {
 
 const identity = z.object({ id: z.string(), name: z.string(), type: z.string() });
 
+/** Tag names to string values, checked in place: zod's record would drop a tag named `__proto__`, and hostile estates have one. */
+const tagsSchema = z.custom<Record<string, string>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string'),
+  'must map tag names to strings',
+);
+
 const resourceSchema = z
   .looseObject({
     id: z.string(),
     name: z.string(),
     type: z.string(),
     location: z.string(),
-    tags: z.record(z.string(), z.string()).optional(),
+    tags: tagsSchema.optional(),
     properties: json.optional(),
     kind: z.string().optional(),
     sku: json.optional(),
