@@ -6,7 +6,8 @@ export type KvAuditErrorCode =
   | 'DemoUnavailable'
   | 'QueryFailed'
   | 'ScanIncomplete'
-  | 'UnsafeRequest';
+  | 'UnsafeRequest'
+  | 'OutputFailed';
 
 /**
  * The project's one error type. Messages name the operation and its target

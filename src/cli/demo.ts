@@ -7,6 +7,7 @@ import { KvAuditError } from '../errors.js';
 import { columnFilePath } from '../findings/columns.js';
 import { type FindingRow, findingsTable, tables } from '../findings/schema.js';
 import type { CliCommand } from './args.js';
+import { openOutputFile } from './outputFile.js';
 import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './session.js';
 
 /*
@@ -68,6 +69,7 @@ function asUsageError(emulator: EmulatorModule<unknown, unknown>, error: unknown
 export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { command: 'demo' }>): Promise<number> {
   const emulatorModule = await loadEmulator();
   const { emulatorCredential, parseFaultSpec, readEstateFile, sampleEnv, sampleEstate, startEmulator } = emulatorModule;
+  const out = openOutputFile(io.cwd, command.out === null ? `--out (default)` : '--out', command.out ?? defaultDemoOut);
   let emulator: DemoEmulator;
   try {
     const faults = command.faults ? parseFaultSpec(command.faults) : [];
@@ -95,7 +97,7 @@ export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { c
     // The NDJSON is what the emulated Logs Ingestion API accepted: the round trip, not the in-memory copy.
     const landed = emulator.rows(findingsTable.streamName).filter((row) => row['ScanId'] === result.scan.ScanId) as FindingRow[];
     render(io, command.output, result, landed);
-    io.stderr.write(`Findings written to ${writeFindingsFile(io, command.out ?? defaultDemoOut, landed)}\n`);
+    writeFindingsFile(io, out, landed);
     return exitCodeOf(result);
   } finally {
     await emulator.close();

@@ -6,6 +6,8 @@ import { version } from '../version.js';
 import { type CliCommand, parseCommandLine } from './args.js';
 import { runDemoCommand } from './demo.js';
 import { demoHelp, generalHelp, scanHelp } from './help.js';
+import { openOutputFile } from './outputFile.js';
+import { printable } from './printable.js';
 import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './session.js';
 
 /*
@@ -36,11 +38,15 @@ function scanSettings(command: Extract<CliCommand, { command: 'scan' }>, env: En
 
 async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command: 'scan' }>): Promise<number> {
   const settings = scanSettings(command, io.env);
+  const out = command.out === null ? null : openOutputFile(io.cwd, '--out', command.out);
   const result = await scanWith(io, settings, (io.azure ?? realAzure)(), 'Cli', command.ingest);
   render(io, command.output, result, result.findings);
-  if (command.out) io.stderr.write(`Findings written to ${writeFindingsFile(io, command.out, result.findings)}\n`);
+  if (out) writeFindingsFile(io, out, result.findings);
   return exitCodeOf(result);
 }
+
+/** A message of several lines (a problem per line), each made safe for the terminal. */
+const printableLines = (message: string) => message.split('\n').map(printable).join('\n');
 
 /** Runs the command line; returns the process exit code. */
 export async function kvAudit(argv: readonly string[], io: CliIo): Promise<number> {
@@ -60,10 +66,10 @@ export async function kvAudit(argv: readonly string[], io: CliIo): Promise<numbe
     }
   } catch (error) {
     if (isKvAuditError(error) && ['InvalidArguments', 'InvalidConfiguration', 'InvalidEstate', 'DemoUnavailable'].includes(error.code)) {
-      io.stderr.write(`kv-audit: ${error.message}\n`);
+      io.stderr.write(`kv-audit: ${printableLines(error.message)}\n`);
       return 2;
     }
-    io.stderr.write(`kv-audit: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`kv-audit: ${printableLines(error instanceof Error ? error.message : String(error))}\n`);
     return 1;
   }
 }

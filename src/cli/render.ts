@@ -1,3 +1,4 @@
+import { printable } from './printable.js';
 import { type FindingRow, type ScanRow, findingReasons, findingStatuses } from '../findings/schema.js';
 
 /** Human and machine renderings of a scan result. */
@@ -6,7 +7,8 @@ export function toNdjson(rows: readonly object[]): string {
   return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
 }
 
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+function table(headers: readonly string[], cells: readonly (readonly string[])[]): string {
+  const rows = cells.map((row) => row.map(printable));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
@@ -19,7 +21,7 @@ function describeScope(scan: ScanRow): string {
     case 'Subscriptions':
       return `${scan.Scope.Ids.length} subscription${scan.Scope.Ids.length === 1 ? '' : 's'}`;
     case 'ManagementGroups':
-      return `management group${scan.Scope.Ids.length === 1 ? '' : 's'} ${scan.Scope.Ids.join(', ')}`;
+      return `management group${scan.Scope.Ids.length === 1 ? '' : 's'} ${printable(scan.Scope.Ids.join(', '))}`;
   }
 }
 
@@ -54,6 +56,6 @@ export function renderSummary(scan: ScanRow, findings: readonly FindingRow[]): s
     `Evidence: ${scan.ArgQueries} Resource Graph requests (diagnostic settings indexed: ${scan.ResourceGraphHasDiagnosticSettings ? 'yes' : 'no'}), ` +
       `${scan.ArmCalls} ARM requests (${scan.ArmThrottled} throttled), ${scan.FindingsWritten} findings written.`,
   );
-  if (scan.Errors.length > 0) parts.push('', 'Errors:', ...scan.Errors.map((e) => `  - ${e}`));
+  if (scan.Errors.length > 0) parts.push('', 'Errors:', ...scan.Errors.map((e) => `  - ${printable(e)}`));
   return `${parts.join('\n')}\n`;
 }

@@ -1,11 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { AzureConnection } from '../azure/clients.js';
 import type { Env, Settings } from '../config/settings.js';
 import type { FindingRow, ScanTrigger } from '../findings/schema.js';
 import { type ScanResult, runScan, scanSucceeded } from '../scan/runScan.js';
 import { scanDependencies } from '../scan/scanDependencies.js';
 import type { OutputFormat } from './args.js';
+import type { OutputFile } from './outputFile.js';
 import { progressLine } from './progress.js';
 import { renderSummary, toNdjson } from './render.js';
 
@@ -60,11 +59,10 @@ export function render(io: CliIo, output: OutputFormat, result: ScanResult, find
   }
 }
 
-export function writeFindingsFile(io: CliIo, path: string, rows: readonly object[]): string {
-  const target = resolve(io.cwd, path);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, toNdjson(rows));
-  return target;
+/** Writes the findings as NDJSON to a file opened before the scan, and says where. */
+export function writeFindingsFile(io: CliIo, file: OutputFile, rows: readonly object[]): void {
+  file.write(toNdjson(rows));
+  io.stderr.write(`Findings written to ${file.path}\n`);
 }
 
 /** Exit code of a finished scan: 0 only when all of it landed. */

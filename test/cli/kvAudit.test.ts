@@ -161,3 +161,70 @@ describe('kv-audit', () => {
     expect(stderr).toBe("kv-audit: Unknown command 'audit'. Commands: scan, demo, help.\n");
   });
 });
+
+describe('terminal output of names others chose', () => {
+  const hostile = {
+    clearScreen: 'kv-\u001b[2J\u001b[Hclean',
+    forgedRow: 'kv-a\nPass    AuditLogsDelivered  kv-forged',
+    bidi: 'kv-\u202egnp.exe',
+    zeroWidth: 'kv-pay\u200bments',
+  };
+  const estate = () => {
+    const base = generatedEstate({ vaults: 1, subscriptions: 1 });
+    const vault = base.resources[1]!;
+    const resources = Object.values(hostile).map((name) => ({ ...vault, id: vault.id.replace(/kv-\d+$/, name), name }));
+    const dir = mkdtempSync(join(tmpdir(), 'kv-audit-estate-'));
+    writeFileSync(join(dir, 'estate.json'), JSON.stringify({ ...base, resources: [base.resources[0], ...resources], diagnosticSettings: [] }));
+    return join(dir, 'estate.json');
+  };
+
+  it('the table shows control, bidi and zero-width characters as visible escapes: no sequence reaches the terminal, no row is forged', async () => {
+    const { code, stdout } = await run(['demo', '--estate', estate(), '--out', 'f.ndjson']);
+    expect(code).toBe(0);
+    expect(stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202a-\u202e\u200b]/);
+    expect(stdout).toContain('kv-\\u{1b}[2J\\u{1b}[Hclean');
+    expect(stdout).toContain('kv-a\\u{a}Pass    AuditLogsDelivered  kv-forged');
+    expect(stdout).toContain('kv-\\u{202e}gnp.exe');
+    expect(stdout).toContain('kv-pay\\u{200b}ments');
+    expect(stdout).not.toMatch(/^Pass +AuditLogsDelivered +kv-forged/m);
+  });
+
+  it('json keeps every value exact', async () => {
+    const { code, stdout } = await run(['demo', '--estate', estate(), '--out', 'f.ndjson', '-o', 'json']);
+    expect(code).toBe(0);
+    const names = (JSON.parse(stdout) as { findings: { ResourceName: string }[] }).findings.map((f) => f.ResourceName).sort();
+    expect(names).toEqual(Object.values(hostile).sort());
+  });
+});
+
+describe('an output file that cannot be written is refused before any work', () => {
+  const neverAzure = () => {
+    throw new Error('no Azure connection may be made');
+  };
+
+  it.each([
+    { scenario: 'a folder under /proc (recursive mkdir once spun there forever)', out: '/proc/nope/x.ndjson', message: /^kv-audit: --out \/proc\/nope\/x\.ndjson: cannot create the folder \/proc\/nope \(E[A-Z]+\)$/ },
+    { scenario: 'a device that refuses writes', out: '/dev/full', message: /^kv-audit: --out \/dev\/full: is not a regular file; to read the findings on standard output, use -o ndjson$/ },
+    { scenario: 'a folder', out: '/tmp', message: /^kv-audit: --out \/tmp: is a folder; name a file$/ },
+    { scenario: 'a file in a read-only file system', out: '/proc/findings.ndjson', message: /^kv-audit: --out \/proc\/findings\.ndjson: cannot be written \(E[A-Z]+\)$/ },
+    { scenario: 'an empty value', out: '', message: /^kv-audit: --out: needs a value$/ },
+  ])('kv-audit scan: $scenario exits 2 at once', async ({ out, message }) => {
+    const cwd = mkdtempSync(join(tmpdir(), 'kv-audit-cli-'));
+    let stderr = '';
+    const code = await kvAudit(['scan', '--out', out], {
+      stdout: { write: () => true },
+      stderr: { write: (t: string) => (stderr += t) },
+      env: {},
+      cwd,
+      azure: neverAzure,
+    });
+    expect({ code, stderr: stderr.trim() }).toEqual({ code: 2, stderr: expect.stringMatching(message) });
+  });
+
+  it('kv-audit demo: the same check, before the emulator starts', async () => {
+    const { code, stderr } = await run(['demo', '--out', '/proc/nope/x.ndjson']);
+    expect(code).toBe(2);
+    expect(stderr).not.toContain('emulator listening');
+    expect(stderr.trim()).toMatch(/^kv-audit: --out \/proc\/nope\/x\.ndjson: cannot create the folder \/proc\/nope/);
+  });
+});

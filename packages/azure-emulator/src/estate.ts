@@ -210,8 +210,29 @@ function jsonPath(path: readonly PropertyKey[]): string {
   return text.startsWith('.') ? text.slice(1) : text || '(estate)';
 }
 
+/** Real ARM resources nest a few levels; a value deeper than this is hostile, and recursive checks would overflow the stack. */
+const maxDepth = 64;
+
+/** Where the first value nested deeper than `maxDepth` starts (its first three keys), found without recursion; null when none. */
+function tooDeep(raw: unknown): string | null {
+  const stack: { value: unknown; depth: number; head: readonly PropertyKey[] }[] = [{ value: raw, depth: 0, head: [] }];
+  while (stack.length > 0) {
+    const { value, depth, head } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > maxDepth) return jsonPath(head);
+    for (const [key, child] of Object.entries(value)) {
+      stack.push({ value: child, depth: depth + 1, head: depth < 3 ? [...head, Array.isArray(value) ? Number(key) : key] : head });
+    }
+  }
+  return null;
+}
+
 /** Validates an estate, reporting every problem at once with its JSON path. */
 export function parseEstate(raw: unknown, source = 'the estate'): Estate {
+  const deep = tooDeep(raw);
+  if (deep !== null) {
+    throw new EmulatorInputError('InvalidEstate', `Invalid ${source}: ${deep} nests values more than ${maxDepth} levels deep`);
+  }
   const parsed = estateSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw new EmulatorInputError('InvalidEstate', `Invalid ${source} (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'}):`, {
