@@ -273,3 +273,20 @@ describe('subscriptions in scope that the identity cannot read (new role assignm
     }
   });
 });
+
+describe('an exemption whose end date is written outside the grammar, through a real scan', () => {
+  it.each(['Vendor HSM (until=2020-01-01)', 'valid-until=2020-01-01', 'until: 2020-01-01', '"until=2020-01-01"'])('%j buys no Exempt: the vault fails, and the detail says why', async (value) => {
+    const base = generatedEstate({ vaults: 2, subscriptions: 1 });
+    // kv-00001 has no diagnostic setting: it fails unless the exemption holds.
+    const estate = { ...base, resources: base.resources.map((r) => (r.name === 'kv-00001' ? { ...r, tags: { 'kv-audit-exempt': value } } : r)) };
+    const emulator = await startEmulator({ estate, retryAfterSeconds: 0 });
+    try {
+      const run = await scanEmulator(emulator);
+      const finding = run.findings.find((f) => f.ResourceName === 'kv-00001');
+      expect(finding).toMatchObject({ Status: 'Fail', Reason: 'NoDiagnosticSettings', Exemption: { State: 'Invalid' } });
+      expect(finding?.Detail).toContain("seems to hold an end date outside the form '<reason>' or '<reason>; until=YYYY-MM-DD'");
+    } finally {
+      await emulator.close();
+    }
+  });
+});
