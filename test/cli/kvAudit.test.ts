@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { kvAudit } from '../../src/cli/kvAudit.js';
@@ -7,11 +6,12 @@ import type { Env } from '../../src/config/settings.js';
 import { type Emulator, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../support/emulator.js';
 import { findingRowSchema, findingsTable, scansTable } from '../../src/findings/schema.js';
 import { emulatorConnection, emulatorEnv, generatedEstate } from '../support/emulatorScan.js';
+import { tempDir } from '../support/tempDirs.js';
 
 /** The kv-audit command line as a user runs it: arguments in, text and files and an exit code out. */
 
 async function run(argv: string[], env: Env = {}, emulator?: Emulator) {
-  const cwd = mkdtempSync(join(tmpdir(), 'kv-audit-cli-'));
+  const cwd = tempDir('cli');
   let stdout = '';
   let stderr = '';
   const code = await kvAudit(argv, {
@@ -54,7 +54,7 @@ describe('kv-audit demo', () => {
   });
 
   it('scans an estate file with the settings from the environment', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kv-audit-estate-'));
+    const dir = tempDir('estate');
     const estateFile = join(dir, 'estate.json');
     writeFileSync(estateFile, JSON.stringify(generatedEstate({ vaults: 4, subscriptions: 2 })));
     const { code, stdout, cwd } = await run(['demo', '--estate', estateFile, '--out', 'out/findings.ndjson', '-o', 'json'], { KV_AUDIT_EXEMPTION_TAG: 'waiver' });
@@ -173,7 +173,7 @@ describe('terminal output of names others chose', () => {
     const base = generatedEstate({ vaults: 1, subscriptions: 1 });
     const vault = base.resources[1]!;
     const resources = Object.values(hostile).map((name) => ({ ...vault, id: vault.id.replace(/kv-\d+$/, name), name }));
-    const dir = mkdtempSync(join(tmpdir(), 'kv-audit-estate-'));
+    const dir = tempDir('estate');
     writeFileSync(join(dir, 'estate.json'), JSON.stringify({ ...base, resources: [base.resources[0], ...resources], diagnosticSettings: [] }));
     return join(dir, 'estate.json');
   };
@@ -209,7 +209,7 @@ describe('an output file that cannot be written is refused before any work', () 
     { scenario: 'a file in a read-only file system', out: '/proc/findings.ndjson', message: /^kv-audit: --out \/proc\/findings\.ndjson: cannot be written \(E[A-Z]+\)$/ },
     { scenario: 'an empty value', out: '', message: /^kv-audit: --out: needs a value$/ },
   ])('kv-audit scan: $scenario exits 2 at once', async ({ out, message }) => {
-    const cwd = mkdtempSync(join(tmpdir(), 'kv-audit-cli-'));
+    const cwd = tempDir('cli');
     let stderr = '';
     const code = await kvAudit(['scan', '--out', out], {
       stdout: { write: () => true },

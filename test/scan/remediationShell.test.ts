@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FindingRow } from '../../src/findings/schema.js';
 import { parseEstate, startEmulator } from '../support/emulator.js';
 import { scanEmulator } from '../support/emulatorScan.js';
+import { tempDir } from '../support/tempDirs.js';
 
 /*
  * Every Remediation a hostile estate produces, pasted into bash as a user would: a stand-in `az` records its argv,
@@ -58,12 +58,11 @@ describe('remediation commands pasted into bash', () => {
     } finally {
       await emulator.close();
     }
-    dir = mkdtempSync(join(tmpdir(), 'kv-audit-shell-'));
+    dir = tempDir('shell');
     // The stand-in az writes its arguments, NUL-separated, and does nothing else.
     writeFileSync(join(dir, 'az'), '#!/bin/sh\nprintf \'%s\\0\' "$@" > "$AZ_ARGV"\n');
     chmodSync(join(dir, 'az'), 0o755);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Runs one command line in bash, in a fresh folder; the argv az saw, and what else appeared there. */
   function paste(command: string): { argv: string[]; leftBehind: string[]; status: number | null } {

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { settingOwner } from '../src/armIds.js';
 import { estateSchema, isEmulatorInputError, parseEstate, readEstateFile, sampleEstate } from '../src/index.js';
 import { thrownBy } from './support.js';
@@ -85,6 +85,7 @@ describe('estate validation', () => {
 
 describe('readEstateFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kv-audit-estate-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, content: string) => {
     const path = join(dir, name);
     writeFileSync(path, content);
