@@ -7,7 +7,8 @@ export type KvAuditErrorCode =
   | 'QueryFailed'
   | 'ScanIncomplete'
   | 'UnsafeRequest'
-  | 'OutputFailed';
+  | 'OutputFailed'
+  | 'NotSignedIn';
 
 /**
  * The project's one error type. Messages name the operation and its target

@@ -97,6 +97,11 @@ function budgetSignal(response: PipelineResponse): ArmBudgetSignal {
 
 const publicCloudArm = 'https://management.azure.com';
 
+/** The scope of an ARM token at this connection's endpoint: what every request the clients send needs. */
+export function armTokenScope(connection: AzureConnection): string {
+  return `${(connection.armEndpoint ?? publicCloudArm).replace(/\/+$/, '')}/.default`;
+}
+
 export function createAzureClients(connection: AzureConnection): AzureClients {
   const common = {
     ...(connection.trustedCertificatePem ? { tlsOptions: { ca: connection.trustedCertificatePem } } : {}),

@@ -255,7 +255,30 @@ export function readableScope(scope: ScanScope, unreadable: readonly string[]): 
   return { ...scope, Ids: scope.Ids.filter((id) => !skip.has(id.toLowerCase())) };
 }
 
+/**
+ * Whether the identity can read any subscription of a tenant or management-group scope. Asked only when such a scope
+ * listed no vault: an identity whose Reader assignment never landed sees an empty estate, and that is not "no vaults".
+ */
+export async function readsAnySubscription(runner: ResourceGraphRunner, scope: ScanScope): Promise<boolean> {
+  if (scope.Kind === 'Subscriptions') return true;
+  try {
+    const [first] = await collect(runner.queryScope('subscription check', readableSubscriptionsQuery, resourceGraphScope(scope)));
+    return (first?.rows.length ?? 0) > 0;
+  } catch (error) {
+    if (isForbidden(error)) return false;
+    throw error;
+  }
+}
+
 function isForbidden(error: unknown): boolean {
   const cause = isKvAuditError(error) ? error.cause : undefined;
   return isRestError(cause) && cause.statusCode === 403;
+}
+
+/**
+ * Resource Graph refused the scope itself: 403, or a management group it does not accept, which is what an identity
+ * without access to it sees as well as a mistyped id (ManagementGroupsContainInvalidIds).
+ */
+export function isScopeRefused(error: unknown): boolean {
+  return isForbidden(error) || (isKvAuditError(error) && error.details.some((d) => d.startsWith('ManagementGroupsContainInvalidIds')));
 }

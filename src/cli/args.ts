@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { KvAuditError } from '../errors.js';
 
-/** What the command line asked for, validated; every problem is reported at once. */
+/**
+ * What the command line asked for. Problems are collected, not thrown, so that `scan` and `demo` can report them
+ * together with the configuration's and the estate's: every problem at once, in one round.
+ */
 
 const outputFormats = ['table', 'json', 'ndjson'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
@@ -16,6 +19,7 @@ export type CliCommand =
       readonly output: OutputFormat;
       readonly out: string | null;
       readonly ingest: boolean;
+      readonly verbose: boolean;
     }
   | {
       readonly command: 'demo';
@@ -26,29 +30,58 @@ export type CliCommand =
       readonly seed: number;
     };
 
+export interface CommandLine {
+  readonly command: CliCommand;
+  /** Everything wrong with the arguments, each naming its flag; empty when they are fine. */
+  readonly problems: readonly string[];
+}
+
 const optionSpecs = {
   subscription: { type: 'string', short: 's', multiple: true },
   'management-group': { type: 'string', short: 'm', multiple: true },
   output: { type: 'string', short: 'o' },
   out: { type: 'string' },
   ingest: { type: 'boolean' },
+  verbose: { type: 'boolean' },
   estate: { type: 'string' },
   faults: { type: 'string' },
   seed: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
+type OptionName = keyof typeof optionSpecs;
 
 const optionsOf = {
-  scan: ['subscription', 'management-group', 'output', 'out', 'ingest', 'help'],
+  scan: ['subscription', 'management-group', 'output', 'out', 'ingest', 'verbose', 'help'],
   demo: ['estate', 'output', 'out', 'faults', 'seed', 'help'],
 } as const;
 
-/** `--subscription a,b --subscription c` → [a, b, c]. */
-const splitList = (values: readonly string[] | undefined) =>
-  (values ?? []).flatMap((v) => v.split(/[\s,;]+/)).filter((v) => v !== '');
+const commands = ['scan', 'demo', 'help'] as const;
 
-export function parseCommandLine(argv: readonly string[]): CliCommand {
+/** Seeds are reduced to the 32 bits the fault injector's generator takes, so any whole number is one. */
+const seedModulus = 2n ** 32n;
+
+function usageError(message: string): KvAuditError {
+  return new KvAuditError('InvalidArguments', message);
+}
+
+/**
+ * `-s a,b -s c` → [a, b, c]. An empty item is a problem, not something to skip: `-s "$UNSET"` or `-s "$A,$B"` with
+ * one of them unset must not quietly widen or narrow the scan.
+ */
+function listValues(flag: string, values: readonly string[], problems: string[]): string[] {
+  const items: string[] = [];
+  for (const value of values) {
+    const parts = value.split(/[,;]/).map((part) => part.trim());
+    if (parts.some((part) => part === '')) {
+      problems.push(value.trim() === '' ? `${flag}: needs a value` : `${flag}: '${value}' has an empty item`);
+    }
+    items.push(...parts.flatMap((part) => part.split(/\s+/)).filter((part) => part !== ''));
+  }
+  return items;
+}
+
+export function parseCommandLine(argv: readonly string[]): CommandLine {
   const { values, positionals, tokens } = parseArgs({
     args: [...argv],
     options: optionSpecs,
@@ -57,56 +90,63 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
     tokens: true,
   });
   const [command, ...extra] = positionals;
-  if (values.version === true && command === undefined) return { command: 'version' };
+  const options = tokens.filter((token) => token.kind === 'option');
+
   if (command === undefined || command === 'help') {
-    const topic = extra[0] === 'scan' || extra[0] === 'demo' ? extra[0] : null;
-    return { command: 'help', topic };
+    const topic = extra[0];
+    if (topic !== undefined && topic !== 'scan' && topic !== 'demo') {
+      throw usageError(`No help on '${topic}'. Commands: ${commands.join(', ')}.`);
+    }
+    if (command === undefined && values.version === true) return { command: { command: 'version' }, problems: [] };
+    const unknown = options.filter((token) => token.name !== 'help' && token.name !== 'version');
+    if (unknown.length > 0) throw usageError(`${unknown.map((t) => t.rawName).join(', ')}: not an option without a command (kv-audit help)`);
+    return { command: { command: 'help', topic: topic ?? null }, problems: [] };
   }
   if (command !== 'scan' && command !== 'demo') {
-    throw new KvAuditError('InvalidArguments', `Unknown command '${command}'. Commands: scan, demo, help.`);
+    throw usageError(`Unknown command '${command}'. Commands: ${commands.join(', ')}.`);
   }
-  if (values.help === true) return { command: 'help', topic: command };
+  if (values.help === true) return { command: { command: 'help', topic: command }, problems: [] };
 
   const problems: string[] = [];
   const allowed: readonly string[] = optionsOf[command];
-  for (const token of tokens) {
-    if (token.kind !== 'option') continue;
-    if (!allowed.includes(token.name)) problems.push(`--${token.name}: not an option of '${command}'`);
-    else if (optionSpecs[token.name as keyof typeof optionSpecs].type === 'string' && token.value === undefined) {
-      problems.push(`--${token.name}: needs a value`);
-    } else if (optionSpecs[token.name as keyof typeof optionSpecs].type === 'boolean' && token.value !== undefined) {
+  for (const token of options) {
+    const spec = (optionSpecs as Record<string, { type: string } | undefined>)[token.name];
+    if (!allowed.includes(token.name)) problems.push(`${token.rawName}: not an option of '${command}'`);
+    else if (spec?.type === 'string' && (token.value === undefined || token.value.trim() === '')) {
+      // Lists say so themselves, item by item.
+      if (token.value === undefined || !(token.name === 'subscription' || token.name === 'management-group')) problems.push(`--${token.name}: needs a value`);
+    } else if (spec?.type === 'boolean' && token.value !== undefined) {
       problems.push(`--${token.name}: takes no value`);
     }
   }
   if (extra.length > 0) problems.push(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`);
 
-  const text = (name: keyof typeof optionSpecs): string | null => {
+  const text = (name: OptionName): string | null => {
     const value = values[name];
-    return typeof value === 'string' ? value : null;
+    return typeof value === 'string' && value.trim() !== '' ? value : null;
   };
-  const output = text('output') ?? 'table';
-  if (!(outputFormats as readonly string[]).includes(output)) problems.push(`--output: '${output}' is not one of ${outputFormats.join(', ')}`);
+  const outputText = text('output') ?? 'table';
+  const output = (outputFormats as readonly string[]).includes(outputText) ? (outputText as OutputFormat) : 'table';
+  if (output !== outputText) problems.push(`--output: '${outputText}' is not one of ${outputFormats.join(', ')}`);
 
-  const lists = (name: 'subscription' | 'management-group') => {
+  const given = (name: 'subscription' | 'management-group') => {
     const value = values[name];
-    return splitList(Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   };
-  const subscriptions = lists('subscription');
-  const managementGroups = lists('management-group');
-  if (subscriptions.length > 0 && managementGroups.length > 0) {
+  const subscriptions = listValues('--subscription', given('subscription'), problems);
+  const managementGroups = listValues('--management-group', given('management-group'), problems);
+  if (given('subscription').length > 0 && given('management-group').length > 0) {
     problems.push('--subscription, --management-group: give one or the other, not both');
   }
-  const seedText = text('seed') ?? '1';
-  const seed = Number(seedText);
-  if (!Number.isSafeInteger(seed)) problems.push(`--seed: '${seedText}' is not a whole number`);
 
-  if (problems.length > 0) {
-    throw new KvAuditError('InvalidArguments', `Invalid arguments for 'kv-audit ${command}' (see kv-audit ${command} --help):`, {
-      details: problems,
-    });
+  if (command === 'scan') {
+    return {
+      command: { command, subscriptions, managementGroups, output, out: text('out'), ingest: values.ingest === true, verbose: values.verbose === true },
+      problems,
+    };
   }
-  const format = output as OutputFormat;
-  return command === 'scan'
-    ? { command, subscriptions, managementGroups, output: format, out: text('out'), ingest: values.ingest === true }
-    : { command, estate: text('estate'), output: format, out: text('out'), faults: text('faults'), seed };
+  const seedText = text('seed') ?? '1';
+  const seed = /^\d+$/.test(seedText) ? Number(BigInt(seedText) % seedModulus) : 1;
+  if (!/^\d+$/.test(seedText)) problems.push(`--seed: '${seedText}' is not a whole number`);
+  return { command: { command, estate: text('estate'), output, out: text('out'), faults: text('faults'), seed }, problems };
 }

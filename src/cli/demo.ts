@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AzureConnection } from '../azure/clients.js';
-import { type Env, loadSettings } from '../config/settings.js';
-import { KvAuditError } from '../errors.js';
+import { type Env, loadSettings, settingDefinitions } from '../config/settings.js';
+import { KvAuditError, isKvAuditError } from '../errors.js';
 import { columnFilePath } from '../findings/columns.js';
 import { type FindingRow, findingsTable, tables } from '../findings/schema.js';
 import type { CliCommand } from './args.js';
-import { openOutputFile } from './outputFile.js';
+import { configurationProblems, usageError } from './usage.js';
+import { type OutputFile, openOutputFile } from './outputFile.js';
 import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './session.js';
 
 /*
@@ -59,33 +60,64 @@ function deployedStreams(): unknown[] {
   return tables.map((table) => JSON.parse(readFileSync(resolve(repoRoot, columnFilePath(table)), 'utf8')) as unknown);
 }
 
-/** Emulator input errors are usage errors: exit code 2, every problem listed. */
-function asUsageError(emulator: EmulatorModule<unknown, unknown>, error: unknown): unknown {
-  if (!emulator.isEmulatorInputError(error)) return error;
-  const code = error.code === 'InvalidFaults' ? 'InvalidArguments' : 'InvalidEstate';
-  return new KvAuditError(code, error.message.split('\n')[0] ?? error.message, { cause: error, details: error.details });
+/** What an emulator input error says, problem by problem; anything else is rethrown. */
+function inputProblems(emulator: EmulatorModule<unknown, unknown>, error: unknown): readonly string[] {
+  if (!emulator.isEmulatorInputError(error)) throw error;
+  // "Invalid estate file x.json (3 problems):" → "estate file x.json: <problem>", one line per problem.
+  const source = /^Invalid (.*?)(?: \(\d+ [a-z ]+\))?:?$/.exec(error.message.split('\n')[0] ?? '')?.[1];
+  return error.details.length > 0 && source ? error.details.map((d) => `${source}: ${d}`) : [error.message.split('\n')[0] ?? error.message];
 }
 
-export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { command: 'demo' }>): Promise<number> {
+/** Settings the demo sets itself: it writes to the emulator's own DCR. */
+const emulatorOwned = ['KV_AUDIT_LOGS_INGESTION_ENDPOINT', 'KV_AUDIT_DCR_IMMUTABLE_ID'];
+
+/**
+ * The demo's settings. An estate file uses the environment's. The built-in estate comes with settings that exercise
+ * every reason, and any KV_AUDIT_* setting in the environment overrides them: the demo says which.
+ */
+function demoEnv(io: CliIo, sampleEnv: Env, builtIn: boolean): Env {
+  const fromEnvironment = settingDefinitions
+    .map((d) => d.name)
+    .filter((name) => name.startsWith('KV_AUDIT_') && (io.env[name] ?? '').trim() !== '' && !emulatorOwned.includes(name));
+  if (builtIn && fromEnvironment.length > 0) {
+    io.stderr.write(`Demo settings from the environment: ${fromEnvironment.join(', ')}; the others from the built-in sample estate's settings.\n`);
+  }
+  const env = builtIn ? { ...sampleEnv, ...Object.fromEntries(fromEnvironment.map((name) => [name, io.env[name]])) } : io.env;
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !emulatorOwned.includes(name)));
+}
+
+export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { command: 'demo' }>, argumentProblems: readonly string[]): Promise<number> {
   const emulatorModule = await loadEmulator();
   const { emulatorCredential, parseFaultSpec, readEstateFile, sampleEnv, sampleEstate, startEmulator } = emulatorModule;
-  const out = openOutputFile(io.cwd, command.out === null ? `--out (default)` : '--out', command.out ?? defaultDemoOut);
-  let emulator: DemoEmulator;
+  // Every input is checked before anything starts, and every problem is reported at once.
+  const problems = [...argumentProblems];
+  const checked = <T>(read: () => T): T | null => {
+    try {
+      return read();
+    } catch (error) {
+      problems.push(...inputProblems(emulatorModule, error));
+      return null;
+    }
+  };
+  const faults = command.faults === null ? [] : checked(() => parseFaultSpec(command.faults!));
+  const estate = command.estate === null ? sampleEstate : checked(() => readEstateFile(resolve(io.cwd, command.estate!)));
+  const env = demoEnv(io, sampleEnv, command.estate === null);
   try {
-    const faults = command.faults ? parseFaultSpec(command.faults) : [];
-    const estate = command.estate ? readEstateFile(resolve(io.cwd, command.estate)) : sampleEstate;
-    emulator = await startEmulator({ estate, streams: deployedStreams(), faults, seed: command.seed });
+    loadSettings(env, { requireIngestion: false });
   } catch (error) {
-    throw asUsageError(emulatorModule, error);
+    problems.push(...configurationProblems(error));
   }
+  let out: OutputFile | null = null;
   try {
-    // The built-in estate comes with the settings that exercise every reason; an estate file uses the environment's.
-    const env: Env = {
-      ...(command.estate ? io.env : sampleEnv),
-      KV_AUDIT_LOGS_INGESTION_ENDPOINT: emulator.url,
-      KV_AUDIT_DCR_IMMUTABLE_ID: emulator.dcrImmutableId,
-    };
-    const settings = loadSettings(env, { requireIngestion: true });
+    out = openOutputFile(io.cwd, command.out === null ? '--out (default)' : '--out', command.out ?? defaultDemoOut);
+  } catch (error) {
+    problems.push(...(isKvAuditError(error) && error.code === 'InvalidArguments' ? [error.message] : configurationProblems(error)));
+  }
+  if (problems.length > 0 || out === null || faults === null || estate === null) throw usageError('demo', problems);
+
+  const emulator = await startEmulator({ estate, streams: deployedStreams(), faults, seed: command.seed });
+  try {
+    const settings = loadSettings({ ...env, KV_AUDIT_LOGS_INGESTION_ENDPOINT: emulator.url, KV_AUDIT_DCR_IMMUTABLE_ID: emulator.dcrImmutableId }, { requireIngestion: true });
     io.stderr.write(`Local Azure emulator listening on ${emulator.url} (ARM, Resource Graph, Logs Ingestion).\n`);
     const connection: AzureConnection = {
       credential: emulatorCredential,

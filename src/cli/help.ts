@@ -1,9 +1,14 @@
 import { settingDefinitions } from '../config/settings.js';
 
-const exitCodes = `Exit codes:
-  0  the scan completed (every resource evaluated; with --ingest, every row written)
-  1  the scan is incomplete or failed (the reasons are printed)
-  2  invalid arguments or configuration`;
+/** The process exit codes, one meaning each, so scripts can tell "not signed in" from "scan incomplete". */
+export const exitCodes = { complete: 0, incomplete: 1, usage: 2, notSignedIn: 3, noAccess: 4 } as const;
+
+const exitCodesHelp = `Exit codes:
+  ${exitCodes.complete}  the scan completed: every resource evaluated (and, where rows are written, every row written)
+  ${exitCodes.incomplete}  the scan is incomplete or failed (the reasons are printed)
+  ${exitCodes.usage}  invalid arguments, configuration or estate: nothing was scanned
+  ${exitCodes.notSignedIn}  not signed in: no credential could get a token for Azure Resource Manager
+  ${exitCodes.noAccess}  signed in, but the identity can read nothing in scope (it needs Reader)`;
 
 export const generalHelp = `kv-audit — is every Key Vault and Managed HSM's audit log really shipped somewhere?
 
@@ -13,7 +18,7 @@ Usage:
   kv-audit help <command>   details of a command
   kv-audit --version
 
-${exitCodes}`;
+${exitCodesHelp}`;
 
 export const scanHelp = `kv-audit scan — evaluate "audit logging delivered" for every vault and Managed HSM in scope
 
@@ -43,11 +48,11 @@ ${settingDefinitions.map((d) => `  ${d.name.padEnd(34)} ${d.description}`).join(
 
 Examples:
   az login
-  kv-audit scan -s 00000000-0000-0000-0000-000000000000
+  kv-audit scan -s <subscription id>
   kv-audit scan -m mg-platform -o ndjson > findings.ndjson
   KV_AUDIT_APPROVED_DESTINATIONS=/subscriptions/…/workspaces/law-central kv-audit scan --out findings.ndjson
 
-${exitCodes}`;
+${exitCodesHelp}`;
 
 export const demoHelp = `kv-audit demo — the real scan, through the real Azure SDK clients, against a local HTTPS Azure emulator
 
@@ -74,4 +79,4 @@ Options:
       --seed N          seed for the fault decisions (default 1): the same seed gives the same run
   -h, --help            this help
 
-${exitCodes}`;
+${exitCodesHelp}`;

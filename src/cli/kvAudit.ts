@@ -1,14 +1,16 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureConnection } from '../azure/clients.js';
 import { type Env, type Settings, loadSettings } from '../config/settings.js';
-import { KvAuditError, isKvAuditError } from '../errors.js';
+import { type KvAuditErrorCode, isKvAuditError } from '../errors.js';
 import { version } from '../version.js';
 import { type CliCommand, parseCommandLine } from './args.js';
 import { runDemoCommand } from './demo.js';
-import { demoHelp, generalHelp, scanHelp } from './help.js';
+import { exitCodes, demoHelp, generalHelp, scanHelp } from './help.js';
 import { openOutputFile } from './outputFile.js';
 import { printable } from './printable.js';
 import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './session.js';
+import { ensureSignedIn } from './signIn.js';
+import { configurationProblems, usageError } from './usage.js';
 
 /*
  * The kv-audit command line: parse, build settings and a connection, call the
@@ -22,36 +24,49 @@ const realAzure = (): AzureConnection => ({ credential: new DefaultAzureCredenti
 const flagOf = { KV_AUDIT_SUBSCRIPTIONS: '--subscription', KV_AUDIT_MANAGEMENT_GROUPS: '--management-group' } as const;
 
 /** Flag values become the settings they override, so one validation path checks both; problems name the flag. */
-function scanSettings(command: Extract<CliCommand, { command: 'scan' }>, env: Env): Settings {
+function scanSettings(command: Extract<CliCommand, { command: 'scan' }>, env: Env, argumentProblems: readonly string[]): Settings {
   const fromFlags = command.subscriptions.length > 0 || command.managementGroups.length > 0;
   const merged = fromFlags
     ? { ...env, KV_AUDIT_SUBSCRIPTIONS: command.subscriptions.join(','), KV_AUDIT_MANAGEMENT_GROUPS: command.managementGroups.join(',') }
     : env;
   try {
-    return loadSettings(merged, { requireIngestion: command.ingest });
+    const settings = loadSettings(merged, { requireIngestion: command.ingest });
+    if (argumentProblems.length > 0) throw usageError('scan', argumentProblems);
+    return settings;
   } catch (error) {
-    if (!fromFlags || !isKvAuditError(error)) throw error;
-    const details = error.details.map((d) => d.replace(/^(KV_AUDIT_SUBSCRIPTIONS|KV_AUDIT_MANAGEMENT_GROUPS):/, (_, name: keyof typeof flagOf) => `${flagOf[name]}:`));
-    throw new KvAuditError(error.code, error.message.split('\n')[0] ?? error.message, { details });
+    const problems = configurationProblems(error).map((d) =>
+      fromFlags ? d.replace(/^(KV_AUDIT_SUBSCRIPTIONS|KV_AUDIT_MANAGEMENT_GROUPS):/, (_, name: keyof typeof flagOf) => `${flagOf[name]}:`) : d,
+    );
+    throw usageError('scan', [...argumentProblems, ...problems]);
   }
 }
 
-async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command: 'scan' }>): Promise<number> {
-  const settings = scanSettings(command, io.env);
+async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command: 'scan' }>, problems: readonly string[]): Promise<number> {
+  const settings = scanSettings(command, io.env, problems);
   const out = command.out === null ? null : openOutputFile(io.cwd, '--out', command.out);
-  const result = await scanWith(io, settings, (io.azure ?? realAzure)(), 'Cli', command.ingest);
+  const connection = (io.azure ?? realAzure)();
+  await ensureSignedIn(connection, command.verbose);
+  const result = await scanWith(io, settings, connection, 'Cli', command.ingest);
   render(io, command.output, result, result.findings);
   if (out) writeFindingsFile(io, out, result.findings);
-  return exitCodeOf(result);
+  return result.noAccess ? exitCodes.noAccess : exitCodeOf(result);
 }
 
 /** A message of several lines (a problem per line), each made safe for the terminal. */
 const printableLines = (message: string) => message.split('\n').map(printable).join('\n');
 
+const exitCodeOfError: Partial<Record<KvAuditErrorCode, number>> = {
+  InvalidArguments: exitCodes.usage,
+  InvalidConfiguration: exitCodes.usage,
+  InvalidEstate: exitCodes.usage,
+  DemoUnavailable: exitCodes.usage,
+  NotSignedIn: exitCodes.notSignedIn,
+};
+
 /** Runs the command line; returns the process exit code. */
 export async function kvAudit(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    const command = parseCommandLine(argv);
+    const { command, problems } = parseCommandLine(argv);
     switch (command.command) {
       case 'version':
         io.stdout.write(`${version}\n`);
@@ -60,16 +75,13 @@ export async function kvAudit(argv: readonly string[], io: CliIo): Promise<numbe
         io.stdout.write(`${command.topic === 'scan' ? scanHelp : command.topic === 'demo' ? demoHelp : generalHelp}\n`);
         return 0;
       case 'scan':
-        return await runScanCommand(io, command);
+        return await runScanCommand(io, command, problems);
       case 'demo':
-        return await runDemoCommand(io, command);
+        return await runDemoCommand(io, command, problems);
     }
   } catch (error) {
-    if (isKvAuditError(error) && ['InvalidArguments', 'InvalidConfiguration', 'InvalidEstate', 'DemoUnavailable'].includes(error.code)) {
-      io.stderr.write(`kv-audit: ${printableLines(error.message)}\n`);
-      return 2;
-    }
+    const code = isKvAuditError(error) ? exitCodeOfError[error.code] : undefined;
     io.stderr.write(`kv-audit: ${printableLines(error instanceof Error ? error.message : String(error))}\n`);
-    return 1;
+    return code ?? exitCodes.incomplete;
   }
 }

@@ -1,3 +1,4 @@
+import { plural } from '../scan/summary.js';
 import { printable } from './printable.js';
 import { type FindingRow, type ScanRow, findingReasons, findingStatuses } from '../findings/schema.js';
 
@@ -17,15 +18,51 @@ function table(headers: readonly string[], cells: readonly (readonly string[])[]
 function describeScope(scan: ScanRow): string {
   switch (scan.Scope.Kind) {
     case 'Tenant':
-      return 'every subscription the identity can read';
+      return scan.Trigger === 'Demo' ? "every subscription in the emulator's estate" : 'every subscription the identity can read';
     case 'Subscriptions':
-      return `${scan.Scope.Ids.length} subscription${scan.Scope.Ids.length === 1 ? '' : 's'}`;
+      return plural(scan.Scope.Ids.length, 'subscription', 'subscriptions');
     case 'ManagementGroups':
       return `management group${scan.Scope.Ids.length === 1 ? '' : 's'} ${printable(scan.Scope.Ids.join(', '))}`;
   }
 }
 
-/** The readable summary: counts by status and reason, then every resource that needs attention. */
+/** Rows of "Needs attention" shown at most; a large estate's list goes to a file instead of the terminal. */
+export const maxAttentionRows = 50;
+/** Subscriptions named in the counts above the list, the ones with most first. */
+const maxSubscriptionCounts = 10;
+
+/** Fails before errors (a Fail is evidence that audit logs are not shipped), each furthest from passing first. */
+const attentionOrder = (f: FindingRow) => (f.Status === 'Fail' ? 0 : 1) * 100 - findingReasons.indexOf(f.Reason);
+
+/** "NoDiagnosticSettings 3, …" counting findings by a key, most first. */
+function countsBy(findings: readonly FindingRow[], key: (f: FindingRow) => string, limit = Infinity): string {
+  const counts = new Map<string, number>();
+  for (const finding of findings) counts.set(key(finding), (counts.get(key(finding)) ?? 0) + 1);
+  const sorted = [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  const shown = sorted.slice(0, limit).map(([name, n]) => `${name} ${n}`);
+  return [...shown, ...(sorted.length > limit ? [`… ${sorted.length - limit} more`] : [])].join(', ');
+}
+
+function attentionSection(findings: readonly FindingRow[]): string[] {
+  const attention = findings
+    .filter((f) => f.Status === 'Fail' || f.Status === 'Error')
+    .sort((a, b) => attentionOrder(a) - attentionOrder(b) || a.SubscriptionId.localeCompare(b.SubscriptionId) || a.ResourceId.localeCompare(b.ResourceId));
+  if (attention.length === 0) return [];
+  const shown = attention.slice(0, maxAttentionRows);
+  const lines = ['', `Needs attention: ${plural(attention.length, 'resource', 'resources')}`];
+  if (attention.length > maxAttentionRows) {
+    lines.push(
+      `  by reason:       ${printable(countsBy(attention, (f) => `${f.Status}/${f.Reason}`))}`,
+      `  by subscription: ${printable(countsBy(attention, (f) => f.SubscriptionId, maxSubscriptionCounts))}`,
+      `The first ${maxAttentionRows}, worst first (write them all with --out FILE, or print them with -o ndjson):`,
+    );
+  }
+  lines.push(table(['STATUS', 'REASON', 'RESOURCE', 'RESOURCE GROUP', 'SUBSCRIPTION'], shown.map((f) => [f.Status, f.Reason, f.ResourceName, f.ResourceGroup, f.SubscriptionId])));
+  if (attention.length > maxAttentionRows) lines.push(`… and ${attention.length - maxAttentionRows} more.`);
+  return lines;
+}
+
+/** The readable summary: counts by status and reason, then the resources that need attention, worst first. */
 export function renderSummary(scan: ScanRow, findings: readonly FindingRow[]): string {
   const byStatus = findingStatuses.map((status) => {
     const ofStatus = findings.filter((f) => f.Status === status);
@@ -36,25 +73,19 @@ export function renderSummary(scan: ScanRow, findings: readonly FindingRow[]): s
       .join(', ');
     return [status, String(ofStatus.length), reasons];
   });
-  const attention = findings
-    .filter((f) => f.Status === 'Fail' || f.Status === 'Error')
-    .sort((a, b) => a.Status.localeCompare(b.Status) || a.Reason.localeCompare(b.Reason) || a.ResourceId.localeCompare(b.ResourceId))
-    .map((f) => [f.Status, f.Reason, f.ResourceName, f.ResourceGroup, f.SubscriptionId]);
 
   const seconds = (scan.DurationMs / 1000).toFixed(1);
   const parts = [
     `Scan ${scan.ScanId} (${scan.Trigger}, ${describeScope(scan)}) ${scan.Complete ? 'complete' : 'INCOMPLETE'} in ${seconds} s: ` +
-      `${scan.ResourceCount} vaults and Managed HSMs.`,
+      `${plural(scan.ResourceCount, 'vault or Managed HSM', 'vaults and Managed HSMs')}.`,
     '',
     table(['STATUS', 'COUNT', 'REASONS'], byStatus),
+    ...attentionSection(findings),
   ];
-  if (attention.length > 0) {
-    parts.push('', 'Needs attention:', table(['STATUS', 'REASON', 'RESOURCE', 'RESOURCE GROUP', 'SUBSCRIPTION'], attention));
-  }
   parts.push(
     '',
-    `Evidence: ${scan.ArgQueries} Resource Graph requests (diagnostic settings indexed: ${scan.ResourceGraphHasDiagnosticSettings ? 'yes' : 'no'}), ` +
-      `${scan.ArmCalls} ARM requests (${scan.ArmThrottled} throttled), ${scan.FindingsWritten} findings written.`,
+    `Evidence: ${plural(scan.ArgQueries, 'Resource Graph request', 'Resource Graph requests')} (diagnostic settings indexed: ${scan.ResourceGraphHasDiagnosticSettings ? 'yes' : 'no'}), ` +
+      `${plural(scan.ArmCalls, 'ARM request', 'ARM requests')} (${scan.ArmThrottled} throttled), ${plural(scan.FindingsWritten, 'finding', 'findings')} written.`,
   );
   if (scan.Errors.length > 0) parts.push('', 'Errors:', ...scan.Errors.map((e) => `  - ${printable(e)}`));
   return `${parts.join('\n')}\n`;

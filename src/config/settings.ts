@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { guidPattern, isResourceIdOf, normalizeResourceId, parseResourceId } from '../control/resourceId.js';
 import { KvAuditError } from '../errors.js';
+import { ncrontabProblem } from './ncrontab.js';
 import type { ScanScope } from '../findings/schema.js';
 
 /*
@@ -33,7 +34,6 @@ const managementGroupId = /^[\w\-().]{0,89}[\w\-()]$/;
 const isArmResourceId = (id: string) => parseResourceId(id)?.type != null;
 const workspaceType = new Set(['microsoft.operationalinsights/workspaces']);
 const isWorkspaceId = (id: string) => isResourceIdOf(id, workspaceType);
-const ncrontab = /^\S+( \S+){5}$/;
 // Tag names may not contain < > % & \ ? / and are at most 512 characters.
 const tagName = /^[^<>%&\\?/]{1,512}$/;
 
@@ -46,17 +46,24 @@ function listOf(accepts: RegExp | ((item: string) => boolean), what: string) {
   const test = typeof accepts === 'function' ? accepts : (item: string) => accepts.test(item);
   return z
     .string()
+    // "a,,b" or "," is a list with a hole, likely an unset variable: never read as fewer items, or as none.
+    .refine((value) => value.split(/[,;]/).every((item) => item.trim() !== ''), { message: 'has an empty item', abort: true })
     .transform(list)
     .superRefine((items, ctx) => {
       for (const item of items) if (!test(item)) ctx.addIssue({ code: 'custom', message: `'${item}' is not ${what}` });
     });
 }
 
+/** No subscription, tenant or client has the all-zero id: it is always a placeholder. */
+const nilGuid = '00000000-0000-0000-0000-000000000000';
+
 export interface SettingDefinition {
   readonly name: string;
   readonly description: string;
   /** A realistic value for local.settings.sample.json and the README. */
   readonly example: string;
+  /** The example stands in for the user's own value: used as configuration, it is refused. */
+  readonly placeholder?: true;
 }
 
 /** Documented once; the README and local.settings.sample.json are checked against this list. */
@@ -70,6 +77,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     name: 'KV_AUDIT_SUBSCRIPTIONS',
     description: 'Subscription ids to scan (comma-separated). Empty with no management groups: every subscription the identity can read.',
     example: '00000000-0000-0000-0000-000000000000',
+    placeholder: true,
   },
   {
     name: 'KV_AUDIT_MANAGEMENT_GROUPS',
@@ -90,6 +98,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     name: 'KV_AUDIT_REMEDIATION_WORKSPACE_ID',
     description: 'Log Analytics workspace id written into remediation commands. Empty: a placeholder.',
     example: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-central',
+    placeholder: true,
   },
   {
     name: 'KV_AUDIT_ARM_CONCURRENCY',
@@ -100,11 +109,13 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     name: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT',
     description: "The DCR's logs ingestion endpoint (https). Required by the timer function and 'kv-audit scan --ingest'.",
     example: 'https://dcr-kvaudit-abcd.westeurope-1.ingest.monitor.azure.com',
+    placeholder: true,
   },
   {
     name: 'KV_AUDIT_DCR_IMMUTABLE_ID',
     description: "The DCR's immutable id. Required with the ingestion endpoint.",
     example: 'dcr-00000000000000000000000000000000',
+    placeholder: true,
   },
   {
     name: 'AZURE_CLIENT_ID',
@@ -121,13 +132,23 @@ const optional = <T extends z.ZodType<unknown, string>>(schema: T) =>
     .pipe(schema.optional());
 
 const envSchema = z.object({
-  KV_AUDIT_SCHEDULE: optional(z.string().regex(ncrontab, 'must be an NCRONTAB expression with six fields, e.g. "0 0 * * * *"')),
+  KV_AUDIT_SCHEDULE: optional(
+    z.string().superRefine((value, ctx) => {
+      const problem = ncrontabProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  ),
   KV_AUDIT_SUBSCRIPTIONS: optional(listOf(guidPattern, 'a subscription id (GUID)')),
   KV_AUDIT_MANAGEMENT_GROUPS: optional(listOf(managementGroupId, 'a management group id')),
   KV_AUDIT_EXEMPTION_TAG: optional(z.string().regex(tagName, 'must be a tag name: 1-512 characters, none of < > % & \\ ? /')),
   KV_AUDIT_APPROVED_DESTINATIONS: optional(listOf(isArmResourceId, 'a resource id (/subscriptions/…/resourceGroups/…/providers/…)')),
   KV_AUDIT_REMEDIATION_WORKSPACE_ID: optional(z.string().refine(isWorkspaceId, 'must be a Log Analytics workspace resource id')),
-  KV_AUDIT_ARM_CONCURRENCY: optional(z.coerce.number<string>().int('must be a whole number').min(1).max(256)),
+  KV_AUDIT_ARM_CONCURRENCY: optional(
+    z
+      .string()
+      .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256, 'must be a whole number from 1 to 256')
+      .transform(Number),
+  ),
   KV_AUDIT_LOGS_INGESTION_ENDPOINT: optional(
     z.url({ protocol: /^https$/, error: 'must be an https URL (the DCR logs ingestion endpoint)' }),
   ),
@@ -154,6 +175,12 @@ export function loadSettings(env: Env, options: LoadOptions): Settings {
   }
   if (values && (values.KV_AUDIT_LOGS_INGESTION_ENDPOINT === undefined) !== (values.KV_AUDIT_DCR_IMMUTABLE_ID === undefined)) {
     problems.push('KV_AUDIT_LOGS_INGESTION_ENDPOINT, KV_AUDIT_DCR_IMMUTABLE_ID: set both or neither');
+  }
+  for (const definition of settingDefinitions) {
+    const value = env[definition.name]?.trim();
+    if (value && ((definition.placeholder && value === definition.example) || value.toLowerCase().includes(nilGuid))) {
+      problems.push(`${definition.name}: '${value}' is a placeholder (as in local.settings.sample.json); put your own value, or leave it empty`);
+    }
   }
   const missing = (name: string) => env[name] === undefined || env[name].trim() === '';
   if (options.requireIngestion) {

@@ -2,7 +2,7 @@ import { createArmReadQueue } from '../azure/armReadQueue.js';
 import type { AzureClients } from '../azure/clients.js';
 import { createDestinationCheck } from '../azure/destinations.js';
 import { type RowSink, streamingUpload } from '../azure/ingestion.js';
-import { type InventoryItem, readInventoryPages, readableScope, unreadableSubscriptions } from '../azure/inventory.js';
+import { type InventoryItem, isScopeRefused, readInventoryPages, readableScope, readsAnySubscription, unreadableSubscriptions } from '../azure/inventory.js';
 import { createResourceGraphRunner } from '../azure/resourceGraph.js';
 import type { Settings } from '../config/settings.js';
 import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
@@ -10,6 +10,7 @@ import { auditDestinationTargets, maxSettingsPerResource, settingsOfResource } f
 import { describeError } from '../errors.js';
 import { type FindingRow, type ScanRow, type ScanTrigger, findingsTable, scansTable } from '../findings/schema.js';
 import { version } from '../version.js';
+import { plural } from './summary.js';
 
 /*
  * One scan, streamed: ARG inventory pages flow into ARM confirmation of
@@ -62,6 +63,8 @@ export interface ScanResult {
   readonly scan: ScanRow;
   /** Whether the scan row reached Log Analytics; null when nothing is written. */
   readonly scanRowWritten: boolean | null;
+  /** The identity could read nothing in scope: no subscription, or a scope Resource Graph refused (403). */
+  readonly noAccess: boolean;
 }
 
 /** The whole scan landed: every resource evaluated, every finding written and, when writing, the scan row too. */
@@ -198,6 +201,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
 
   /** Set when the inventory cannot vouch for having listed everything in scope. */
   let inventoryComplete = true;
+  let noAccess = false;
   const work = workInProgress();
   const maxPending = deps.maxPendingResources ?? 5_000;
   reportProgress(true);
@@ -211,8 +215,8 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
       errors.push(`${unreadable.length - namedUnread} more subscriptions in scope cannot be read by the scanner's identity (grant Reader); their vaults are missing from this scan`);
     }
     const listedScope = readableScope(settings.scope, unreadable);
-    const nothingReadable = listedScope.Kind === 'Subscriptions' && listedScope.Ids.length === 0;
-    for await (const page of nothingReadable ? [] : readInventoryPages(runner, listedScope)) {
+    noAccess = listedScope.Kind === 'Subscriptions' && listedScope.Ids.length === 0;
+    for await (const page of noAccess ? [] : readInventoryPages(runner, listedScope)) {
       progress.total = page.totalRecords ?? progress.total;
       progress.listed += page.items.length;
       errors.push(...page.problems);
@@ -235,9 +239,16 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
       reportProgress();
       await work.atMost(maxPending);
     }
+    if (progress.listed === 0 && !(await readsAnySubscription(runner, settings.scope))) {
+      noAccess = true;
+      inventoryComplete = false;
+      errors.push("The scanner's identity can read no subscription in scope (grant it Reader on the subscriptions or management groups to scan); no vault was listed");
+    }
   } catch (error) {
     inventoryComplete = false;
-    errors.push(describeError(error));
+    const refused = progress.listed === 0 && isScopeRefused(error);
+    noAccess ||= refused;
+    errors.push(`${describeError(error)}${refused ? ' (check the scope, and that the identity has Reader on it)' : ''}`);
   }
   await work.atMost(0);
   reportProgress(true);
@@ -255,7 +266,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     );
   }
   if (unreadCount > 0) {
-    errors.push(`${unreadCount} resources could not be read through ARM after retries (ReadFailed): ${unread.join(', ')}${unreadCount > unread.length ? ', …' : ''}`);
+    errors.push(`${plural(unreadCount, 'resource', 'resources')} could not be read through ARM after retries (ReadFailed): ${unread.join(', ')}${unreadCount > unread.length ? ', …' : ''}`);
   }
   let findingsWritten = 0;
   if (uploads) {
@@ -297,5 +308,5 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     for (const failure of outcome.failures) log.warn(failure);
   }
   for (const error of errors) log.warn(error);
-  return { scan, scanRowWritten };
+  return { scan, scanRowWritten, noAccess };
 }

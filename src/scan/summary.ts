@@ -1,14 +1,19 @@
 import type { ScanRow } from '../findings/schema.js';
 import type { ScanProgress } from './runScan.js';
 
+/** "1 vault", "2 vaults": counts read as a person would write them. */
+export function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
 /** One line that tells an operator how the scan went. */
 export function summaryLine(scan: ScanRow): string {
   const state = scan.Complete ? 'complete' : 'INCOMPLETE';
   return (
-    `Scan ${scan.ScanId} ${state}: ${scan.ResourceCount} resources — ${scan.PassCount} Pass, ${scan.FailCount} Fail, ` +
-    `${scan.ExemptCount} Exempt, ${scan.ErrorCount} Error; ${scan.FindingsWritten} findings written; ` +
-    `${scan.ArgQueries} ARG requests, ${scan.ArmCalls} ARM requests (${scan.ArmThrottled} throttled) in ${scan.DurationMs} ms` +
-    (scan.Errors.length > 0 ? `; ${scan.Errors.length} errors` : '')
+    `Scan ${scan.ScanId} ${state}: ${plural(scan.ResourceCount, 'resource', 'resources')} — ${scan.PassCount} Pass, ${scan.FailCount} Fail, ` +
+    `${scan.ExemptCount} Exempt, ${scan.ErrorCount} Error; ${plural(scan.FindingsWritten, 'finding', 'findings')} written; ` +
+    `${plural(scan.ArgQueries, 'ARG request', 'ARG requests')}, ${plural(scan.ArmCalls, 'ARM request', 'ARM requests')} (${scan.ArmThrottled} throttled) in ${scan.DurationMs} ms` +
+    (scan.Errors.length > 0 ? `; ${plural(scan.Errors.length, 'error', 'errors')}` : '')
   );
 }
 

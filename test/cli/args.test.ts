@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/args.js';
 
-const problemsOf = (argv: string[]) => {
-  try {
-    parseCommandLine(argv);
-  } catch (error) {
-    return (error as { details: string[] }).details;
-  }
-  throw new Error(`expected ${argv.join(' ')} to be rejected`);
-};
+const problemsOf = (argv: string[]) => parseCommandLine(argv).problems;
 
 describe('kv-audit command line', () => {
   it.each([
@@ -17,28 +10,37 @@ describe('kv-audit command line', () => {
     { argv: ['scan', '--help'], parsed: { command: 'help', topic: 'scan' } },
     { argv: ['demo', '-h'], parsed: { command: 'help', topic: 'demo' } },
     { argv: ['--version'], parsed: { command: 'version' } },
+    { argv: ['-v'], parsed: { command: 'version' } },
     {
       argv: ['scan'],
-      parsed: { command: 'scan', subscriptions: [], managementGroups: [], output: 'table', out: null, ingest: false },
+      parsed: { command: 'scan', subscriptions: [], managementGroups: [], output: 'table', out: null, ingest: false, verbose: false },
     },
     {
-      argv: ['scan', '-s', 'a,b', '--subscription', 'c', '-o', 'ndjson', '--out', 'f.ndjson', '--ingest'],
-      parsed: { command: 'scan', subscriptions: ['a', 'b', 'c'], managementGroups: [], output: 'ndjson', out: 'f.ndjson', ingest: true },
+      argv: ['scan', '-s', 'a,b', '--subscription', 'c', '-o', 'ndjson', '--out', 'f.ndjson', '--ingest', '--verbose'],
+      parsed: { command: 'scan', subscriptions: ['a', 'b', 'c'], managementGroups: [], output: 'ndjson', out: 'f.ndjson', ingest: true, verbose: true },
     },
     {
       argv: ['scan', '--management-group', 'mg-platform', '--output=json'],
-      parsed: { command: 'scan', subscriptions: [], managementGroups: ['mg-platform'], output: 'json', out: null, ingest: false },
+      parsed: { command: 'scan', subscriptions: [], managementGroups: ['mg-platform'], output: 'json', out: null, ingest: false, verbose: false },
     },
     {
       argv: ['demo', '--estate', 'estate.json', '--faults', 'arm:500@0.2', '--seed', '7'],
       parsed: { command: 'demo', estate: 'estate.json', output: 'table', out: null, faults: 'arm:500@0.2', seed: 7 },
     },
+    {
+      argv: ['demo', '--seed', '340282366920938463463374607431768211457'],
+      parsed: { command: 'demo', estate: null, output: 'table', out: null, faults: null, seed: 1 },
+    },
   ])('$argv', ({ argv, parsed }) => {
-    expect(parseCommandLine(argv)).toEqual(parsed);
+    expect(parseCommandLine(argv)).toEqual({ command: parsed, problems: [] });
   });
 
-  it('rejects an unknown command', () => {
-    expect(() => parseCommandLine(['audit'])).toThrow("Unknown command 'audit'. Commands: scan, demo, help.");
+  it.each([
+    { argv: ['audit'], message: "Unknown command 'audit'. Commands: scan, demo, help." },
+    { argv: ['help', 'bogus'], message: "No help on 'bogus'. Commands: scan, demo, help." },
+    { argv: ['--bogus'], message: '--bogus: not an option without a command (kv-audit help)' },
+  ])('rejects $argv', ({ argv, message }) => {
+    expect(() => parseCommandLine(argv)).toThrow(message);
   });
 
   it('reports every problem at once', () => {
@@ -53,6 +55,15 @@ describe('kv-audit command line', () => {
 
   it.each([
     { argv: ['demo', '--seed', 'abc'], problem: "--seed: 'abc' is not a whole number" },
+    { argv: ['demo', '--seed', ''], problem: '--seed: needs a value' },
+    { argv: ['demo', '--out', ''], problem: '--out: needs a value' },
+    // An unset variable must never widen the scan to every subscription the identity can read.
+    { argv: ['scan', '-s', ''], problem: '--subscription: needs a value' },
+    { argv: ['scan', '--subscription='], problem: '--subscription: needs a value' },
+    { argv: ['scan', '-s', ' , '], problem: "--subscription: ' , ' has an empty item" },
+    { argv: ['scan', '-s', 'a,'], problem: "--subscription: 'a,' has an empty item" },
+    { argv: ['scan', '-m', ''], problem: '--management-group: needs a value' },
+    { argv: ['scan', '-m', '   '], problem: '--management-group: needs a value' },
     { argv: ['demo', '--out'], problem: '--out: needs a value' },
     { argv: ['demo', '--ingest'], problem: "--ingest: not an option of 'demo'" },
   ])('$problem', ({ argv, problem }) => {

@@ -30,7 +30,7 @@ describe('kv-audit demo', () => {
   it('scans the built-in sample estate, prints the summary and writes the findings NDJSON that landed', async () => {
     const { code, stdout, stderr, cwd } = await run(['demo']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Scan [0-9a-f-]{36} \(Demo, every subscription the identity can read\) complete in [\d.]+ s: 18 vaults and Managed HSMs\./);
+    expect(stdout).toMatch(/^Scan [0-9a-f-]{36} \(Demo, every subscription in the emulator's estate\) complete in [\d.]+ s: 18 vaults and Managed HSMs\./);
     expect(stdout).toMatch(/^Pass {4}6 {6}AuditLogsDelivered 6$/m);
     expect(stdout).toMatch(/^Fail {4}8 {6}DestinationNotApproved 1, DestinationNotFound 1, NoDestination 1, AuditLogsNotEnabled 2, NoDiagnosticSettings 3$/m);
     expect(stdout).toMatch(/^Exempt {2}1 {6}Exempted 1$/m);
@@ -72,8 +72,8 @@ describe('kv-audit demo', () => {
   });
 
   it.each([
-    { argv: ['demo', '--faults', 'arm:600@2,disk:500@0.1'], message: /^kv-audit: Invalid fault spec/ },
-    { argv: ['demo', '--estate', 'missing.json'], message: /^kv-audit: .*missing\.json/ },
+    { argv: ['demo', '--faults', 'arm:600@2,disk:500@0.1'], message: /^ {2}- fault spec 'arm:600@2,disk:500@0\.1': 'arm:600@2': /m },
+    { argv: ['demo', '--estate', 'missing.json'], message: /^ {2}- Reading estate file .*missing\.json/m },
     { argv: ['demo', '-o', 'xml'], message: /--output: 'xml' is not one of table, json, ndjson/ },
   ])('exits 2 on bad input: $argv', async ({ argv, message }) => {
     const { code, stderr } = await run(argv);
@@ -207,7 +207,7 @@ describe('an output file that cannot be written is refused before any work', () 
     { scenario: 'a device that refuses writes', out: '/dev/full', message: /^kv-audit: --out \/dev\/full: is not a regular file; to read the findings on standard output, use -o ndjson$/ },
     { scenario: 'a folder', out: '/tmp', message: /^kv-audit: --out \/tmp: is a folder; name a file$/ },
     { scenario: 'a file in a read-only file system', out: '/proc/findings.ndjson', message: /^kv-audit: --out \/proc\/findings\.ndjson: cannot be written \(E[A-Z]+\)$/ },
-    { scenario: 'an empty value', out: '', message: /^kv-audit: --out: needs a value$/ },
+    { scenario: 'an empty value', out: '', message: /^kv-audit: Invalid arguments or configuration for 'kv-audit scan' \(1 problem; see kv-audit scan --help\):\n {2}- --out: needs a value$/ },
   ])('kv-audit scan: $scenario exits 2 at once', async ({ out, message }) => {
     const cwd = tempDir('cli');
     let stderr = '';
@@ -225,6 +225,6 @@ describe('an output file that cannot be written is refused before any work', () 
     const { code, stderr } = await run(['demo', '--out', '/proc/nope/x.ndjson']);
     expect(code).toBe(2);
     expect(stderr).not.toContain('emulator listening');
-    expect(stderr.trim()).toMatch(/^kv-audit: --out \/proc\/nope\/x\.ndjson: cannot create the folder \/proc\/nope/);
+    expect(stderr.trim()).toMatch(/^ {2}- --out \/proc\/nope\/x\.ndjson: cannot create the folder \/proc\/nope/m);
   });
 });

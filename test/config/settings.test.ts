@@ -7,7 +7,7 @@ const sub1 = '11111111-1111-1111-1111-111111111111';
 const sub2 = '22222222-2222-2222-2222-222222222222';
 const workspace = `/subscriptions/${sub1}/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-central`;
 const ingestion = {
-  KV_AUDIT_LOGS_INGESTION_ENDPOINT: 'https://dcr-kvaudit-abcd.westeurope-1.ingest.monitor.azure.com',
+  KV_AUDIT_LOGS_INGESTION_ENDPOINT: 'https://dcr-kvaudit-prod-7f3a.westeurope-1.ingest.monitor.azure.com',
   KV_AUDIT_DCR_IMMUTABLE_ID: 'dcr-0123456789abcdef0123456789abcdef',
 };
 
@@ -39,6 +39,10 @@ describe('defaults', () => {
 });
 
 describe('valid settings', () => {
+  it.each(['0 0 * * * *', '0 */5 * * * *', '30 0 9-17/2 * JAN,jul mon-FRI', '0 0 0 1,15 * 0'])('accepts the schedule %s', (schedule) => {
+    expect(problemsOf({ KV_AUDIT_SCHEDULE: schedule })).toEqual([]);
+  });
+
   it.each([
     { scenario: 'comma-separated subscriptions', env: { KV_AUDIT_SUBSCRIPTIONS: `${sub1},${sub2}` }, scope: { Kind: 'Subscriptions', Ids: [sub1, sub2] } },
     { scenario: 'subscriptions separated by spaces and semicolons, repeated, upper-case', env: { KV_AUDIT_SUBSCRIPTIONS: `${sub1.toUpperCase()} ; ${sub2}\n${sub2}` }, scope: { Kind: 'Subscriptions', Ids: [sub1, sub2] } },
@@ -81,9 +85,19 @@ describe('invalid settings are all reported at once, each naming its setting', (
     { env: { KV_AUDIT_EXEMPTION_TAG: 'a/b' }, problem: 'KV_AUDIT_EXEMPTION_TAG: must be a tag name: 1-512 characters, none of < > % & \\ ? /' },
     { env: { KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' }, problem: "KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' is not a resource id (/subscriptions/…/resourceGroups/…/providers/…)" },
     { env: { KV_AUDIT_REMEDIATION_WORKSPACE_ID: `/subscriptions/${sub1}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st` }, problem: 'KV_AUDIT_REMEDIATION_WORKSPACE_ID: must be a Log Analytics workspace resource id' },
-    { env: { KV_AUDIT_ARM_CONCURRENCY: '0' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: Too small: expected number to be >=1' },
-    { env: { KV_AUDIT_ARM_CONCURRENCY: 'eight' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: Invalid input: expected number, received NaN' },
-    { env: { KV_AUDIT_SCHEDULE: '0 * * * *' }, problem: 'KV_AUDIT_SCHEDULE: must be an NCRONTAB expression with six fields, e.g. "0 0 * * * *"' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: '0' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: 'abc' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: '2.5' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
+    { env: { KV_AUDIT_SUBSCRIPTIONS: ',' }, problem: 'KV_AUDIT_SUBSCRIPTIONS: has an empty item' },
+    { env: { KV_AUDIT_SUBSCRIPTIONS: `${sub1},,${sub2}` }, problem: 'KV_AUDIT_SUBSCRIPTIONS: has an empty item' },
+    { env: { KV_AUDIT_MANAGEMENT_GROUPS: ' , ' }, problem: 'KV_AUDIT_MANAGEMENT_GROUPS: has an empty item' },
+    { env: { KV_AUDIT_SCHEDULE: '0 * * * *' }, problem: 'KV_AUDIT_SCHEDULE: must be an NCRONTAB expression with six fields, seconds first (e.g. "0 0 * * * *" for hourly); it has 5' },
+    { env: { KV_AUDIT_SCHEDULE: '99 * * * * *' }, problem: "KV_AUDIT_SCHEDULE: second '99' is not within 0-59 (e.g. \"0 0 * * * *\" for hourly)" },
+    { env: { KV_AUDIT_SCHEDULE: '0 0 24 * * *' }, problem: "KV_AUDIT_SCHEDULE: hour '24' is not within 0-23 (e.g. \"0 0 * * * *\" for hourly)" },
+    { env: { KV_AUDIT_SCHEDULE: '0 0 0 0 * *' }, problem: "KV_AUDIT_SCHEDULE: day of month '0' is not within 1-31 (e.g. \"0 0 * * * *\" for hourly)" },
+    { env: { KV_AUDIT_SCHEDULE: '0 0 0 * 13 SUN-7' }, problem: "KV_AUDIT_SCHEDULE: month '13' is not within 1-12; day of week 'SUN-7' is not within 0-6 (e.g. \"0 0 * * * *\" for hourly)" },
+    { env: { KV_AUDIT_SCHEDULE: '0 */0 * * * *' }, problem: "KV_AUDIT_SCHEDULE: minute '*/0' has a step that is not a whole number of 1 or more (e.g. \"0 0 * * * *\" for hourly)" },
+    { env: { KV_AUDIT_SCHEDULE: '0 30-10 * * * *' }, problem: "KV_AUDIT_SCHEDULE: minute '30-10' is a range that runs backwards (e.g. \"0 0 * * * *\" for hourly)" },
     { env: { ...ingestion, KV_AUDIT_LOGS_INGESTION_ENDPOINT: 'http://plain.example.com' }, problem: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT: must be an https URL (the DCR logs ingestion endpoint)' },
     { env: { ...ingestion, KV_AUDIT_DCR_IMMUTABLE_ID: 'my-dcr' }, problem: 'KV_AUDIT_DCR_IMMUTABLE_ID: must look like dcr-<32 hex digits>' },
     { env: { KV_AUDIT_DCR_IMMUTABLE_ID: ingestion.KV_AUDIT_DCR_IMMUTABLE_ID }, problem: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT, KV_AUDIT_DCR_IMMUTABLE_ID: set both or neither' },
@@ -130,7 +144,17 @@ describe('documentation of settings', () => {
     expect(readme).toContain(`\`${name}\``);
   });
 
-  it('the sample settings are themselves a valid configuration', () => {
-    expect(problemsOf(sample.Values, true)).toEqual([]);
+  it("the sample's placeholders are refused as configuration, each named; its other values are valid", () => {
+    expect(problemsOf(sample.Values, true)).toEqual(
+      ['KV_AUDIT_SUBSCRIPTIONS', 'KV_AUDIT_REMEDIATION_WORKSPACE_ID', 'KV_AUDIT_LOGS_INGESTION_ENDPOINT', 'KV_AUDIT_DCR_IMMUTABLE_ID'].map(
+        (name) => `${name}: '${sample.Values[name]}' is a placeholder (as in local.settings.sample.json); put your own value, or leave it empty`,
+      ),
+    );
+  });
+
+  it('an all-zero id is a placeholder wherever it appears', () => {
+    expect(problemsOf({ AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000000' })).toEqual([
+      "AZURE_CLIENT_ID: '00000000-0000-0000-0000-000000000000' is a placeholder (as in local.settings.sample.json); put your own value, or leave it empty",
+    ]);
   });
 });

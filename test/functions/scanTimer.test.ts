@@ -77,9 +77,21 @@ describe('the scan timer function', () => {
 });
 
 describe('the settings the app checks as it starts (app.hook.appStart)', () => {
-  it('accept the sample settings', () => {
+  it("refuse the sample's placeholders, pointing at the sample file", () => {
     const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as { Values: Env };
-    expect(loadTimerSettings(sample.Values).ingestion).not.toBeNull();
+    expect(() => loadTimerSettings(sample.Values)).toThrow(/KV_AUDIT_SUBSCRIPTIONS: '00000000-0000-0000-0000-000000000000' is a placeholder \(as in local\.settings\.sample\.json\)/);
+  });
+
+  it('accept the sample settings once the placeholders are replaced', () => {
+    const sample = JSON.parse(readFileSync(new URL('../../local.settings.sample.json', import.meta.url), 'utf8')) as { Values: Env };
+    const own = {
+      ...sample.Values,
+      KV_AUDIT_SUBSCRIPTIONS: 'c27e9b54-1a8f-4d63-b0e2-6f9a3c5d8e71',
+      KV_AUDIT_REMEDIATION_WORKSPACE_ID: '',
+      KV_AUDIT_LOGS_INGESTION_ENDPOINT: 'https://dcr-kvaudit-prod-7f3a.westeurope-1.ingest.monitor.azure.com',
+      KV_AUDIT_DCR_IMMUTABLE_ID: 'dcr-7f3a0c1e9b2d4f6a8c0e1b3d5f7a9c2e',
+    };
+    expect(loadTimerSettings(own).ingestion).not.toBeNull();
   });
 
   it('require the schedule the timer binding reads, and the DCR', () => {

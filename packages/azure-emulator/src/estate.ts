@@ -227,13 +227,21 @@ function tooDeep(raw: unknown): string | null {
   return null;
 }
 
+/** zod's "Invalid input: expected boolean, received undefined", said as a person would. */
+function inOurWords(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_type') return undefined;
+  if (issue.input === undefined) return 'is required';
+  const expected = String(issue.expected);
+  return `must be ${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}, not ${Array.isArray(issue.input) ? 'an array' : issue.input === null ? 'null' : `a ${typeof issue.input}`}`;
+}
+
 /** Validates an estate, reporting every problem at once with its JSON path. */
 export function parseEstate(raw: unknown, source = 'the estate'): Estate {
   const deep = tooDeep(raw);
   if (deep !== null) {
-    throw new EmulatorInputError('InvalidEstate', `Invalid ${source}: ${deep} nests values more than ${maxDepth} levels deep`);
+    throw new EmulatorInputError('InvalidEstate', `Invalid ${source}:`, { details: [`${deep} nests values more than ${maxDepth} levels deep`] });
   }
-  const parsed = estateSchema.safeParse(raw);
+  const parsed = estateSchema.safeParse(raw, { error: inOurWords });
   if (parsed.success) return parsed.data;
   throw new EmulatorInputError('InvalidEstate', `Invalid ${source} (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'}):`, {
     details: parsed.error.issues.map((issue) => `${jsonPath(issue.path)}: ${issue.message}`),

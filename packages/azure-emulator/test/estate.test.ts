@@ -34,12 +34,12 @@ describe('estate validation', () => {
         'tenantId: must be a GUID',
         "resources[1].name: 'kv-b' does not match the id's last segment 'kv-a'",
         "resources[1].type: 'Microsoft.KeyVault/managedHSMs' does not match the id's type 'Microsoft.KeyVault/vaults'",
-        'resources[2].location: Invalid input: expected string, received undefined',
+        'resources[2].location: is required',
         "resources[2].id: 'kv-c' is not a resource id (/subscriptions/<guid>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>)",
         "diagnosticSettings[0].name: 'b' does not match the id's name 'a'",
         `diagnosticSettings[2].id: '${vault}/providers/microsoft.insights/somethingElse/y' is not a diagnostic setting id (<resource id>/providers/microsoft.insights/diagnosticSettings/<name>)`,
-        'unavailable: Invalid input: expected array, received string',
-        'resourceGraphIndexesDiagnosticSettings: Invalid input: expected boolean, received string',
+        'unavailable: must be an array, not a string',
+        'resourceGraphIndexesDiagnosticSettings: must be a boolean, not a string',
         '(estate): Unrecognized key: "extra"',
       ].sort(),
     );
@@ -99,7 +99,7 @@ describe('readEstateFile', () => {
   it.each([
     ['a file that is not JSON', () => file('broken.json', '{ "resources": ['), 'Reading estate file'],
     ['a missing file', () => join(dir, 'missing.json'), 'Reading estate file'],
-    ['an invalid estate', () => file('invalid.json', '{"resources": []}'), 'diagnosticSettings: Invalid input'],
+    ['an invalid estate', () => file('invalid.json', '{"resources": []}'), 'diagnosticSettings: is required'],
   ])('%s: InvalidEstate', (_scenario, path, message) => {
     const error = thrownBy(() => readEstateFile(path()));
     expect(isEmulatorInputError(error) && error.code).toBe('InvalidEstate');
