@@ -7,6 +7,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     // Every test must assert something: one that asserts nothing fails instead of passing vacuously.
     setupFiles: ['test/support/everyTestAsserts.ts'],
+    // The real Bicep CLI compiles and lints infra/ once per run, for the tests under test/infra.
+    globalSetup: ['test/infra/bicepSetup.ts'],
     // Boundary tests start a real HTTPS emulator per file; forks keep their ports and env apart.
     pool: 'forks',
     testTimeout: 30_000,
