@@ -19,6 +19,7 @@ package="$tools/nuget/azure.bicep.commandline.$rid/$version"
 binary="$package/tools/bicep"
 
 if [ ! -x "$binary" ]; then
+  command -v dotnet >/dev/null || { echo "fetch-bicep: the .NET SDK (dotnet) is needed to fetch the Bicep CLI" >&2; exit 1; }
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
   # The restore's own files go under .tools too, so the repository stays clean.
   dotnet restore "$project" --packages "$tools/nuget" -p:BicepRuntimeIdentifier="$rid" \

@@ -102,6 +102,7 @@ describe.skipIf(skipWithoutBicep)('a deployment with the defaults', () => {
   it('creates both tables as Analytics tables with the generated columns and the default retention', () => {
     const created = ofType('defaults', 'Microsoft.OperationalInsights/workspaces/tables');
     expect(created.map((t) => t.name.split('/').pop())).toEqual(tables.map((t) => t.tableName));
+    expect(created).toHaveLength(2);
     for (const [i, table] of tables.entries()) {
       expect(created[i]?.properties).toMatchObject({ plan: 'Analytics', retentionInDays: 90, totalRetentionInDays: 365 });
       const columns = (created[i]?.properties?.['schema'] as { columns: { name: string; type: string }[] }).columns;
@@ -192,9 +193,9 @@ describe.skipIf(skipWithoutBicep)('a deployment with other parameters', () => {
     const group = only('listedSubscriptions', 'Microsoft.Insights/actionGroups');
     expect(group.name).toMatch(/^ag-kvaudit-[a-z0-9]{13}$/);
     expect(group.properties).toMatchObject({ emailReceivers: [{ emailAddress: 'secops@example.com' }] });
-    for (const rule of ofType('listedSubscriptions', 'Microsoft.Insights/scheduledQueryRules')) {
-      expect(rule.properties).toMatchObject({ actions: { actionGroups: [group.id] } });
-    }
+    const rules = ofType('listedSubscriptions', 'Microsoft.Insights/scheduledQueryRules');
+    expect(rules).toHaveLength(3);
+    for (const rule of rules) expect(rule.properties).toMatchObject({ actions: { actionGroups: [group.id] } });
   });
 
   it('puts the tables, the DCR and the roles on them where an existing workspace is, and creates no workspace', () => {

@@ -49,6 +49,7 @@ async function compile(outDir: string): Promise<CompiledInfra> {
     runBicep(cli, ['lint', '--pattern', infraPattern]),
   ]);
   const seconds = (performance.now() - started) / 1000;
+  console.log(`Bicep ${cli.version} (${cli.origin}): built and linted ${infraPattern} in ${seconds.toFixed(1)} s.`);
   return { status: 'compiled', cli, outDir, sources: bicepSources(infraDir), build, lint, seconds };
 }
 
