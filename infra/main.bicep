@@ -1,6 +1,6 @@
 // kv-audit-monitor on Azure: the findings tables and their DCR, the Flex Consumption function that scans every
 // Key Vault and Managed HSM, least-privilege role assignments, a query pack and alerts on new failures.
-// Deploy with `azd up`, or `az deployment sub create` (see the README's "Deploy to Azure").
+// Deploy with `azd up`, or `az deployment sub create` and Core Tools: docs/operations.md, "Deploy to Azure".
 targetScope = 'subscription'
 
 @minLength(1)
@@ -8,8 +8,43 @@ targetScope = 'subscription'
 @description('azd environment name: names the resource group and seeds the unique suffix of resource names.')
 param environmentName string
 
-@minLength(1)
-@description('Region of the resource group, the function app (pick a region with Flex Consumption), its storage, Application Insights and the query pack.')
+// The regions that offer Flex Consumption, as in Microsoft's quickstart (Azure-Samples/functions-quickstart-typescript-azd,
+// infra/main.bicep); azd offers only these. Check a region with `az functionapp list-flexconsumption-locations`.
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'eastus2euap'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@description('Region of the resource group, the Flex Consumption function app, its storage, Application Insights and the query pack.')
 @metadata({
   azd: {
     type: 'location'
@@ -28,9 +63,7 @@ param existingWorkspaceResourceId string = ''
 @description('Interactive (Analytics) retention of the findings tables, in days.')
 param findingsRetentionInDays int = 90
 
-@minValue(4)
-@maxValue(4383)
-@description('Total retention of the findings tables (interactive plus long-term), in days; at least findingsRetentionInDays.')
+@description('Total retention of the findings tables (interactive plus long-term), in days: 4-730, or whole years (1095, 1460, 1826, 2191, 2556, 2922, 3288, 3653, 4018 or 4383); at least findingsRetentionInDays.')
 param findingsTotalRetentionInDays int = 365
 
 @allowed([15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440])
@@ -66,6 +99,15 @@ param armConcurrency int = 64
 @description('Email address that receives alert notifications. Empty: no action group; alerts still show in Azure Monitor.')
 param alertEmail string = ''
 
+@description('Object id of a user or group that may also send findings through the DCR, to run `kv-audit scan --ingest` or the timer locally. azd passes the signed-in user (AZURE_PRINCIPAL_ID); it is granted only when grantDeveloperIngestion is true.')
+param principalId string = ''
+
+@description('Type of principalId (azd passes AZURE_PRINCIPAL_TYPE).')
+param principalType 'User' | 'Group' | 'ServicePrincipal' = 'User'
+
+@description('Grant principalId Monitoring Metrics Publisher on the DCR. Off by default: whoever can write to the DCR can write findings, so leave it off where findings are audit evidence.')
+param grantDeveloperIngestion bool = false
+
 @minValue(0)
 @description('Error findings (unreadable evidence) a complete scan may have before the scan-errors alert fires.')
 param scanErrorThreshold int = 0
@@ -92,6 +134,16 @@ var schedulesByInterval = {
 }
 var effectiveSchedule = empty(scanSchedule) ? schedulesByInterval[string(scanIntervalMinutes)] : scanSchedule
 
+// The Tables API accepts a total retention of 4-730 days or whole years (Microsoft's "Manage data retention in a Log
+// Analytics workspace", Tables - Update API): check it here, with a message, before anything is created.
+var longTermTotalRetentionDays = [1095, 1460, 1826, 2191, 2556, 2922, 3288, 3653, 4018, 4383]
+var totalRetentionAccepted = (findingsTotalRetentionInDays >= 4 && findingsTotalRetentionInDays <= 730) || contains(longTermTotalRetentionDays, findingsTotalRetentionInDays)
+var findingsTotalRetention = !totalRetentionAccepted
+  ? fail('findingsTotalRetentionInDays must be 4-730, or one of ${join(map(longTermTotalRetentionDays, days => string(days)), ', ')}; it is ${findingsTotalRetentionInDays}.')
+  : findingsTotalRetentionInDays < findingsRetentionInDays
+      ? fail('findingsTotalRetentionInDays (${findingsTotalRetentionInDays}) must be at least findingsRetentionInDays (${findingsRetentionInDays}).')
+      : findingsTotalRetentionInDays
+
 // The workspace, created here or given by id; its tables, DCR and reader role are deployed where it lives.
 var useExistingWorkspace = !empty(existingWorkspaceResourceId)
 var effectiveResourceGroupName = empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
@@ -104,11 +156,12 @@ var functionAppName = 'func-kvaudit-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(uniqueString(functionAppName, resourceToken), 7)}'
 
 // Reader goes to the subscriptions the scan covers: the listed ones, or this one when the scope is left open.
-var listedSubscriptionIds = filter(map(split(scanSubscriptions, [',', ';', ' ']), id => trim(id)), id => !empty(id))
+// Each id once, whatever its case: every subscription gets one nested deployment, named after the id.
+var listedSubscriptionIds = union(filter(map(split(scanSubscriptions, [',', ';', ' ']), id => toLower(trim(id))), id => !empty(id)), [])
 var scanScopeIsOpen = empty(listedSubscriptionIds) && empty(trim(scanManagementGroups))
 var readerSubscriptionIds = !grantScanReader ? [] : (scanScopeIsOpen ? [subscription().subscriptionId] : listedSubscriptionIds)
 
-resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: effectiveResourceGroupName
   location: location
   tags: tags
@@ -124,29 +177,22 @@ module logAnalytics 'modules/logAnalytics.bicep' = if (!useExistingWorkspace) {
   }
 }
 
-module findingsTables 'modules/findingsTables.bicep' = {
-  name: 'kvaudit-tables-${resourceToken}'
+// Modules scoped to resourceGroup(subscription, name) go where the workspace is. When that is rg, scoping by name
+// does not order them after rg's creation: findingsStore depends on rg explicitly, and the others use its outputs.
+module findingsStore 'modules/findingsStore.bicep' = {
+  name: 'kvaudit-findings-${resourceToken}'
   scope: resourceGroup(workspaceSubscriptionId, workspaceResourceGroupName)
   params: {
     workspaceName: workspaceName
     retentionInDays: findingsRetentionInDays
-    totalRetentionInDays: findingsTotalRetentionInDays
-  }
-  dependsOn: [
-    logAnalytics
-  ]
-}
-
-// The DCR must exist after the tables it writes to and share the workspace's region: both come from findingsTables.
-module dataCollectionRule 'modules/dataCollectionRule.bicep' = {
-  name: 'kvaudit-dcr-${resourceToken}'
-  scope: resourceGroup(workspaceSubscriptionId, workspaceResourceGroupName)
-  params: {
-    name: 'dcr-kvaudit-${resourceToken}'
-    location: findingsTables.outputs.workspaceLocation
-    workspaceResourceId: findingsTables.outputs.workspaceResourceId
+    totalRetentionInDays: findingsTotalRetention
+    dataCollectionRuleName: 'dcr-kvaudit-${resourceToken}'
     tags: tags
   }
+  dependsOn: [
+    rg
+    logAnalytics
+  ]
 }
 
 module identities 'modules/identities.bicep' = {
@@ -178,7 +224,7 @@ module monitoring 'modules/monitoring.bicep' = {
     name: 'appi-kvaudit-${resourceToken}'
     location: location
     tags: tags
-    workspaceResourceId: findingsTables.outputs.workspaceResourceId
+    workspaceResourceId: findingsStore.outputs.workspaceResourceId
   }
 }
 
@@ -196,8 +242,19 @@ module ingestionRole 'modules/rbacDataCollectionRule.bicep' = {
   name: 'kvaudit-dcr-role-${resourceToken}'
   scope: resourceGroup(workspaceSubscriptionId, workspaceResourceGroupName)
   params: {
-    dataCollectionRuleName: dataCollectionRule.outputs.name
+    dataCollectionRuleName: findingsStore.outputs.dataCollectionRuleName
     principalId: identities.outputs.functionPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+module developerIngestionRole 'modules/rbacDataCollectionRule.bicep' = if (grantDeveloperIngestion && !empty(principalId)) {
+  name: 'kvaudit-dcr-developer-role-${resourceToken}'
+  scope: resourceGroup(workspaceSubscriptionId, workspaceResourceGroupName)
+  params: {
+    dataCollectionRuleName: findingsStore.outputs.dataCollectionRuleName
+    principalId: principalId
+    principalType: principalType
   }
 }
 
@@ -213,7 +270,7 @@ module alertsWorkspaceReader 'modules/rbacWorkspaceReader.bicep' = {
   name: 'kvaudit-alerts-reader-${resourceToken}'
   scope: resourceGroup(workspaceSubscriptionId, workspaceResourceGroupName)
   params: {
-    workspaceName: findingsTables.outputs.workspaceName
+    workspaceName: findingsStore.outputs.workspaceName
     principalId: identities.outputs.alertsPrincipalId
   }
 }
@@ -239,8 +296,8 @@ module functionApp 'modules/functionApp.bicep' = {
     approvedDestinations: approvedDestinations
     remediationWorkspaceId: empty(remediationWorkspaceId) ? workspaceResourceId : remediationWorkspaceId
     armConcurrency: armConcurrency
-    logsIngestionEndpoint: dataCollectionRule.outputs.logsIngestionEndpoint
-    dataCollectionRuleImmutableId: dataCollectionRule.outputs.immutableId
+    logsIngestionEndpoint: findingsStore.outputs.logsIngestionEndpoint
+    dataCollectionRuleImmutableId: findingsStore.outputs.dataCollectionRuleImmutableId
   }
   // The host reads its storage and the first scan writes findings as soon as the app starts: roles first.
   dependsOn: [
@@ -254,15 +311,16 @@ module alerts 'modules/alerts.bicep' = {
   name: 'kvaudit-alerts-${resourceToken}'
   scope: rg
   params: {
-    location: findingsTables.outputs.workspaceLocation
+    location: findingsStore.outputs.workspaceLocation
     tags: tags
-    workspaceResourceId: findingsTables.outputs.workspaceResourceId
+    workspaceResourceId: findingsStore.outputs.workspaceResourceId
     identityResourceId: identities.outputs.alertsIdentityId
     alertEmail: alertEmail
+    nameSuffix: resourceToken
     scanIntervalMinutes: scanIntervalMinutes
     scanErrorThreshold: scanErrorThreshold
   }
-  // Rules are validated against the workspace when created: the tables and the rules' reader role must exist.
+  // The rules query the workspace with their identity from their first evaluation: its reader role comes first.
   dependsOn: [
     alertsWorkspaceReader
   ]
@@ -282,12 +340,12 @@ output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
-output LOG_ANALYTICS_WORKSPACE_ID string = findingsTables.outputs.workspaceResourceId
-output LOG_ANALYTICS_WORKSPACE_NAME string = findingsTables.outputs.workspaceName
-output LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID string = findingsTables.outputs.workspaceCustomerId
-output KV_AUDIT_LOGS_INGESTION_ENDPOINT string = dataCollectionRule.outputs.logsIngestionEndpoint
-output KV_AUDIT_DCR_IMMUTABLE_ID string = dataCollectionRule.outputs.immutableId
-output DATA_COLLECTION_RULE_ID string = dataCollectionRule.outputs.id
+output LOG_ANALYTICS_WORKSPACE_ID string = findingsStore.outputs.workspaceResourceId
+output LOG_ANALYTICS_WORKSPACE_NAME string = findingsStore.outputs.workspaceName
+output LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID string = findingsStore.outputs.workspaceCustomerId
+output KV_AUDIT_LOGS_INGESTION_ENDPOINT string = findingsStore.outputs.logsIngestionEndpoint
+output KV_AUDIT_DCR_IMMUTABLE_ID string = findingsStore.outputs.dataCollectionRuleImmutableId
+output DATA_COLLECTION_RULE_ID string = findingsStore.outputs.dataCollectionRuleId
 output FUNCTION_IDENTITY_PRINCIPAL_ID string = identities.outputs.functionPrincipalId
 output FUNCTION_IDENTITY_CLIENT_ID string = identities.outputs.functionClientId
 output QUERY_PACK_NAME string = queryPack.outputs.name

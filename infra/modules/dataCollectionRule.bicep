@@ -11,7 +11,7 @@ param location string
 param workspaceResourceId string
 
 @description('Tags for the DCR.')
-param tags object
+param tags { *: string }
 
 var columnFiles = [
   loadJsonContent('../generated/KeyVaultAuditFindings_CL.columns.json')
@@ -19,7 +19,7 @@ var columnFiles = [
 ]
 var destinationName = 'findingsWorkspace'
 
-resource dataCollectionRule 'Microsoft.Insights/dataCollectionRules@2023-03-11' = {
+resource dataCollectionRule 'Microsoft.Insights/dataCollectionRules@2024-03-11' = {
   name: name
   location: location
   tags: tags

@@ -11,7 +11,7 @@ param planName string
 param location string
 
 @description('Tags for the plan and the function app.')
-param tags object
+param tags { *: string }
 
 @description('azd service name (azure.yaml) the function app is tagged with, so that azd deploy finds it.')
 param serviceName string
@@ -60,7 +60,7 @@ param logsIngestionEndpoint string
 @description('KV_AUDIT_DCR_IMMUTABLE_ID: the immutable id of the DCR.')
 param dataCollectionRuleImmutableId string
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: storageAccountName
 }
 
@@ -68,7 +68,7 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -82,7 +82,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': serviceName })

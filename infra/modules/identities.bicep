@@ -11,15 +11,15 @@ param alertsIdentityName string
 param location string
 
 @description('Tags for the identities.')
-param tags object
+param tags { *: string }
 
-resource functionIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource functionIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: functionIdentityName
   location: location
   tags: tags
 }
 
-resource alertsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource alertsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: alertsIdentityName
   location: location
   tags: tags

@@ -7,9 +7,9 @@ param name string
 param location string
 
 @description('Tags for the workspace.')
-param tags object
+param tags { *: string }
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
   name: name
   location: location
   tags: tags

@@ -7,7 +7,7 @@ param name string
 param location string
 
 @description('Tags for the component.')
-param tags object
+param tags { *: string }
 
 @description('Resource id of the Log Analytics workspace the telemetry is stored in.')
 param workspaceResourceId string

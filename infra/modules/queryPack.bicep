@@ -7,7 +7,7 @@ param name string
 param location string
 
 @description('Tags for the query pack.')
-param tags object
+param tags { *: string }
 
 var workspaceType = 'microsoft.operationalinsights/workspaces'
 var vaultTypes = ['microsoft.keyvault/vaults', 'microsoft.keyvault/managedhsms']
@@ -92,14 +92,14 @@ var queries = [
   }
 ]
 
-resource queryPack 'Microsoft.OperationalInsights/queryPacks@2019-09-01' = {
+resource queryPack 'Microsoft.OperationalInsights/queryPacks@2026-03-01' = {
   name: name
   location: location
   tags: tags
   properties: {}
 }
 
-resource packQueries 'Microsoft.OperationalInsights/queryPacks/queries@2019-09-01' = [for query in queries: {
+resource packQueries 'Microsoft.OperationalInsights/queryPacks/queries@2026-03-01' = [for query in queries: {
   parent: queryPack
   // Query ids are GUIDs; deriving them from the file name keeps each query's id stable across deployments.
   name: guid(queryPack.id, query.file)

@@ -1,15 +1,18 @@
-// The function identity may send rows through this DCR, and through nothing else: the Logs Ingestion API checks
-// Monitoring Metrics Publisher on the DCR itself.
+// A principal may send rows through this DCR, and through nothing else: the Logs Ingestion API checks Monitoring
+// Metrics Publisher on the DCR itself. Granted to the function identity, and optionally to a developer.
 
 @description('Name of the data collection rule, in this resource group.')
 param dataCollectionRuleName string
 
-@description('Principal id of the function identity.')
+@description('Principal (object) id that may send rows.')
 param principalId string
+
+@description('Type of that principal.')
+param principalType 'User' | 'Group' | 'ServicePrincipal'
 
 var roles = loadJsonContent('../roleDefinitions.json')
 
-resource dataCollectionRule 'Microsoft.Insights/dataCollectionRules@2023-03-11' existing = {
+resource dataCollectionRule 'Microsoft.Insights/dataCollectionRules@2024-03-11' existing = {
   name: dataCollectionRuleName
 }
 
@@ -19,6 +22,6 @@ resource ingestionPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.MonitoringMetricsPublisher)
     principalId: principalId
-    principalType: 'ServicePrincipal'
+    principalType: principalType
   }
 }

@@ -12,7 +12,7 @@ param principalId string
 
 var roles = loadJsonContent('../roleDefinitions.json')
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: storageAccountName
 }
 

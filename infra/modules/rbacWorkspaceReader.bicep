@@ -8,7 +8,7 @@ param principalId string
 
 var roles = loadJsonContent('../roleDefinitions.json')
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' existing = {
   name: workspaceName
 }
 

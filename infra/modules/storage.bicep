@@ -8,12 +8,12 @@ param name string
 param location string
 
 @description('Tags for the storage account.')
-param tags object
+param tags { *: string }
 
 @description('Name of the blob container Flex Consumption deploys the app package to.')
 param deploymentContainerName string
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
   location: location
   tags: tags

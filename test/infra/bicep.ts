@@ -1,315 +1,122 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { inject } from 'vitest';
+import { compileRequired, infraDir, repoRoot, runBicep } from './bicepCli.js';
 
 /*
- * Just enough Bicep reading for structural tests (no Bicep compiler can run here): declarations, decorators,
- * resource bodies and a few single-line expressions, taken from the text with comments and strings masked out.
+ * What the infrastructure tests read: the ARM JSON the real Bicep CLI compiled from infra/ (test/infra/bicepSetup.ts),
+ * and deployments the CLI evaluates with `bicep snapshot`, ARM's own template engine run locally on given parameters.
  */
 
-export const repoRoot = resolve(import.meta.dirname, '../..');
-export const infraDir = join(repoRoot, 'infra');
+export { infraDir, repoRoot };
 
-export interface BicepFile {
-  /** Path relative to the repository root, with forward slashes. */
-  readonly path: string;
-  readonly text: string;
+export const compiledInfra = inject('compiledInfra');
+
+/** Outside CI, with no Bicep CLI, the tests that need one are skipped (the global setup said why). */
+export const skipWithoutBicep = compiledInfra.status === 'missing' && !compileRequired;
+
+export function compiled(): Extract<typeof compiledInfra, { status: 'compiled' }> {
+  if (compiledInfra.status !== 'compiled') throw new Error(`The Bicep templates were not compiled: ${compiledInfra.reason}`);
+  return compiledInfra;
 }
 
-export function readBicepFile(path: string): BicepFile {
-  return { path, text: readFileSync(join(repoRoot, path), 'utf8') };
-}
-
-/** Every .bicep file under infra/, generated files excepted. */
-export function infraBicepFiles(): BicepFile[] {
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith('.bicep') ? [join(dir, entry.name)] : [],
-    );
-  return walk(infraDir)
-    .map((file) => relative(repoRoot, file).split('\\').join('/'))
-    .sort()
-    .map(readBicepFile);
-}
-
-/** Resolves a path written in a Bicep file (module paths, load*Content) against that file's folder. */
-export function resolveFrom(file: BicepFile, path: string): string {
-  return join(dirname(join(repoRoot, file.path)), path);
-}
-
-/**
- * For each character, whether it is code: false inside `//` comments and inside string literals (quotes included),
- * so that braces, colons and keywords are only found where Bicep reads them.
- */
-function codeMask(text: string): boolean[] {
-  const mask: boolean[] = [];
-  let state: 'code' | 'string' | 'comment' = 'code';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (state === 'code') {
-      if (c === "'") state = 'string';
-      else if (c === '/' && text[i + 1] === '/') state = 'comment';
-      mask.push(state === 'code');
-    } else if (state === 'string') {
-      mask.push(false);
-      if (c === '\\') {
-        mask.push(false);
-        i++;
-      } else if (c === "'") state = 'code';
-    } else if (c === '\n') {
-      state = 'code';
-      mask.push(true);
-    } else {
-      mask.push(false);
-    }
-  }
-  return mask;
-}
-
-/** The text from `open` (a `{` or `[` in code) to its matching close, both included. */
-function balanced(text: string, mask: readonly boolean[], open: number): string {
-  const pairs: Record<string, string> = { '{': '}', '[': ']', '(': ')' };
-  const stack: string[] = [];
-  for (let i = open; i < text.length; i++) {
-    const c = text[i] ?? '';
-    if (!mask[i]) continue;
-    if (c in pairs) stack.push(pairs[c] ?? '');
-    else if (c === stack[stack.length - 1]) {
-      stack.pop();
-      if (stack.length === 0) return text.slice(open, i + 1);
-    }
-  }
-  throw new Error(`unbalanced brackets from offset ${open}`);
-}
-
-export interface Param {
-  readonly name: string;
-  /** The decorators written above it, e.g. `@description('…')`. */
-  readonly decorators: readonly string[];
-  /** The default value's text, or undefined when the parameter has none. */
-  readonly defaultValue: string | undefined;
-}
-
-/** Top-level `param` declarations with their decorators. */
-export function params(file: BicepFile): Param[] {
-  const { text } = file;
-  const mask = codeMask(text);
-  const result: Param[] = [];
-  let decorators: string[] = [];
-  for (let offset = 0; offset < text.length; ) {
-    const line = text.slice(offset, lineEnd(text, offset));
-    if (line.startsWith('@')) {
-      const open = text.indexOf('(', offset);
-      const decorator = text.slice(offset, open) + balanced(text, mask, open);
-      decorators.push(decorator);
-      offset = lineEnd(text, offset + decorator.length) + 1;
-      continue;
-    }
-    const declaration = /^param\s+(\w+)\s+\w+(?:\s*=\s*(.+))?$/.exec(line);
-    if (declaration) {
-      const [, name = '', defaultValue] = declaration;
-      result.push({ name, decorators, defaultValue });
-    }
-    // Decorators belong to the declaration right below them.
-    if (line.trim() !== '' && !line.startsWith('//')) decorators = [];
-    offset += line.length + 1;
-  }
-  return result;
-}
-
-export interface Module {
-  readonly symbol: string;
-  readonly path: string;
-  /** The `{ … }` body (the loop body for `[for …: { … }]`). */
-  readonly body: string;
-}
-
-/** Top-level `module` declarations. */
-export function modules(file: BicepFile): Module[] {
-  return declarations(file, /^module\s+(\w+)\s+'([^']+)'()\s*=/gm).map(({ symbol, quoted, body }) => ({ symbol, path: quoted, body }));
-}
-
-export interface LoadCall {
-  readonly fn: 'loadJsonContent' | 'loadTextContent';
-  readonly path: string;
-}
-
-export function loadCalls(file: BicepFile): LoadCall[] {
-  return [...file.text.matchAll(/(loadJsonContent|loadTextContent)\('([^']+)'\)/g)].map((m) => ({
-    fn: m[1] as LoadCall['fn'],
-    path: m[2] ?? '',
-  }));
-}
-
-export interface Resource {
+/** A resource of a compiled template; `symbol` is its Bicep symbolic name. */
+export interface ArmResource {
   readonly symbol: string;
   readonly type: string;
-  readonly existing: boolean;
-  /** The `{ … }` body (the loop body for `[for …: { … }]`). */
-  readonly body: string;
+  readonly apiVersion?: string;
+  readonly name?: string;
+  readonly condition?: unknown;
+  readonly existing?: boolean;
+  readonly dependsOn?: readonly string[];
+  readonly scope?: string;
+  readonly subscriptionId?: string;
+  readonly resourceGroup?: string;
+  readonly properties?: Record<string, unknown> & { readonly template?: RawTemplate };
+  readonly [key: string]: unknown;
 }
 
-/** `resource` declarations at any depth; nested child resources (`'config'`) keep their short type. */
-export function resources(file: BicepFile): Resource[] {
-  return declarations(file, /^\s*resource\s+(\w+)\s+'([^'@]+)(?:@[^']+)?'(\s+existing)?\s*=/gm).map(({ symbol, quoted, flag, body }) => ({
-    symbol,
-    type: quoted,
-    existing: flag,
-    body,
-  }));
+interface RawTemplate {
+  readonly languageVersion?: string;
+  readonly metadata?: { readonly _generator?: { readonly templateHash?: string } };
+  readonly parameters?: Record<string, { readonly type?: string; readonly metadata?: { readonly description?: string }; readonly [key: string]: unknown }>;
+  readonly variables?: Record<string, unknown>;
+  readonly resources: Record<string, Omit<ArmResource, 'symbol'>> | readonly Omit<ArmResource, 'symbol'>[];
+  readonly outputs?: Record<string, { readonly type: string; readonly value: unknown }>;
 }
 
-/** Matches of a declaration pattern (symbol, quoted text, optional flag group) with the body that follows. */
-function declarations(file: BicepFile, pattern: RegExp): { symbol: string; quoted: string; flag: boolean; body: string }[] {
-  const { text } = file;
-  const mask = codeMask(text);
-  return [...text.matchAll(pattern)].map((m) => {
-    let open = (m.index ?? 0) + m[0].length;
-    while (open < text.length && !(mask[open] && text[open] === '{')) open++;
-    return { symbol: m[1] ?? '', quoted: m[2] ?? '', flag: (m[3] ?? '') !== '', body: balanced(text, mask, open) };
-  });
+export interface ArmTemplate extends Omit<RawTemplate, 'resources'> {
+  readonly resources: readonly ArmResource[];
 }
 
-/** Whether offset `i` of `text` starts a line, after indentation. */
-function startsLine(text: string, i: number): boolean {
-  return /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', i - 1) + 1, i));
+/** Both template forms the CLI writes: symbolic names (an object) and the older array. */
+function normalize(raw: RawTemplate): ArmTemplate {
+  const resources = Array.isArray(raw.resources)
+    ? raw.resources.map((r, i) => ({ symbol: String(i), ...r }))
+    : Object.entries(raw.resources).map(([symbol, r]) => ({ symbol, ...r }));
+  return { ...raw, resources };
 }
 
-/** The value text of a top-level property of an object body (`name: value` starting its own line). */
-export function property(body: string, name: string): string | undefined {
-  const mask = codeMask(body);
-  let depth = 0;
-  for (let i = 0; i < body.length; i++) {
-    if (!mask[i]) continue;
-    const c = body[i];
-    if (c === '{' || c === '[' || c === '(') depth++;
-    else if (c === '}' || c === ']' || c === ')') depth--;
-    else if (depth === 1 && startsLine(body, i) && body.startsWith(`${name}:`, i)) {
-      let start = i + name.length + 1;
-      while (body[start] === ' ') start++;
-      return valueText(body, mask, start);
-    }
+/** The compiled ARM template of a .bicep file, given relative to the repository root. */
+export function template(bicepPath: string): ArmTemplate {
+  const json = join(compiled().outDir, relative('infra', bicepPath).replace(/\.bicep$/, '.json'));
+  return normalize(JSON.parse(readFileSync(json, 'utf8')) as RawTemplate);
+}
+
+/** The template a module deploys, inlined in its parent's compiled JSON. */
+export function moduleTemplate(parent: ArmTemplate, symbol: string): ArmTemplate {
+  const nested = resource(parent, symbol).properties?.template;
+  if (nested === undefined) throw new Error(`${symbol} is not a module`);
+  return normalize(nested);
+}
+
+export function resource(t: ArmTemplate, symbol: string): ArmResource {
+  const found = t.resources.find((r) => r.symbol === symbol);
+  if (found === undefined) throw new Error(`no resource ${symbol}; there are ${t.resources.map((r) => r.symbol).join(', ')}`);
+  return found;
+}
+
+/** A resource ARM predicts a deployment creates, with every expression it could evaluate evaluated. */
+export interface PredictedResource {
+  readonly id: string;
+  readonly type: string;
+  readonly name: string;
+  readonly location?: string;
+  readonly kind?: string;
+  readonly tags?: Record<string, string>;
+  readonly properties?: Record<string, unknown>;
+}
+
+export type Snapshot = { readonly ok: true; readonly resources: readonly PredictedResource[] } | { readonly ok: false; readonly error: string };
+
+export const deploymentContext = {
+  subscriptionId: '00000000-0000-4000-8000-000000000001',
+  tenantId: '00000000-0000-4000-8000-000000000002',
+  location: 'westeurope',
+  deploymentName: 'kv-audit',
+};
+
+function bicepValue(value: string | number | boolean): string {
+  return typeof value === 'string' ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : String(value);
+}
+
+/** infra/main.bicep deployed to a subscription with these parameters, as ARM predicts it (nothing reaches Azure). */
+export async function snapshotMain(parameters: Readonly<Record<string, string | number | boolean>>): Promise<Snapshot> {
+  const dir = mkdtempSync(join(tmpdir(), 'kv-audit-snapshot-'));
+  try {
+    const lines = [`using '${relative(dir, join(infraDir, 'main.bicep')).split('\\').join('/')}'`, ...Object.entries(parameters).map(([k, v]) => `param ${k} = ${bicepValue(v)}`)];
+    writeFileSync(join(dir, 'main.bicepparam'), `${lines.join('\n')}\n`);
+    const { subscriptionId, tenantId, location, deploymentName } = deploymentContext;
+    const run = await runBicep(compiled().cli, [
+      'snapshot',
+      join(dir, 'main.bicepparam'),
+      ...['--subscription-id', subscriptionId, '--tenant-id', tenantId, '--location', location, '--deployment-name', deploymentName],
+    ]);
+    if (run.exitCode !== 0) return { ok: false, error: [...run.otherOutput, ...run.diagnostics.map((d) => d.message)].join('\n') };
+    const snapshot = JSON.parse(readFileSync(join(dir, 'main.snapshot.json'), 'utf8')) as { predictedResources: PredictedResource[] };
+    return { ok: true, resources: snapshot.predictedResources };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return undefined;
-}
-
-/** A value from `start` to the end of its line, or on to where the brackets it opens close. */
-function valueText(text: string, mask: readonly boolean[], start: number): string {
-  let depth = 0;
-  let end = start;
-  for (; end < text.length; end++) {
-    if (!mask[end]) continue;
-    const c = text[end];
-    if (c === '{' || c === '[' || c === '(') depth++;
-    else if (c === '}' || c === ']' || c === ')') depth--;
-    else if (c === '\n' && depth === 0) break;
-  }
-  return text.slice(start, end).trim();
-}
-
-function lineEnd(text: string, offset: number): number {
-  const end = text.indexOf('\n', offset);
-  return end === -1 ? text.length : end;
-}
-
-/** The property names of an object literal's top level, in order. */
-export function objectKeys(objectText: string): string[] {
-  const mask = codeMask(objectText);
-  const keys: string[] = [];
-  let depth = 0;
-  for (let i = 0; i < objectText.length; i++) {
-    if (!mask[i]) continue;
-    const c = objectText[i];
-    if (c === '{' || c === '[' || c === '(') depth++;
-    else if (c === '}' || c === ']' || c === ')') depth--;
-    else if (depth === 1 && startsLine(objectText, i)) {
-      const key = /^(\w+|'[^']+'):/.exec(objectText.slice(i));
-      if (key?.[1]) keys.push(key[1].replace(/^'|'$/g, ''));
-    }
-  }
-  return keys;
-}
-
-/** `var name = <expression>` declarations written on one line. */
-function singleLineVars(file: BicepFile): Map<string, string> {
-  return new Map([...file.text.matchAll(/^var\s+(\w+)\s*=\s*(.+)$/gm)].map((m) => [m[1] ?? '', (m[2] ?? '').trim()]));
-}
-
-export function targetScope(file: BicepFile): string {
-  return /^targetScope\s*=\s*'(\w+)'/m.exec(file.text)?.[1] ?? 'resourceGroup';
-}
-
-/** What an interpolated Bicep expression (`${…}`) stands for when a test evaluates a string: a whole number. */
-export const interpolationStandIn = '42';
-
-/**
- * Evaluates the string expressions the alert rules are built from: string literals, `loadTextContent('…')`,
- * `replace(text, 'search', 'replacement')` and references to single-line `var`s. Interpolations become
- * `interpolationStandIn`. A `replace` whose search text does not occur exactly once is an error: it would
- * silently leave the file's text unchanged, or change more than the one `let` line it targets.
- */
-export function evaluateStringExpression(file: BicepFile, expression: string): string {
-  const vars = singleLineVars(file);
-  const source = expression;
-  let position = 0;
-
-  const skipSpaces = () => {
-    while (/\s/.test(source[position] ?? '')) position++;
-  };
-  const expect = (c: string) => {
-    skipSpaces();
-    if (source[position] !== c) throw new Error(`expected '${c}' at ${position} in ${source}`);
-    position++;
-  };
-  const evaluate = (): string => {
-    skipSpaces();
-    if (source[position] === "'") {
-      let value = '';
-      position++;
-      while (source[position] !== "'") {
-        if (position >= source.length) throw new Error(`unterminated string in ${source}`);
-        if (source[position] === '\\') {
-          value += source[position + 1] ?? '';
-          position += 2;
-        } else if (source.startsWith('${', position)) {
-          position = source.indexOf('}', position) + 1;
-          value += interpolationStandIn;
-        } else {
-          value += source[position++] ?? '';
-        }
-      }
-      position++;
-      return value;
-    }
-    const name = /^\w+/.exec(source.slice(position))?.[0];
-    if (name === undefined) throw new Error(`unexpected '${source.slice(position)}' in ${source}`);
-    position += name.length;
-    skipSpaces();
-    if (source[position] !== '(') {
-      const value = vars.get(name);
-      if (value === undefined) throw new Error(`${name} is not a single-line var of ${file.path}`);
-      return evaluateStringExpression(file, value);
-    }
-    position++;
-    const args: string[] = [evaluate()];
-    skipSpaces();
-    while (source[position] === ',') {
-      position++;
-      args.push(evaluate());
-      skipSpaces();
-    }
-    expect(')');
-    if (name === 'loadTextContent' && args.length === 1) return readFileSync(resolveFrom(file, args[0] ?? ''), 'utf8');
-    if (name === 'replace' && args.length === 3) {
-      const [text = '', search = '', replacement = ''] = args;
-      const occurrences = text.split(search).length - 1;
-      if (occurrences !== 1) throw new Error(`replace(): '${search}' occurs ${occurrences} times, expected once`);
-      return text.replace(search, () => replacement);
-    }
-    throw new Error(`unsupported function ${name}/${args.length} in ${source}`);
-  };
-
-  const value = evaluate();
-  skipSpaces();
-  if (position !== source.length) throw new Error(`trailing text '${source.slice(position)}' in ${source}`);
-  return value;
 }
