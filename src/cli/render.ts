@@ -12,7 +12,7 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-function describeScope(scan: ScanRow): string {
+export function describeScope(scan: ScanRow): string {
   switch (scan.Scope.Kind) {
     case 'Tenant':
       return 'every subscription the identity can read';
@@ -23,17 +23,31 @@ function describeScope(scan: ScanRow): string {
   }
 }
 
-/** The readable summary: counts by status and reason, then every resource that needs attention. */
-export function renderSummary(scan: ScanRow, findings: readonly FindingRow[]): string {
-  const byStatus = findingStatuses.map((status) => {
+export interface StatusCount {
+  readonly status: FindingRow['Status'];
+  readonly count: number;
+  /** The reasons that occur, in schema order. */
+  readonly reasons: readonly { readonly reason: FindingRow['Reason']; readonly count: number }[];
+}
+
+/** Findings counted by status (every status, in schema order) and by the reasons that occur under each. */
+export function countByStatusAndReason(findings: readonly FindingRow[]): StatusCount[] {
+  return findingStatuses.map((status) => {
     const ofStatus = findings.filter((f) => f.Status === status);
     const reasons = findingReasons
-      .map((reason) => [reason, ofStatus.filter((f) => f.Reason === reason).length] as const)
-      .filter(([, n]) => n > 0)
-      .map(([reason, n]) => `${reason} ${n}`)
-      .join(', ');
-    return [status, String(ofStatus.length), reasons];
+      .map((reason) => ({ reason, count: ofStatus.filter((f) => f.Reason === reason).length }))
+      .filter(({ count }) => count > 0);
+    return { status, count: ofStatus.length, reasons };
   });
+}
+
+/** The readable summary: counts by status and reason, then every resource that needs attention. */
+export function renderSummary(scan: ScanRow, findings: readonly FindingRow[]): string {
+  const byStatus = countByStatusAndReason(findings).map(({ status, count, reasons }) => [
+    status,
+    String(count),
+    reasons.map(({ reason, count: n }) => `${reason} ${n}`).join(', '),
+  ]);
   const attention = findings
     .filter((f) => f.Status === 'Fail' || f.Status === 'Error')
     .sort((a, b) => a.Status.localeCompare(b.Status) || a.Reason.localeCompare(b.Reason) || a.ResourceId.localeCompare(b.ResourceId))
