@@ -1,28 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { kvAudit } from '../../src/cli/kvAudit.js';
 import type { Env } from '../../src/config/settings.js';
 import { type Emulator, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../support/emulator.js';
 import { findingRowSchema, findingsTable, scansTable } from '../../src/findings/schema.js';
-import { emulatorConnection, emulatorEnv, generatedEstate } from '../support/emulatorScan.js';
+import { emulatorEnv, generatedEstate } from '../support/emulatorScan.js';
+import { runCli, tempDir } from './runCli.js';
 
 /** The kv-audit command line as a user runs it: arguments in, text and files and an exit code out. */
 
-async function run(argv: string[], env: Env = {}, emulator?: Emulator) {
-  const cwd = mkdtempSync(join(tmpdir(), 'kv-audit-cli-'));
-  let stdout = '';
-  let stderr = '';
-  const code = await kvAudit(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env,
-    cwd,
-    ...(emulator ? { azure: () => emulatorConnection(emulator) } : {}),
-  });
-  return { code, stdout, stderr, cwd };
-}
+const run = (argv: string[], env: Env = {}, emulator?: Emulator) => runCli(argv, env, emulator ? { emulator } : {});
 
 const lines = (text: string) => text.trim().split('\n');
 
@@ -54,7 +41,7 @@ describe('kv-audit demo', () => {
   });
 
   it('scans an estate file with the settings from the environment', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kv-audit-estate-'));
+    const dir = tempDir('kv-audit-estate-');
     const estateFile = join(dir, 'estate.json');
     writeFileSync(estateFile, JSON.stringify(generatedEstate({ vaults: 4, subscriptions: 2 })));
     const { code, stdout, cwd } = await run(['demo', '--estate', estateFile, '--out', 'out/findings.ndjson', '-o', 'json'], { KV_AUDIT_EXEMPTION_TAG: 'waiver' });
