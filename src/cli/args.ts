@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { KvAuditError } from '../errors.js';
+import { type ReportFormat, reportFormats } from './reports/index.js';
 
 /** What the command line asked for, validated; every problem is reported at once. */
 
-const outputFormats = ['table', 'json', 'ndjson'] as const;
-export type OutputFormat = (typeof outputFormats)[number];
+const outputFormats = ['table', 'json', 'ndjson', ...reportFormats] as const;
+export type OutputFormat = 'table' | 'json' | 'ndjson' | ReportFormat;
 
 export type CliCommand =
   | { readonly command: 'help'; readonly topic: 'scan' | 'demo' | null }

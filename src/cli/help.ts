@@ -5,6 +5,18 @@ const exitCodes = `Exit codes:
   1  the scan is incomplete or failed (the reasons are printed)
   2  invalid arguments or configuration`;
 
+/** The -o formats, indented to the option descriptions of each help text. */
+const outputHelp = (indent: number) =>
+  [
+    'table    a readable summary (the default)',
+    'json     {scan, findings}',
+    'ndjson   one finding per line',
+    "csv      one row per finding, the findings table's columns (RFC 4180; a cell a",
+    "         spreadsheet would run as a formula is prefixed with ')",
+  ]
+    .map((line) => `${' '.repeat(indent)}${line}`)
+    .join('\n');
+
 export const generalHelp = `kv-audit — is every Key Vault and Managed HSM's audit log really shipped somewhere?
 
 Usage:
@@ -18,14 +30,16 @@ ${exitCodes}`;
 export const scanHelp = `kv-audit scan — evaluate "audit logging delivered" for every vault and Managed HSM in scope
 
 Usage:
-  kv-audit scan [--subscription ID]... [--management-group ID]... [-o table|json|ndjson] [--out FILE] [--ingest]
+  kv-audit scan [--subscription ID]... [--management-group ID]... [-o FORMAT] [--out FILE] [--ingest]
 
 Options:
   -s, --subscription ID        subscription to scan; repeat or comma-separate (overrides KV_AUDIT_SUBSCRIPTIONS)
   -m, --management-group ID    management group to scan instead (overrides KV_AUDIT_MANAGEMENT_GROUPS)
                                with neither: every subscription your identity can read
-  -o, --output FORMAT          table (default: a readable summary), json ({scan, findings}) or ndjson (one finding per line)
-      --out FILE               also write the findings as NDJSON (one row per line, findings table columns)
+  -o, --output FORMAT          what goes to stdout (progress always goes to stderr):
+${outputHelp(31)}
+      --out FILE               also write the findings as NDJSON (one row per line, findings table columns),
+                               whatever -o is; to keep a report, redirect stdout: -o csv > findings.csv
       --ingest                 also write findings, then the scan row, to Log Analytics through the DCR
                                (needs KV_AUDIT_LOGS_INGESTION_ENDPOINT and KV_AUDIT_DCR_IMMUTABLE_ID; your identity
                                needs Monitoring Metrics Publisher on the DCR)
@@ -45,6 +59,7 @@ Examples:
   az login
   kv-audit scan -s 00000000-0000-0000-0000-000000000000
   kv-audit scan -m mg-platform -o ndjson > findings.ndjson
+  kv-audit scan -o csv > kv-audit-findings.csv
   KV_AUDIT_APPROVED_DESTINATIONS=/subscriptions/…/workspaces/law-central kv-audit scan --out findings.ndjson
 
 ${exitCodes}`;
@@ -52,7 +67,7 @@ ${exitCodes}`;
 export const demoHelp = `kv-audit demo — the real scan, through the real Azure SDK clients, against a local HTTPS Azure emulator
 
 Usage:
-  kv-audit demo [--estate FILE] [--out FILE] [-o table|json|ndjson] [--faults SPEC] [--seed N]
+  kv-audit demo [--estate FILE] [--out FILE] [-o FORMAT] [--faults SPEC] [--seed N]
 
 Options:
       --estate FILE     estate JSON: { "resources": [...], "diagnosticSettings": [...], "denied": [...],
@@ -63,7 +78,8 @@ Options:
                         subscriptionNames, subscriptions, managementGroups, tenantId (docs/emulator.md)
       --out FILE        where the findings NDJSON goes (default .kv-audit/demo-findings.ndjson): the rows the
                         emulated Logs Ingestion API accepted
-  -o, --output FORMAT   table (default), json or ndjson
+  -o, --output FORMAT   what goes to stdout (progress always goes to stderr):
+${outputHelp(24)}
       --faults SPEC     inject faults: service:outcome@probability[~subscription], comma-separated, e.g.
                         "arg:429@0.3,arm:500@0.2,arm:reset@0.05,ingest:429@0.2,latency:arm=200ms"
                         services arg, arm, ingest; outcomes 429 500 502 503 504, 429ra and 503ra (with

@@ -30,6 +30,10 @@ describe('kv-audit command line', () => {
       parsed: { command: 'scan', subscriptions: [], managementGroups: ['mg-platform'], output: 'json', out: null, ingest: false },
     },
     {
+      argv: ['demo', '-o', 'csv', '--out', 'f.ndjson'],
+      parsed: { command: 'demo', estate: null, output: 'csv', out: 'f.ndjson', faults: null, seed: 1 },
+    },
+    {
       argv: ['demo', '--estate', 'estate.json', '--faults', 'arm:500@0.2', '--seed', '7'],
       parsed: { command: 'demo', estate: 'estate.json', output: 'table', out: null, faults: 'arm:500@0.2', seed: 7 },
     },
@@ -46,7 +50,7 @@ describe('kv-audit command line', () => {
       "--estate: not an option of 'scan'",
       '--ingest: takes no value',
       'unexpected argument: extra',
-      "--output: 'xml' is not one of table, json, ndjson",
+      "--output: 'xml' is not one of table, json, ndjson, csv",
       '--subscription, --management-group: give one or the other, not both',
     ]);
   });

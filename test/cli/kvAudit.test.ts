@@ -5,6 +5,7 @@ import type { Env } from '../../src/config/settings.js';
 import { type Emulator, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../support/emulator.js';
 import { findingRowSchema, findingsTable, scansTable } from '../../src/findings/schema.js';
 import { emulatorEnv, generatedEstate } from '../support/emulatorScan.js';
+import { reportFormats } from '../../src/cli/reports/index.js';
 import { runCli, tempDir } from './runCli.js';
 
 /** The kv-audit command line as a user runs it: arguments in, text and files and an exit code out. */
@@ -40,6 +41,19 @@ describe('kv-audit demo', () => {
     check(stdout);
   });
 
+  // Each report is exactly what stdout carries: the progress line and notes stay on stderr, even on a terminal.
+  it.each([
+    { output: 'csv', head: /^TimeGenerated,ScanId,ControlId,/, findings: (out: string) => out.split('\r\n').length - 2 },
+  ])('-o $output writes the report alone on stdout, progress on stderr', async ({ output, head, findings }) => {
+    const { code, stdout, stderr } = await runCli(['demo', '-o', output], {}, { tty: true });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(head);
+    expect(findings(stdout)).toBe(18);
+    expect([stdout.includes('\x1b'), stdout.includes('emulator'), stdout.includes('Findings written to')]).toEqual([false, false, false]);
+    expect(stderr).toMatch(/\r\x1b\[2KListing vaults and Managed HSMs/);
+    expect(stderr).toContain('Findings written to');
+  });
+
   it('scans an estate file with the settings from the environment', async () => {
     const dir = tempDir('kv-audit-estate-');
     const estateFile = join(dir, 'estate.json');
@@ -61,7 +75,7 @@ describe('kv-audit demo', () => {
   it.each([
     { argv: ['demo', '--faults', 'arm:600@2,disk:500@0.1'], message: /^kv-audit: Invalid fault spec/ },
     { argv: ['demo', '--estate', 'missing.json'], message: /^kv-audit: .*missing\.json/ },
-    { argv: ['demo', '-o', 'xml'], message: /--output: 'xml' is not one of table, json, ndjson/ },
+    { argv: ['demo', '-o', 'xml'], message: /--output: 'xml' is not one of table, json, ndjson, csv/ },
   ])('exits 2 on bad input: $argv', async ({ argv, message }) => {
     const { code, stderr } = await run(argv);
     expect(code).toBe(2);
@@ -76,6 +90,13 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
     emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0 });
   });
   afterEach(() => emulator.close());
+
+  it('-o csv prints a row per finding, and --out still writes the findings NDJSON', async () => {
+    const { code, stdout, cwd } = await run(['scan', '-o', 'csv', '--out', 'findings.ndjson'], sampleEnv, emulator);
+    expect(code).toBe(0);
+    expect(stdout.split('\r\n').filter((row) => row !== '')).toHaveLength(19);
+    expect(lines(readFileSync(join(cwd, 'findings.ndjson'), 'utf8')).map((l) => findingRowSchema.parse(JSON.parse(l)))).toHaveLength(18);
+  });
 
   it('evaluates without writing anything to Log Analytics, prints JSON and writes the NDJSON file', async () => {
     const { code, stdout, cwd } = await run(['scan', '-o', 'json', '--out', 'findings.ndjson'], sampleEnv, emulator);
@@ -115,6 +136,11 @@ describe('kv-audit scan', () => {
     for (const text of ['az login', 'DefaultAzureCredential', 'Reader', '--subscription', '--management-group', '--ingest', 'KV_AUDIT_DCR_IMMUTABLE_ID', 'Exit codes']) {
       expect(stdout).toContain(text);
     }
+  });
+
+  it.each(['scan', 'demo'])('%s --help names every output format', async (command) => {
+    const { stdout } = await run([command, '--help']);
+    expect([...stdout.matchAll(/^ {24,}(\w+) {3,}\S/gm)].map((m) => m[1])).toEqual(['table', 'json', 'ndjson', ...reportFormats]);
   });
 
   it('names the flag, not the setting, when a flag value is bad — before any sign-in', async () => {
