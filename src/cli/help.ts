@@ -1,4 +1,5 @@
 import { settingDefinitions } from '../config/settings.js';
+import { ocsfSchemaVersion } from './reports/ocsf.js';
 
 const exitCodes = `Exit codes:
   0  the scan completed (every resource evaluated; with --ingest, every row written)
@@ -13,6 +14,7 @@ const outputHelp = (indent: number) =>
     'ndjson   one finding per line',
     "csv      one row per finding, the findings table's columns (RFC 4180; a cell a",
     "         spreadsheet would run as a formula is prefixed with ')",
+    `ocsf     one OCSF ${ocsfSchemaVersion} Compliance Finding (class 2003) per line, for a SIEM`,
   ]
     .map((line) => `${' '.repeat(indent)}${line}`)
     .join('\n');

@@ -34,6 +34,10 @@ describe('kv-audit command line', () => {
       parsed: { command: 'demo', estate: null, output: 'csv', out: 'f.ndjson', faults: null, seed: 1 },
     },
     {
+      argv: ['demo', '--output=ocsf'],
+      parsed: { command: 'demo', estate: null, output: 'ocsf', out: null, faults: null, seed: 1 },
+    },
+    {
       argv: ['demo', '--estate', 'estate.json', '--faults', 'arm:500@0.2', '--seed', '7'],
       parsed: { command: 'demo', estate: 'estate.json', output: 'table', out: null, faults: 'arm:500@0.2', seed: 7 },
     },
@@ -50,7 +54,7 @@ describe('kv-audit command line', () => {
       "--estate: not an option of 'scan'",
       '--ingest: takes no value',
       'unexpected argument: extra',
-      "--output: 'xml' is not one of table, json, ndjson, csv",
+      "--output: 'xml' is not one of table, json, ndjson, csv, ocsf",
       '--subscription, --management-group: give one or the other, not both',
     ]);
   });
