@@ -14,6 +14,8 @@ const outputHelp = (indent: number) =>
     'ndjson   one finding per line',
     "csv      one row per finding, the findings table's columns (RFC 4180; a cell a",
     "         spreadsheet would run as a formula is prefixed with ')",
+    'html     one self-contained page for auditors: summary, chart, sortable and',
+    '         filterable findings with their evidence; it loads nothing from anywhere',
     `ocsf     one OCSF ${ocsfSchemaVersion} Compliance Finding (class 2003) per line, for a SIEM`,
   ]
     .map((line) => `${' '.repeat(indent)}${line}`)
@@ -41,7 +43,7 @@ Options:
   -o, --output FORMAT          what goes to stdout (progress always goes to stderr):
 ${outputHelp(31)}
       --out FILE               also write the findings as NDJSON (one row per line, findings table columns),
-                               whatever -o is; to keep a report, redirect stdout: -o csv > findings.csv
+                               whatever -o is; to keep a report, redirect stdout: -o html > report.html
       --ingest                 also write findings, then the scan row, to Log Analytics through the DCR
                                (needs KV_AUDIT_LOGS_INGESTION_ENDPOINT and KV_AUDIT_DCR_IMMUTABLE_ID; your identity
                                needs Monitoring Metrics Publisher on the DCR)
@@ -61,7 +63,7 @@ Examples:
   az login
   kv-audit scan -s 00000000-0000-0000-0000-000000000000
   kv-audit scan -m mg-platform -o ndjson > findings.ndjson
-  kv-audit scan -o csv > kv-audit-findings.csv
+  kv-audit scan -o html > kv-audit-report.html
   KV_AUDIT_APPROVED_DESTINATIONS=/subscriptions/…/workspaces/law-central kv-audit scan --out findings.ndjson
 
 ${exitCodes}`;

@@ -30,6 +30,10 @@ describe('kv-audit command line', () => {
       parsed: { command: 'scan', subscriptions: [], managementGroups: ['mg-platform'], output: 'json', out: null, ingest: false },
     },
     {
+      argv: ['scan', '-o', 'html'],
+      parsed: { command: 'scan', subscriptions: [], managementGroups: [], output: 'html', out: null, ingest: false },
+    },
+    {
       argv: ['demo', '-o', 'csv', '--out', 'f.ndjson'],
       parsed: { command: 'demo', estate: null, output: 'csv', out: 'f.ndjson', faults: null, seed: 1 },
     },
@@ -54,7 +58,7 @@ describe('kv-audit command line', () => {
       "--estate: not an option of 'scan'",
       '--ingest: takes no value',
       'unexpected argument: extra',
-      "--output: 'xml' is not one of table, json, ndjson, csv, ocsf",
+      "--output: 'xml' is not one of table, json, ndjson, csv, html, ocsf",
       '--subscription, --management-group: give one or the other, not both',
     ]);
   });

@@ -44,6 +44,7 @@ describe('kv-audit demo', () => {
   // Each report is exactly what stdout carries: the progress line and notes stay on stderr, even on a terminal.
   it.each([
     { output: 'csv', head: /^TimeGenerated,ScanId,ControlId,/, findings: (out: string) => out.split('\r\n').length - 2 },
+    { output: 'html', head: /^<!doctype html>\n/, findings: (out: string) => out.split('<tbody class="finding"').length - 1 },
     { output: 'ocsf', head: /^\{"activity_id":1,/, findings: (out: string) => lines(out).length },
   ])('-o $output writes the report alone on stdout, progress on stderr', async ({ output, head, findings }) => {
     const { code, stdout, stderr } = await runCli(['demo', '-o', output], {}, { tty: true });
@@ -76,7 +77,7 @@ describe('kv-audit demo', () => {
   it.each([
     { argv: ['demo', '--faults', 'arm:600@2,disk:500@0.1'], message: /^kv-audit: Invalid fault spec/ },
     { argv: ['demo', '--estate', 'missing.json'], message: /^kv-audit: .*missing\.json/ },
-    { argv: ['demo', '-o', 'xml'], message: /--output: 'xml' is not one of table, json, ndjson, csv, ocsf/ },
+    { argv: ['demo', '-o', 'xml'], message: /--output: 'xml' is not one of table, json, ndjson, csv, html, ocsf/ },
   ])('exits 2 on bad input: $argv', async ({ argv, message }) => {
     const { code, stderr } = await run(argv);
     expect(code).toBe(2);
