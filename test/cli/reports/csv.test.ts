@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { csvCell, renderCsv } from '../../../src/cli/reports/csv.js';
 import { type FindingRow, type ScanRow, findingRowSchema } from '../../../src/findings/schema.js';
@@ -106,6 +107,10 @@ describe('kv-audit -o csv', () => {
       Tags: '{"@owner":"+1","note":"-2"}',
       AuditSettings: '["=setting"]',
     });
+  });
+
+  it('has its columns listed in docs/operations.md, in the same order', () => {
+    expect(readFileSync(new URL('../../../docs/operations.md', import.meta.url), 'utf8').replace(/\s+/g, ' ')).toContain(columns.map((c) => `\`${c}\``).join(', '));
   });
 
   it('is a header alone when there are no findings', () => {
