@@ -152,7 +152,7 @@ function scanHtml(scan: ScanRow): string {
 
 function verdictHtml(scan: ScanRow): string {
   return scan.Complete
-    ? '<p class="verdict complete"><strong>Complete</strong>: every vault and Managed HSM in scope was evaluated, and every finding was written.</p>'
+    ? '<p class="verdict complete"><strong>Complete</strong>: every vault and Managed HSM in scope was evaluated.</p>'
     : '<p class="verdict incomplete"><strong>INCOMPLETE</strong>: some of the estate was not evaluated or not written; the errors below say what. ' +
         'A resource missing from this report is not known to pass.</p>';
 }
