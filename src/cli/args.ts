@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import { KvAuditError } from '../errors.js';
+import { type ReportFormat, reportFormats } from './reports/index.js';
 
 /**
  * What the command line asked for. Problems are collected, not thrown, so that `scan` and `demo` can report them
  * together with the configuration's and the estate's: every problem at once, in one round.
  */
 
-const outputFormats = ['table', 'json', 'ndjson'] as const;
-export type OutputFormat = (typeof outputFormats)[number];
+const outputFormats = ['table', 'json', 'ndjson', ...reportFormats] as const;
+export type OutputFormat = 'table' | 'json' | 'ndjson' | ReportFormat;
 
 export type CliCommand =
   | { readonly command: 'help'; readonly topic: 'scan' | 'demo' | null }

@@ -3,12 +3,12 @@ import { resolve } from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import type { AzureConnection } from '../azure/clients.js';
 import { type Env, loadSettings, settingDefinitions } from '../config/settings.js';
-import { KvAuditError, isKvAuditError } from '../errors.js';
+import { KvAuditError } from '../errors.js';
 import { columnFilePath } from '../findings/columns.js';
 import { type FindingRow, findingsTable, tables } from '../findings/schema.js';
 import type { CliCommand } from './args.js';
 import { configurationProblems, usageError } from './usage.js';
-import { type OutputFile, openOutputFile } from './outputFile.js';
+import { outputFileOrProblem } from './outputFile.js';
 import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './session.js';
 
 /*
@@ -107,12 +107,7 @@ export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { c
   } catch (error) {
     problems.push(...configurationProblems(error));
   }
-  let out: OutputFile | null = null;
-  try {
-    out = openOutputFile(io.cwd, command.out === null ? '--out (default)' : '--out', command.out ?? defaultDemoOut);
-  } catch (error) {
-    problems.push(...(isKvAuditError(error) && error.code === 'InvalidArguments' ? [error.message] : configurationProblems(error)));
-  }
+  const out = outputFileOrProblem(io.cwd, command.out === null ? '--out (default)' : '--out', command.out ?? defaultDemoOut, problems);
   if (problems.length > 0 || out === null || faults === null || estate === null) throw usageError('demo', problems);
 
   const emulator = await startEmulator({ estate, streams: deployedStreams(), faults, seed: command.seed });

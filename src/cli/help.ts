@@ -1,4 +1,5 @@
 import { settingDefinitions } from '../config/settings.js';
+import { ocsfSchemaVersion } from './reports/ocsf.js';
 
 /** The process exit codes, one meaning each, so scripts can tell "not signed in" from "scan incomplete". */
 export const exitCodes = { complete: 0, incomplete: 1, usage: 2, notSignedIn: 3, noAccess: 4 } as const;
@@ -9,6 +10,21 @@ const exitCodesHelp = `Exit codes:
   ${exitCodes.usage}  invalid arguments, configuration or estate: nothing was scanned
   ${exitCodes.notSignedIn}  not signed in: no credential could get a token for Azure Resource Manager
   ${exitCodes.noAccess}  signed in, but the identity can read nothing in scope (it needs Reader)`;
+
+/** The -o formats, indented to the option descriptions of each help text. */
+const outputHelp = (indent: number) =>
+  [
+    'table    a readable summary (the default)',
+    'json     {scan, findings}',
+    'ndjson   one finding per line',
+    "csv      one row per finding, the findings table's columns (RFC 4180; a cell a",
+    "         spreadsheet would run as a formula is prefixed with ')",
+    'html     one self-contained page for auditors: summary, chart, sortable and',
+    '         filterable findings with their evidence; it loads nothing from anywhere',
+    `ocsf     one OCSF ${ocsfSchemaVersion} Compliance Finding (class 2003) per line, for a SIEM`,
+  ]
+    .map((line) => `${' '.repeat(indent)}${line}`)
+    .join('\n');
 
 export const generalHelp = `kv-audit — is every Key Vault and Managed HSM's audit log really shipped somewhere?
 
@@ -23,14 +39,16 @@ ${exitCodesHelp}`;
 export const scanHelp = `kv-audit scan — evaluate "audit logging delivered" for every vault and Managed HSM in scope
 
 Usage:
-  kv-audit scan [--subscription ID]... [--management-group ID]... [-o table|json|ndjson] [--out FILE] [--ingest]
+  kv-audit scan [--subscription ID]... [--management-group ID]... [-o FORMAT] [--out FILE] [--ingest]
 
 Options:
   -s, --subscription ID        subscription to scan; repeat or comma-separate (overrides KV_AUDIT_SUBSCRIPTIONS)
   -m, --management-group ID    management group to scan instead (overrides KV_AUDIT_MANAGEMENT_GROUPS)
                                with neither: every subscription your identity can read
-  -o, --output FORMAT          table (default: a readable summary), json ({scan, findings}) or ndjson (one finding per line)
-      --out FILE               also write the findings as NDJSON (one row per line, findings table columns)
+  -o, --output FORMAT          what goes to stdout (progress always goes to stderr):
+${outputHelp(31)}
+      --out FILE               also write the findings as NDJSON (one row per line, findings table columns),
+                               whatever -o is; to keep a report, redirect stdout: -o html > report.html
       --ingest                 also write findings, then the scan row, to Log Analytics through the DCR
                                (needs KV_AUDIT_LOGS_INGESTION_ENDPOINT and KV_AUDIT_DCR_IMMUTABLE_ID; your identity
                                needs Monitoring Metrics Publisher on the DCR)
@@ -50,6 +68,7 @@ Examples:
   az login
   kv-audit scan -s <subscription id>
   kv-audit scan -m mg-platform -o ndjson > findings.ndjson
+  kv-audit scan -o html > kv-audit-report.html
   KV_AUDIT_APPROVED_DESTINATIONS=/subscriptions/…/workspaces/law-central kv-audit scan --out findings.ndjson
 
 ${exitCodesHelp}`;
@@ -57,7 +76,7 @@ ${exitCodesHelp}`;
 export const demoHelp = `kv-audit demo — the real scan, through the real Azure SDK clients, against a local HTTPS Azure emulator
 
 Usage:
-  kv-audit demo [--estate FILE] [--out FILE] [-o table|json|ndjson] [--faults SPEC] [--seed N]
+  kv-audit demo [--estate FILE] [--out FILE] [-o FORMAT] [--faults SPEC] [--seed N]
 
 Options:
       --estate FILE     estate JSON: { "resources": [...], "diagnosticSettings": [...], "denied": [...],
@@ -69,7 +88,8 @@ Options:
                         (docs/emulator.md)
       --out FILE        where the findings NDJSON goes (default .kv-audit/demo-findings.ndjson): the rows the
                         emulated Logs Ingestion API accepted
-  -o, --output FORMAT   table (default), json or ndjson
+  -o, --output FORMAT   what goes to stdout (progress always goes to stderr):
+${outputHelp(24)}
       --faults SPEC     inject faults: service:outcome@probability[~subscription], comma-separated, e.g.
                         "arg:429@0.3,arm:500@0.2,arm:reset@0.05,ingest:429@0.2,latency:arm=200ms"
                         services arg, arm, ingest; outcomes 429 500 502 503 504, 429ra and 503ra (with

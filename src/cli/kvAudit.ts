@@ -6,7 +6,7 @@ import { version } from '../version.js';
 import { type CliCommand, parseCommandLine } from './args.js';
 import { runDemoCommand } from './demo.js';
 import { exitCodes, demoHelp, generalHelp, scanHelp } from './help.js';
-import { openOutputFile } from './outputFile.js';
+import { outputFileOrProblem } from './outputFile.js';
 import { printable } from './printable.js';
 import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './session.js';
 import { ensureSignedIn } from './signIn.js';
@@ -24,26 +24,29 @@ const realAzure = (): AzureConnection => ({ credential: new DefaultAzureCredenti
 const flagOf = { KV_AUDIT_SUBSCRIPTIONS: '--subscription', KV_AUDIT_MANAGEMENT_GROUPS: '--management-group' } as const;
 
 /** Flag values become the settings they override, so one validation path checks both; problems name the flag. */
-function scanSettings(command: Extract<CliCommand, { command: 'scan' }>, env: Env, argumentProblems: readonly string[]): Settings {
+function scanSettings(command: Extract<CliCommand, { command: 'scan' }>, env: Env, problems: string[]): Settings | null {
   const fromFlags = command.subscriptions.length > 0 || command.managementGroups.length > 0;
   const merged = fromFlags
     ? { ...env, KV_AUDIT_SUBSCRIPTIONS: command.subscriptions.join(','), KV_AUDIT_MANAGEMENT_GROUPS: command.managementGroups.join(',') }
     : env;
   try {
-    const settings = loadSettings(merged, { requireIngestion: command.ingest });
-    if (argumentProblems.length > 0) throw usageError('scan', argumentProblems);
-    return settings;
+    return loadSettings(merged, { requireIngestion: command.ingest });
   } catch (error) {
-    const problems = configurationProblems(error).map((d) =>
-      fromFlags ? d.replace(/^(KV_AUDIT_SUBSCRIPTIONS|KV_AUDIT_MANAGEMENT_GROUPS):/, (_, name: keyof typeof flagOf) => `${flagOf[name]}:`) : d,
+    problems.push(
+      ...configurationProblems(error).map((d) =>
+        fromFlags ? d.replace(/^(KV_AUDIT_SUBSCRIPTIONS|KV_AUDIT_MANAGEMENT_GROUPS):/, (_, name: keyof typeof flagOf) => `${flagOf[name]}:`) : d,
+      ),
     );
-    throw usageError('scan', [...argumentProblems, ...problems]);
+    return null;
   }
 }
 
-async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command: 'scan' }>, problems: readonly string[]): Promise<number> {
+async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command: 'scan' }>, argumentProblems: readonly string[]): Promise<number> {
+  // Arguments, settings and the output file are all checked before any work, and every problem is reported at once.
+  const problems = [...argumentProblems];
   const settings = scanSettings(command, io.env, problems);
-  const out = command.out === null ? null : openOutputFile(io.cwd, '--out', command.out);
+  const out = command.out === null ? null : outputFileOrProblem(io.cwd, '--out', command.out, problems);
+  if (problems.length > 0 || settings === null) throw usageError('scan', problems);
   const connection = (io.azure ?? realAzure)();
   await ensureSignedIn(connection, command.verbose);
   const result = await scanWith(io, settings, connection, 'Cli', command.ingest);

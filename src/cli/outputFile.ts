@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { KvAuditError, describeError } from '../errors.js';
+import { KvAuditError, describeError, isKvAuditError } from '../errors.js';
 
 /*
  * The findings file is opened before any work: a path that cannot be written is a usage error at once, not after
@@ -64,4 +64,15 @@ export function openOutputFile(cwd: string, flag: string, path: string): OutputF
       }
     },
   };
+}
+
+/** The file opened, or null with its problem added to `problems`, for reporting with every other problem at once. */
+export function outputFileOrProblem(cwd: string, flag: string, path: string, problems: string[]): OutputFile | null {
+  try {
+    return openOutputFile(cwd, flag, path);
+  } catch (error) {
+    if (!isKvAuditError(error) || error.code !== 'InvalidArguments') throw error;
+    problems.push(error.message);
+    return null;
+  }
 }

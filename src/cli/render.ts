@@ -15,7 +15,7 @@ function table(headers: readonly string[], cells: readonly (readonly string[])[]
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-function describeScope(scan: ScanRow): string {
+export function describeScope(scan: ScanRow): string {
   switch (scan.Scope.Kind) {
     case 'Tenant':
       return scan.Trigger === 'Demo' ? "every subscription in the emulator's estate" : 'every subscription the identity can read';
@@ -54,7 +54,7 @@ function attentionSection(findings: readonly FindingRow[]): string[] {
     lines.push(
       `  by reason:       ${printable(countsBy(attention, (f) => `${f.Status}/${f.Reason}`))}`,
       `  by subscription: ${printable(countsBy(attention, (f) => f.SubscriptionId, maxSubscriptionCounts))}`,
-      `The first ${maxAttentionRows}, worst first (write them all with --out FILE, or print them with -o ndjson):`,
+      `The first ${maxAttentionRows}, worst first (all of them: -o csv > findings.csv, or --out FILE for NDJSON):`,
     );
   }
   lines.push(table(['STATUS', 'REASON', 'RESOURCE', 'RESOURCE GROUP', 'SUBSCRIPTION'], shown.map((f) => [f.Status, f.Reason, f.ResourceName, f.ResourceGroup, f.SubscriptionId])));
@@ -62,17 +62,31 @@ function attentionSection(findings: readonly FindingRow[]): string[] {
   return lines;
 }
 
-/** The readable summary: counts by status and reason, then the resources that need attention, worst first. */
-export function renderSummary(scan: ScanRow, findings: readonly FindingRow[]): string {
-  const byStatus = findingStatuses.map((status) => {
+export interface StatusCount {
+  readonly status: FindingRow['Status'];
+  readonly count: number;
+  /** The reasons that occur, in schema order. */
+  readonly reasons: readonly { readonly reason: FindingRow['Reason']; readonly count: number }[];
+}
+
+/** Findings counted by status (every status, in schema order) and by the reasons that occur under each. */
+export function countByStatusAndReason(findings: readonly FindingRow[]): StatusCount[] {
+  return findingStatuses.map((status) => {
     const ofStatus = findings.filter((f) => f.Status === status);
     const reasons = findingReasons
-      .map((reason) => [reason, ofStatus.filter((f) => f.Reason === reason).length] as const)
-      .filter(([, n]) => n > 0)
-      .map(([reason, n]) => `${reason} ${n}`)
-      .join(', ');
-    return [status, String(ofStatus.length), reasons];
+      .map((reason) => ({ reason, count: ofStatus.filter((f) => f.Reason === reason).length }))
+      .filter(({ count }) => count > 0);
+    return { status, count: ofStatus.length, reasons };
   });
+}
+
+/** The readable summary: counts by status and reason, then the resources that need attention, worst first. */
+export function renderSummary(scan: ScanRow, findings: readonly FindingRow[]): string {
+  const byStatus = countByStatusAndReason(findings).map(({ status, count, reasons }) => [
+    status,
+    String(count),
+    reasons.map(({ reason, count: n }) => `${reason} ${n}`).join(', '),
+  ]);
 
   const seconds = (scan.DurationMs / 1000).toFixed(1);
   const parts = [

@@ -7,6 +7,7 @@ import type { OutputFormat } from './args.js';
 import type { OutputFile } from './outputFile.js';
 import { progressLine } from './progress.js';
 import { renderSummary, toNdjson } from './render.js';
+import { reports } from './reports/index.js';
 
 /** What `kv-audit scan` and `kv-audit demo` share: the process's streams and environment, one scan, its output. */
 
@@ -45,6 +46,7 @@ export async function scanWith(io: CliIo, settings: Settings, connection: AzureC
   }
 }
 
+/** The chosen output on stdout, and nothing else there: progress, notes and file paths go to stderr. */
 export function render(io: CliIo, output: OutputFormat, result: ScanResult, findings: readonly FindingRow[]): void {
   switch (output) {
     case 'table':
@@ -56,6 +58,8 @@ export function render(io: CliIo, output: OutputFormat, result: ScanResult, find
     case 'ndjson':
       io.stdout.write(toNdjson(findings));
       return;
+    default:
+      io.stdout.write(reports[output](result.scan, findings));
   }
 }
 

@@ -24,6 +24,18 @@ describe('kv-audit command line', () => {
       parsed: { command: 'scan', subscriptions: [], managementGroups: ['mg-platform'], output: 'json', out: null, ingest: false, verbose: false },
     },
     {
+      argv: ['scan', '-o', 'html'],
+      parsed: { command: 'scan', subscriptions: [], managementGroups: [], output: 'html', out: null, ingest: false, verbose: false },
+    },
+    {
+      argv: ['demo', '-o', 'csv', '--out', 'f.ndjson'],
+      parsed: { command: 'demo', estate: null, output: 'csv', out: 'f.ndjson', faults: null, seed: 1 },
+    },
+    {
+      argv: ['demo', '--output=ocsf'],
+      parsed: { command: 'demo', estate: null, output: 'ocsf', out: null, faults: null, seed: 1 },
+    },
+    {
       argv: ['demo', '--estate', 'estate.json', '--faults', 'arm:500@0.2', '--seed', '7'],
       parsed: { command: 'demo', estate: 'estate.json', output: 'table', out: null, faults: 'arm:500@0.2', seed: 7 },
     },
@@ -48,7 +60,7 @@ describe('kv-audit command line', () => {
       "--estate: not an option of 'scan'",
       '--ingest: takes no value',
       'unexpected argument: extra',
-      "--output: 'xml' is not one of table, json, ndjson",
+      "--output: 'xml' is not one of table, json, ndjson, csv, html, ocsf",
       '--subscription, --management-group: give one or the other, not both',
     ]);
   });

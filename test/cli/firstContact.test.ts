@@ -5,36 +5,21 @@ import { AzureCliCredential, ChainedTokenCredential, EnvironmentCredential } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AzureConnection } from '../../src/azure/clients.js';
 import { maxAttentionRows } from '../../src/cli/render.js';
-import { kvAudit } from '../../src/cli/kvAudit.js';
 import type { Env } from '../../src/config/settings.js';
 import { version } from '../../src/version.js';
 import { type Emulator, sampleEnv, startEmulator } from '../support/emulator.js';
 import { emulatorConnection, generatedEstate } from '../support/emulatorScan.js';
 import { tempDir } from '../support/tempDirs.js';
+import { runCli } from './runCli.js';
 
 /*
  * A new user's first commands, through the CLI's real entry point: what they type, the exit code and the words
  * they read. Scans that must not start are given a connection that fails the test if it is ever used.
  */
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function run(argv: string[], options: { env?: Env; azure?: () => AzureConnection } = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await kvAudit(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: options.env ?? {},
-    cwd: tempDir('cli'),
-    azure: options.azure ?? neverAzure,
-  });
-  return { code, stdout, stderr };
-}
+/** Runs kv-audit; a command that must not start a scan is given a connection that fails the test if used. */
+const run = (argv: string[], options: { env?: Env; azure?: () => AzureConnection } = {}) =>
+  runCli(argv, options.env ?? {}, { azure: options.azure ?? neverAzure }).then(({ code, stdout, stderr }) => ({ code, stdout, stderr }));
 
 function neverAzure(): AzureConnection {
   throw new Error('this command must not connect to Azure');
@@ -137,7 +122,7 @@ describe('large estates stay readable', () => {
     const { code, stdout } = await run(['demo', '--estate', join(dir, 'estate.json'), '--out', 'f.ndjson']);
     expect(code).toBe(0);
     expect(stdout).toContain('Needs attention: 120 resources\n  by reason:       Fail/NoDiagnosticSettings 120\n  by subscription: ');
-    expect(stdout).toContain(`The first ${maxAttentionRows}, worst first (write them all with --out FILE, or print them with -o ndjson):`);
+    expect(stdout).toContain(`The first ${maxAttentionRows}, worst first (all of them: -o csv > findings.csv, or --out FILE for NDJSON):`);
     expect(stdout.split('\n').filter((line) => /^Fail +NoDiagnosticSettings +kv-/.test(line))).toHaveLength(maxAttentionRows);
     expect(stdout).toContain('… and 70 more.');
   });
@@ -149,7 +134,7 @@ describe('every problem at once, in our words', () => {
     expect(code).toBe(2);
     expect(stderr.split('\n')).toEqual([
       "kv-audit: Invalid arguments or configuration for 'kv-audit scan' (4 problems; see kv-audit scan --help):",
-      "  - --output: 'xml' is not one of table, json, ndjson",
+      "  - --output: 'xml' is not one of table, json, ndjson, csv, html, ocsf",
       "  - --subscription: ' , ' has an empty item",
       'KV_AUDIT_SCHEDULE',
       '  - KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256',

@@ -1,28 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { kvAudit } from '../../src/cli/kvAudit.js';
 import type { Env } from '../../src/config/settings.js';
 import { type Emulator, parseFaultSpec, sampleEnv, sampleEstate, startEmulator } from '../support/emulator.js';
 import { findingRowSchema, findingsTable, scansTable } from '../../src/findings/schema.js';
-import { emulatorConnection, emulatorEnv, generatedEstate } from '../support/emulatorScan.js';
+import { emulatorEnv, generatedEstate } from '../support/emulatorScan.js';
 import { tempDir } from '../support/tempDirs.js';
+import { reportFormats } from '../../src/cli/reports/index.js';
+import { runCli } from './runCli.js';
 
 /** The kv-audit command line as a user runs it: arguments in, text and files and an exit code out. */
 
-async function run(argv: string[], env: Env = {}, emulator?: Emulator) {
-  const cwd = tempDir('cli');
-  let stdout = '';
-  let stderr = '';
-  const code = await kvAudit(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env,
-    cwd,
-    ...(emulator ? { azure: () => emulatorConnection(emulator) } : {}),
-  });
-  return { code, stdout, stderr, cwd };
-}
+const run = (argv: string[], env: Env = {}, emulator?: Emulator) => runCli(argv, env, emulator ? { emulator } : {});
 
 const lines = (text: string) => text.trim().split('\n');
 
@@ -53,6 +42,21 @@ describe('kv-audit demo', () => {
     check(stdout);
   });
 
+  // Each report is exactly what stdout carries: the progress line and notes stay on stderr, even on a terminal.
+  it.each([
+    { output: 'csv', head: /^TimeGenerated,ScanId,ControlId,/, findings: (out: string) => out.split('\r\n').length - 2 },
+    { output: 'html', head: /^<!doctype html>\n/, findings: (out: string) => out.split('<tbody class="finding"').length - 1 },
+    { output: 'ocsf', head: /^\{"activity_id":1,/, findings: (out: string) => lines(out).length },
+  ])('-o $output writes the report alone on stdout, progress on stderr', async ({ output, head, findings }) => {
+    const { code, stdout, stderr } = await runCli(['demo', '-o', output], {}, { tty: true });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(head);
+    expect(findings(stdout)).toBe(18);
+    expect([stdout.includes('\x1b'), stdout.includes('emulator listening'), stdout.includes('Findings written to')]).toEqual([false, false, false]);
+    expect(stderr).toMatch(/\r\x1b\[2KListing vaults and Managed HSMs/);
+    expect(stderr).toContain('Findings written to');
+  });
+
   it('scans an estate file with the settings from the environment', async () => {
     const dir = tempDir('estate');
     const estateFile = join(dir, 'estate.json');
@@ -74,7 +78,7 @@ describe('kv-audit demo', () => {
   it.each([
     { argv: ['demo', '--faults', 'arm:600@2,disk:500@0.1'], message: /^ {2}- fault spec 'arm:600@2,disk:500@0\.1': 'arm:600@2': /m },
     { argv: ['demo', '--estate', 'missing.json'], message: /^ {2}- Reading estate file .*missing\.json/m },
-    { argv: ['demo', '-o', 'xml'], message: /--output: 'xml' is not one of table, json, ndjson/ },
+    { argv: ['demo', '-o', 'xml'], message: /--output: 'xml' is not one of table, json, ndjson, csv, html, ocsf/ },
   ])('exits 2 on bad input: $argv', async ({ argv, message }) => {
     const { code, stderr } = await run(argv);
     expect(code).toBe(2);
@@ -89,6 +93,13 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
     emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0 });
   });
   afterEach(() => emulator.close());
+
+  it('-o csv prints a row per finding, and --out still writes the findings NDJSON', async () => {
+    const { code, stdout, cwd } = await run(['scan', '-o', 'csv', '--out', 'findings.ndjson'], sampleEnv, emulator);
+    expect(code).toBe(0);
+    expect(stdout.split('\r\n').filter((row) => row !== '')).toHaveLength(19);
+    expect(lines(readFileSync(join(cwd, 'findings.ndjson'), 'utf8')).map((l) => findingRowSchema.parse(JSON.parse(l)))).toHaveLength(18);
+  });
 
   it('evaluates without writing anything to Log Analytics, prints JSON and writes the NDJSON file', async () => {
     const { code, stdout, cwd } = await run(['scan', '-o', 'json', '--out', 'findings.ndjson'], sampleEnv, emulator);
@@ -128,6 +139,11 @@ describe('kv-audit scan', () => {
     for (const text of ['az login', 'DefaultAzureCredential', 'Reader', '--subscription', '--management-group', '--ingest', 'KV_AUDIT_DCR_IMMUTABLE_ID', 'Exit codes']) {
       expect(stdout).toContain(text);
     }
+  });
+
+  it.each(['scan', 'demo'])('%s --help names every output format', async (command) => {
+    const { stdout } = await run([command, '--help']);
+    expect([...stdout.matchAll(/^ {24,}(\w+) {3,}\S/gm)].map((m) => m[1])).toEqual(['table', 'json', 'ndjson', ...reportFormats]);
   });
 
   it('names the flag, not the setting, when a flag value is bad — before any sign-in', async () => {
@@ -203,22 +219,19 @@ describe('an output file that cannot be written is refused before any work', () 
   };
 
   it.each([
-    { scenario: 'a folder under /proc (recursive mkdir once spun there forever)', out: '/proc/nope/x.ndjson', message: /^kv-audit: --out \/proc\/nope\/x\.ndjson: cannot create the folder \/proc\/nope \(E[A-Z]+\)$/ },
-    { scenario: 'a device that refuses writes', out: '/dev/full', message: /^kv-audit: --out \/dev\/full: is not a regular file; to read the findings on standard output, use -o ndjson$/ },
-    { scenario: 'a folder', out: '/tmp', message: /^kv-audit: --out \/tmp: is a folder; name a file$/ },
-    { scenario: 'a file in a read-only file system', out: '/proc/findings.ndjson', message: /^kv-audit: --out \/proc\/findings\.ndjson: cannot be written \(E[A-Z]+\)$/ },
-    { scenario: 'an empty value', out: '', message: /^kv-audit: Invalid arguments or configuration for 'kv-audit scan' \(1 problem; see kv-audit scan --help\):\n {2}- --out: needs a value$/ },
-  ])('kv-audit scan: $scenario exits 2 at once', async ({ out, message }) => {
-    const cwd = tempDir('cli');
-    let stderr = '';
-    const code = await kvAudit(['scan', '--out', out], {
-      stdout: { write: () => true },
-      stderr: { write: (t: string) => (stderr += t) },
-      env: {},
-      cwd,
-      azure: neverAzure,
+    { scenario: 'a folder under /proc (recursive mkdir once spun there forever)', out: '/proc/nope/x.ndjson', problem: /^--out \/proc\/nope\/x\.ndjson: cannot create the folder \/proc\/nope \(E[A-Z]+\)$/ },
+    { scenario: 'a device that refuses writes', out: '/dev/full', problem: /^--out \/dev\/full: is not a regular file; to read the findings on standard output, use -o ndjson$/ },
+    { scenario: 'a folder', out: '/tmp', problem: /^--out \/tmp: is a folder; name a file$/ },
+    { scenario: 'a file in a read-only file system', out: '/proc/findings.ndjson', problem: /^--out \/proc\/findings\.ndjson: cannot be written \(E[A-Z]+\)$/ },
+    { scenario: 'an empty value', out: '', problem: /^--out: needs a value$/ },
+  ])('kv-audit scan: $scenario exits 2 at once', async ({ out, problem }) => {
+    const { code, stderr } = await runCli(['scan', '--out', out], {}, { azure: neverAzure });
+    const [headline, ...problems] = stderr.trim().split('\n');
+    expect({ code, headline, problems }).toEqual({
+      code: 2,
+      headline: "kv-audit: Invalid arguments or configuration for 'kv-audit scan' (1 problem; see kv-audit scan --help):",
+      problems: [expect.stringMatching(new RegExp(`^ {2}- ${problem.source.slice(1)}`))],
     });
-    expect({ code, stderr: stderr.trim() }).toEqual({ code: 2, stderr: expect.stringMatching(message) });
   });
 
   it('kv-audit demo: the same check, before the emulator starts', async () => {
