@@ -47,8 +47,11 @@ export interface AzureClients {
   readonly counters: WireCounters;
   /** What ARM's answers say about each subscription's read budget. */
   readonly armReadPacer: ArmReadPacer;
-  /** GET {resourceId}?api-version=…, through the ARM client's pipeline (credential, retries, counters, pacing signals). */
-  getArmResource(resourceId: string, apiVersion: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse>;
+  /**
+   * GET {resourceId}?api-version=…[&more query], through the ARM client's pipeline (credential, retries, counters,
+   * pacing signals).
+   */
+  getArmResource(resourceId: string, apiVersion: string, abortSignal?: AbortSignal, query?: Readonly<Record<string, string>>): Promise<ArmResourceResponse>;
   /** GET an absolute URL on the ARM endpoint (a list's nextLink), through the same pipeline; refuses any other origin. */
   getArmUrl(url: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse>;
   logsIngestion(endpoint: string): LogsIngestionClient;
@@ -157,7 +160,9 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
     monitor,
     counters,
     armReadPacer,
-    getArmResource: (resourceId, apiVersion, abortSignal) => getArmUrl(`${armEndpoint}${resourceId}?api-version=${encodeURIComponent(apiVersion)}`, abortSignal),
+    getArmResource: (resourceId, apiVersion, abortSignal, query = {}) =>
+      // Spaces as %20, as the SDKs send them ($filter values have spaces).
+      getArmUrl(`${armEndpoint}${resourceId}?${new URLSearchParams({ 'api-version': apiVersion, ...query }).toString().replace(/\+/g, '%20')}`, abortSignal),
     getArmUrl,
     logsIngestion: (ingestionEndpoint) => new LogsIngestionClient(ingestionEndpoint, connection.credential, { ...common, ...retry }),
   };

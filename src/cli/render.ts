@@ -82,7 +82,8 @@ export function countByStatusAndReason(findings: readonly FindingRow[]): StatusC
 
 /** The readable summary: counts by status and reason, then the resources that need attention, worst first. */
 export function renderSummary(scan: ScanRow, findings: readonly FindingRow[]): string {
-  const byStatus = countByStatusAndReason(findings).map(({ status, count, reasons }) => [
+  // Removed rows come only from scans that keep state (kv-audit scan --state): listed when there are some.
+  const byStatus = countByStatusAndReason(findings).filter(({ status, count }) => status !== 'Removed' || count > 0).map(({ status, count, reasons }) => [
     status,
     String(count),
     reasons.map(({ reason, count: n }) => `${reason} ${n}`).join(', '),

@@ -1,6 +1,8 @@
 import type {
   AuditDestination,
   AuditSource,
+  ControlReason,
+  ControlStatus,
   DestinationKind,
   ErrorReason,
   EvidenceSource,
@@ -62,7 +64,11 @@ export interface ControlPolicy {
   readonly remediationWorkspaceId: string | null;
 }
 
-export type Finding = Omit<FindingRow, 'TimeGenerated' | 'ScanId'>;
+/** The control's verdict on one resource: a finding row without the scan's fields, never Removed. */
+export type Finding = Omit<FindingRow, 'TimeGenerated' | 'ScanId' | 'Status' | 'Reason'> & {
+  readonly Status: ControlStatus;
+  readonly Reason: ControlReason;
+};
 
 type Verdict = Pick<Finding, 'Status' | 'Reason' | 'Detail'>;
 

@@ -9,7 +9,14 @@ import { z } from 'zod';
  * _ResourceId, …), so the Azure tenant id is stored as AzureTenantId.
  */
 
-export const findingStatuses = ['Pass', 'Fail', 'Exempt', 'Error'] as const;
+/** What the control decides for a resource. */
+export const controlStatuses = ['Pass', 'Fail', 'Exempt', 'Error'] as const;
+/**
+ * What a finding row records: the control's verdict, or that the resource left the scan's scope (deleted, moved
+ * out, or no longer a vault). Scans that write only what changed say so explicitly; absence proves nothing.
+ */
+export const findingStatuses = [...controlStatuses, 'Removed'] as const;
+export type ControlStatus = (typeof controlStatuses)[number];
 
 const passReasons = ['AuditLogsDelivered'] as const;
 /** Fail reasons, from closest to passing to furthest. */
@@ -22,7 +29,9 @@ const failReasons = [
 ] as const;
 const exemptReasons = ['Exempted'] as const;
 const errorReasons = ['AccessDenied', 'ReadFailed', 'MalformedRecord'] as const;
-export const findingReasons = [...passReasons, ...failReasons, ...exemptReasons, ...errorReasons] as const;
+export const controlReasons = [...passReasons, ...failReasons, ...exemptReasons, ...errorReasons] as const;
+export type ControlReason = (typeof controlReasons)[number];
+export const findingReasons = [...controlReasons, 'NotInScope'] as const;
 export type FailReason = (typeof failReasons)[number];
 export type ErrorReason = (typeof errorReasons)[number];
 
@@ -69,8 +78,10 @@ export const findingRowSchema = z.strictObject({
   ResourceGroup: z.string().describe('Resource group of the resource.'),
   Location: z.string().describe('Azure region of the resource.'),
   AzureTenantId: z.string().describe('Azure AD tenant of the resource (TenantId is reserved in custom tables).'),
-  Status: z.enum(findingStatuses).describe('Pass, Fail, Exempt or Error (evidence could not be read; never a Fail).'),
-  Reason: z.enum(findingReasons).describe('Why: AuditLogsDelivered, a Fail reason, Exempted, or an Error reason.'),
+  Status: z
+    .enum(findingStatuses)
+    .describe('Pass, Fail, Exempt or Error (evidence could not be read; never a Fail); Removed when the resource left the scope.'),
+  Reason: z.enum(findingReasons).describe('Why: AuditLogsDelivered, a Fail reason, Exempted, an Error reason, or NotInScope.'),
   Detail: z.string().describe('Human-readable explanation of the status.'),
   Severity: z.enum(severities).describe('Severity of the control.'),
   EvidenceSource: z.enum(evidenceSources).describe('Where the diagnostic settings were read (or attempted): ResourceGraph or ARM.'),
@@ -89,7 +100,14 @@ export const findingRowSchema = z.strictObject({
 });
 export type FindingRow = z.infer<typeof findingRowSchema>;
 
-const scanTriggers = ['Timer', 'Cli', 'Demo'] as const;
+const scanTriggers = ['Timer', 'Event', 'Cli', 'Demo'] as const;
+/**
+ * Full: every resource in scope read and written. Incremental: only what may have changed was read, and only what
+ * changed was written (with a Removed row for each resource that left the scope); the rest carries its last
+ * finding forward. Event: the resources an Azure event named, re-read and written.
+ */
+export const scanModes = ['Full', 'Incremental', 'Event'] as const;
+export type ScanMode = (typeof scanModes)[number];
 export type ScanTrigger = (typeof scanTriggers)[number];
 const scanScopeSchema = z.strictObject({
   Kind: z.enum(['Tenant', 'Subscriptions', 'ManagementGroups']),
@@ -100,7 +118,11 @@ export type ScanScope = z.infer<typeof scanScopeSchema>;
 export const scanRowSchema = z.strictObject({
   TimeGenerated: isoTimestamp().describe('When the scan row was written (after every finding).'),
   ScanId: z.uuid().describe('Unique per scan invocation; findings carry the same id.'),
-  Trigger: z.enum(scanTriggers).describe('Timer (the function), Cli or Demo.'),
+  Trigger: z.enum(scanTriggers).describe('Timer (the scheduled function), Event (the event-driven function), Cli or Demo.'),
+  Mode: z.enum(scanModes).describe('Full, Incremental (only what may have changed was read and written) or Event.'),
+  Since: isoTimestamp()
+    .nullable()
+    .describe('Incremental: the start of the scan it builds on; changes since then (less an overlap) were looked for. Null otherwise.'),
   Scope: scanScopeSchema.describe('What the scan covered: the whole tenant, subscriptions or management groups.'),
   StartedAt: isoTimestamp().describe('When the scan started (UTC).'),
   FinishedAt: isoTimestamp().describe('When the last finding was written (UTC).'),
@@ -109,12 +131,13 @@ export const scanRowSchema = z.strictObject({
   InventoryComplete: z
     .boolean()
     .describe('The inventory listed every vault and Managed HSM in scope: a resource without a finding of this scan, once all its findings arrived, is gone.'),
-  ResourceCount: count().describe('Vaults and Managed HSMs found in scope.'),
-  PassCount: count().describe('Findings with Status Pass.'),
-  FailCount: count().describe('Findings with Status Fail.'),
-  ExemptCount: count().describe('Findings with Status Exempt.'),
-  ErrorCount: count().describe('Findings with Status Error.'),
-  FindingsWritten: count().describe('Finding rows accepted by the Logs Ingestion API.'),
+  ResourceCount: count().describe('Vaults and Managed HSMs found in scope (Event: named by the events).'),
+  PassCount: count().describe('Resources whose status is Pass as of this scan, carried forward or not.'),
+  FailCount: count().describe('Resources whose status is Fail as of this scan.'),
+  ExemptCount: count().describe('Resources whose status is Exempt as of this scan.'),
+  ErrorCount: count().describe('Resources whose status is Error as of this scan.'),
+  ResourcesRead: count().describe('Resources whose diagnostic settings were read through ARM in this scan.'),
+  FindingsWritten: count().describe('Finding rows (Removed rows included) accepted by the Logs Ingestion API.'),
   ArgQueries: count().describe('Azure Resource Graph requests sent: pages and retries included.'),
   ArmCalls: count().describe('ARM requests sent (diagnostic-settings reads and destination checks): retries included.'),
   ArmThrottled: count().describe('ARM requests answered 429 (throttled).'),

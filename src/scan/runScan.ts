@@ -1,3 +1,4 @@
+import { readActivityLog } from '../azure/activityLog.js';
 import { createArmReadQueue } from '../azure/armReadQueue.js';
 import type { AzureClients } from '../azure/clients.js';
 import { createDestinationCheck } from '../azure/destinations.js';
@@ -6,9 +7,13 @@ import { type InventoryItem, isScopeRefused, readInventoryPages, readableScope, 
 import { createResourceGraphRunner } from '../azure/resourceGraph.js';
 import type { Settings } from '../config/settings.js';
 import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
+import { auditLoggingControl } from '../control/auditLogging.metadata.js';
 import { auditDestinationTargets, maxSettingsPerResource, settingsOfResource } from '../control/diagnosticSetting.js';
 import { describeError } from '../errors.js';
-import { type FindingRow, type ScanRow, type ScanTrigger, findingsTable, scansTable } from '../findings/schema.js';
+import { type ControlStatus, type FindingRow, type ScanRow, type ScanTrigger, findingsTable, scansTable } from '../findings/schema.js';
+import { lastSegment, normalizeResourceId, parseResourceId } from '../control/resourceId.js';
+import { type ResourceState, type ScanState, basisFingerprint, findingFingerprint, maxKeptRows, scanStateVersion } from '../state/scanState.js';
+import { type ChangeSignals, type HistoryPolicy, type Landing, type ModeChoice, chooseMode, readReason, resourceState } from './scanHistory.js';
 import { version } from '../version.js';
 import { plural } from './summary.js';
 
@@ -57,6 +62,16 @@ export interface ScanDependencies {
    * estate's size while leaving ARM's slowest subscriptions enough work queued (default 5,000).
    */
   readonly maxPendingResources?: number;
+  /** The scan's memory of the last one: given, the scan may be incremental, and returns its own state. */
+  readonly history?: ScanHistory;
+}
+
+export interface ScanHistory {
+  /** The state the last scheduled scan left; null when there is none (the scan is full). */
+  readonly previous: ScanState | null;
+  /** How many finding rows of a scan Log Analytics holds; null when it cannot be asked. */
+  readonly landedRows: ((scanId: string) => Promise<number | null>) | null;
+  readonly policy: HistoryPolicy;
 }
 
 export interface ScanResult {
@@ -65,6 +80,8 @@ export interface ScanResult {
   readonly scanRowWritten: boolean | null;
   /** The identity could read nothing in scope: no subscription, or a scope Resource Graph refused (403). */
   readonly noAccess: boolean;
+  /** The state to keep for the next scan; null without history. */
+  readonly state: ScanState | null;
 }
 
 /** The whole scan landed: every resource evaluated, every finding written and, when writing, the scan row too. */
@@ -145,6 +162,51 @@ function scanCollaborators(settings: Settings, deps: ScanDependencies) {
   };
 }
 
+/** Today in UTC, as exemption end dates are written. */
+const utcDay = (at: Date) => at.toISOString().slice(0, 10);
+
+/** What shapes a finding besides Azure: a change means the last scan's findings cannot be carried forward. */
+function basisOf(settings: Settings, policy: ControlPolicy): string {
+  return basisFingerprint({
+    version,
+    scope: settings.scope,
+    exemptionTag: policy.exemptionTag,
+    approved: policy.approvedDestinations ? [...policy.approvedDestinations].sort() : null,
+    remediation: policy.remediationWorkspaceId,
+  });
+}
+
+/** The row that records a resource leaving the scope: deleted, moved out of it, or no longer a vault. */
+function removedRow(id: string, scanId: string, at: Date): FindingRow {
+  const parts = parseResourceId(id);
+  return {
+    TimeGenerated: at.toISOString(),
+    ScanId: scanId,
+    ControlId: auditLoggingControl.id,
+    ResourceId: id,
+    ResourceName: lastSegment(id),
+    ResourceType: parts?.type ?? '',
+    SubscriptionId: parts?.subscriptionId ?? '',
+    ResourceGroup: parts?.resourceGroup ?? '',
+    Location: '',
+    AzureTenantId: '',
+    Status: 'Removed',
+    Reason: 'NotInScope',
+    Detail: 'No longer listed in the scan\'s scope: deleted, moved out of the scope, or no longer a Key Vault or Managed HSM.',
+    Severity: auditLoggingControl.severity,
+    EvidenceSource: 'ResourceGraph',
+    DiagnosticSettingCount: null,
+    AuditSettings: [],
+    AuditSources: [],
+    Destinations: [],
+    CisStrict: null,
+    DisabledAuditEntry: null,
+    Exemption: null,
+    Remediation: '',
+    Tags: {},
+  };
+}
+
 export async function runScan(settings: Settings, trigger: ScanTrigger, deps: ScanDependencies): Promise<ScanResult> {
   const { clients, log } = deps;
   const startedAt = deps.now();
@@ -155,7 +217,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   const evaluate = (item: InventoryItem, evidence: SettingsEvidence) =>
     evaluateAuditLogging({ resource: item.resource, settings: evidence, destinationExistence: destinations.existence }, policy, deps.now());
 
-  const counts: Record<FindingRow['Status'], number> = { Pass: 0, Fail: 0, Exempt: 0, Error: 0 };
+  const counts: Record<ControlStatus, number> = { Pass: 0, Fail: 0, Exempt: 0, Error: 0 };
   const progress = { listed: 0, total: null as number | null, evaluated: 0 };
   let lastProgressAt = -Infinity;
   const reportProgress = (force = false) => {
@@ -168,35 +230,101 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   let subscriptionLimitHit = false;
   const unread: string[] = [];
   let unreadCount = 0;
+  let resourcesRead = 0;
+
+  // What the last scan left, and what it allows: a full scan, or one that reads only what may have changed.
+  const history = deps.history;
+  const previous = history?.previous ?? null;
+  const basis = basisOf(settings, policy);
+  const choice: ModeChoice = history ? chooseMode(previous, basis, startedAt, await landingOf(history, deps.sink !== null), history.policy) : { mode: 'Full', why: 'no history kept', rewrite: [] };
+  const incremental = choice.mode === 'Incremental' && previous !== null;
+  if (history) log.info(`${choice.mode} scan: ${choice.why}.`);
+  const signals = incremental ? await changeSignals(previous, history!.policy) : null;
+
+  /** The state each resource leaves, by normalized id (kept only with history). */
+  const nextResources = new Map<string, ResourceState>();
+  /** Every resource the inventory listed (kept only with history): one not listed by a complete inventory is gone. */
+  const listedIds = new Set<string>();
+  const written: FindingRow[] = [];
+  let writtenCount = 0;
+  async function write(row: FindingRow): Promise<void> {
+    writtenCount += 1;
+    if (written.length <= maxKeptRows) written.push(row);
+    deps.onFinding?.(row);
+    await uploads?.add(row);
+  }
+
+  /** What this scan learned since the last one: the Activity Log, and destinations that came or went. */
+  async function changeSignals(last: ScanState, policyOf: HistoryPolicy): Promise<ChangeSignals> {
+    const subscriptions = new Set(Object.keys(last.resources).map((id) => parseResourceId(id)?.subscriptionId ?? ''));
+    subscriptions.delete('');
+    const window = { from: new Date(Date.parse(last.startedAt) - policyOf.overlapMs), to: startedAt };
+    const [activity] = await Promise.all([
+      readActivityLog(clients, armReads, subscriptions, window, { now: () => deps.now().getTime() }),
+      destinations.confirm(Object.keys(last.destinations)),
+    ]);
+    for (const [subscriptionId, why] of activity.unread) {
+      log.warn(`The Activity Log of subscription ${subscriptionId} could not be read (${why}); each of its resources is read again.`);
+    }
+    const existenceNow = (id: string) => destinations.existence.get(id) ?? 'Unverified';
+    return {
+      changed: activity.changed,
+      unreadLogs: new Set(activity.unread.keys()),
+      destinationsChanged: new Set(Object.entries(last.destinations).filter(([id, was]) => existenceNow(id) !== was).map(([id]) => id)),
+      today: utcDay(startedAt),
+    };
+  }
+
+  interface Evaluation {
+    readonly finding: Finding;
+    readonly destinations: readonly string[];
+    readonly readFailed: boolean;
+  }
 
   /** The finding ARG's own evidence gives, when it needs no confirmation: a Pass, or a malformed ARG record. */
-  async function resourceGraphFinding(item: InventoryItem): Promise<Finding | null> {
+  async function resourceGraphFinding(item: InventoryItem): Promise<Evaluation | null> {
     const evidence = resourceGraphEvidence(item);
     if (evidence === null) return null;
-    await destinations.confirm(destinationsOf(evidence));
+    const targets = destinationsOf(evidence);
+    await destinations.confirm(targets);
     const finding = evaluate(item, evidence);
     // A malformed ARG record is not re-read through ARM: its tags (and so any exemption) are unknown, and ARM's
     // settings alone could turn that into a Fail without evidence. It stays an Error.
-    return finding.Status === 'Pass' || item.problem !== null ? finding : null;
+    return finding.Status === 'Pass' || item.problem !== null ? { finding, destinations: targets, readFailed: false } : null;
   }
 
-  async function armFinding(item: InventoryItem): Promise<Finding> {
+  async function armFinding(item: InventoryItem): Promise<Evaluation> {
     const read = await armReads.readSettings(item.resource.id, item.resource.location);
+    resourcesRead += 1;
     // Not evaluated: the read failed in a way the next attempt may not, so this scan is incomplete.
     if (read.transientFailure && ++unreadCount <= namedUnread) unread.push(item.resource.name);
-    await destinations.confirm(destinationsOf(read.evidence));
-    return evaluate(item, read.evidence);
+    const targets = destinationsOf(read.evidence);
+    await destinations.confirm(targets);
+    return { finding: evaluate(item, read.evidence), destinations: targets, readFailed: read.transientFailure };
   }
 
   async function settle(item: InventoryItem): Promise<void> {
+    const id = normalizeResourceId(item.resource.id);
+    const last = previous?.resources[id];
+    // Incremental: a resource nothing says has changed keeps its last finding, unread and unwritten.
+    if (incremental && item.problem === null && last !== undefined && readReason(item, last, signals!, id) === null) {
+      counts[last.status] += 1;
+      nextResources.set(id, last);
+      progress.evaluated += 1;
+      reportProgress();
+      return;
+    }
     // ARG positives are trusted; everything else is confirmed through ARM before it may fail.
-    const evaluated = (await resourceGraphFinding(item)) ?? (await armFinding(item));
-    const finding: FindingRow = { TimeGenerated: deps.now().toISOString(), ScanId: scanId, ...evaluated };
+    const evaluation = (await resourceGraphFinding(item)) ?? (await armFinding(item));
+    const { finding } = evaluation;
     counts[finding.Status] += 1;
     progress.evaluated += 1;
-    deps.onFinding?.(finding);
+    if (history) nextResources.set(id, resourceState(item, finding, evaluation.destinations, evaluation.readFailed));
     reportProgress();
-    await uploads?.add(finding);
+    // A full scan writes every finding; an incremental one only those whose content changed.
+    if (!incremental || last === undefined || findingFingerprint(finding) !== last.finding) {
+      await write({ TimeGenerated: deps.now().toISOString(), ScanId: scanId, ...finding });
+    }
   }
 
   /** Set when the inventory cannot vouch for having listed everything in scope. */
@@ -230,6 +358,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
       }
       for (const item of page.items) {
         if (item.argSettings !== null) resourceGraphHasDiagnosticSettings = true;
+        if (history) listedIds.add(normalizeResourceId(item.resource.id));
         work.track(
           settle(item).catch((error: unknown) => {
             errors.push(`Evaluating ${item.resource.id}: ${describeError(error)}`);
@@ -268,6 +397,19 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   if (unreadCount > 0) {
     errors.push(`${plural(unreadCount, 'resource', 'resources')} could not be read through ARM after retries (ReadFailed): ${unread.join(', ')}${unreadCount > unread.length ? ', …' : ''}`);
   }
+  if (history) {
+    // Resources the last scan knew that this complete listing did not find left the scope: said, not left to absence.
+    for (const id of Object.keys(previous?.resources ?? {})) {
+      if (nextResources.has(id)) continue;
+      if (inventoryComplete && !listedIds.has(id)) await write(removedRow(id, scanId, deps.now()));
+      else nextResources.set(id, previous!.resources[id]!);
+    }
+    // Rows of the last scan that did not all arrive, written again unless this scan wrote something newer.
+    const rewritten = new Set(written.map((row) => row.ResourceId));
+    for (const row of choice.rewrite as FindingRow[]) {
+      if (!rewritten.has(row.ResourceId)) await write({ ...row, TimeGenerated: deps.now().toISOString(), ScanId: scanId });
+    }
+  }
   let findingsWritten = 0;
   if (uploads) {
     const outcome = await uploads.finish();
@@ -280,17 +422,20 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     TimeGenerated: finishedAt.toISOString(),
     ScanId: scanId,
     Trigger: trigger,
+    Mode: choice.mode,
+    Since: incremental ? previous.startedAt : null,
     Scope: settings.scope,
     StartedAt: startedAt.toISOString(),
     FinishedAt: finishedAt.toISOString(),
     DurationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
-    Complete: errors.length === 0 && (deps.sink === null || findingsWritten === progress.evaluated),
+    Complete: errors.length === 0 && (deps.sink === null || findingsWritten === writtenCount),
     InventoryComplete: inventoryComplete,
     ResourceCount: progress.listed,
     PassCount: counts.Pass,
     FailCount: counts.Fail,
     ExemptCount: counts.Exempt,
     ErrorCount: counts.Error,
+    ResourcesRead: resourcesRead,
     FindingsWritten: findingsWritten,
     ArgQueries: clients.counters.argRequests - countersBefore.argRequests,
     ArmCalls: clients.counters.armRequests - countersBefore.armRequests,
@@ -308,5 +453,34 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     for (const failure of outcome.failures) log.warn(failure);
   }
   for (const error of errors) log.warn(error);
-  return { scan, scanRowWritten, noAccess };
+  const state: ScanState | null = history
+    ? {
+        version: scanStateVersion,
+        scanId,
+        startedAt: startedAt.toISOString(),
+        lastFullAt: incremental ? previous.lastFullAt : startedAt.toISOString(),
+        basis,
+        resources: Object.fromEntries(nextResources),
+        destinations: Object.fromEntries([...nextDestinations(nextResources)].map((id) => [id, destinations.existence.get(id) ?? 'Unverified'])),
+        writtenCount,
+        written: writtenCount <= maxKeptRows ? written : null,
+      }
+    : null;
+  return { scan, scanRowWritten, noAccess, state };
+}
+
+/** Every destination some resource's finding rests on. */
+function nextDestinations(resources: ReadonlyMap<string, ResourceState>): Set<string> {
+  const all = new Set<string>();
+  for (const state of resources.values()) for (const id of state.destinations) all.add(id);
+  return all;
+}
+
+/** Whether the last scan's rows arrived in Log Analytics, as far as it can be asked. */
+async function landingOf(history: ScanHistory, writing: boolean): Promise<Landing> {
+  const { previous, landedRows } = history;
+  if (!writing || previous === null || previous.writtenCount === 0) return 'nothing-written';
+  const landed = landedRows ? await landedRows(previous.scanId) : null;
+  if (landed === null) return 'unknown';
+  return landed >= previous.writtenCount ? 'confirmed' : 'lost';
 }

@@ -3,7 +3,7 @@ import { normalizeResourceId } from '../../src/control/resourceId.js';
 import { type Emulator, parseEstate, startEmulator } from './emulator.js';
 import { type GeneratedEstateSpec, generateEstate } from './generatedEstate.js';
 import { isKvAuditError } from '../../src/errors.js';
-import { findingReasons } from '../../src/findings/schema.js';
+import { controlReasons } from '../../src/findings/schema.js';
 import { scanEmulator } from './emulatorScan.js';
 import { thrownBy } from './thrownBy.js';
 
@@ -111,7 +111,7 @@ describe('the estate', () => {
 
   it('exercises every reason of the control at a moderate size', () => {
     const reasons = new Set([...generateEstate(small).expected.values()].map((v) => v.reason));
-    expect([...reasons].sort()).toEqual([...findingReasons].sort());
+    expect([...reasons].sort()).toEqual([...controlReasons].sort());
   });
 });
 

@@ -39,12 +39,16 @@ const complianceStatusOf: Readonly<Record<FindingRow['Status'], Enum>> = {
   Fail: { id: 3, caption: 'Fail' },
   Exempt: { id: 3, caption: 'Fail' },
   Error: { id: 2, caption: 'Warning' },
+  // A resource that left the scope has no result: OCSF's Other, named.
+  Removed: { id: 99, caption: 'Removed' },
 };
 const findingStatusOf: Readonly<Record<FindingRow['Status'], Enum>> = {
   Pass: { id: 1, caption: 'New' },
   Fail: { id: 1, caption: 'New' },
   Exempt: { id: 3, caption: 'Suppressed' },
   Error: { id: 1, caption: 'New' },
+  // Its earlier finding no longer applies.
+  Removed: { id: 5, caption: 'Archived' },
 };
 
 const controls: ReadonlyMap<string, ControlMetadata> = new Map([[auditLoggingControl.id, auditLoggingControl]]);

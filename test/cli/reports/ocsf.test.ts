@@ -39,6 +39,7 @@ const expectedStatuses = {
   Fail: { compliance: [3, 'Fail'], finding: [1, 'New'] },
   Exempt: { compliance: [3, 'Fail'], finding: [3, 'Suppressed'] },
   Error: { compliance: [2, 'Warning'], finding: [1, 'New'] },
+  Removed: { compliance: [99, 'Removed'], finding: [5, 'Archived'] },
 } as const satisfies Record<FindingRow['Status'], unknown>;
 const statusFrom = (e: OcsfComplianceFinding) =>
   findingStatuses.find((s) => expectedStatuses[s].compliance[0] === e.compliance.status_id && expectedStatuses[s].finding[0] === e.status_id);
@@ -58,8 +59,12 @@ describe('kv-audit -o ocsf', () => {
     expect(events.map((e) => e.time)).toEqual(demo.findings.map((f) => Date.parse(f.TimeGenerated)));
   });
 
+  // The demo writes no Removed row (it keeps no state between scans): that one is the record of a deleted vault.
+  const exampleOf = (status: FindingRow['Status']): FindingRow =>
+    status === 'Removed' ? { ...demo.findings[0]!, Status: 'Removed', Reason: 'NotInScope' } : demo.findings.find((f) => f.Status === status)!;
+
   it.each(findingStatuses)('maps %s to its compliance status and finding status', (status) => {
-    const finding = demo.findings.find((f) => f.Status === status)!;
+    const finding = exampleOf(status);
     const [event] = eventsOf(renderOcsf(demo.scan, [finding]));
     expect([event!.compliance.status_id, event!.compliance.status, event!.status_id, event!.status]).toEqual([
       ...expectedStatuses[status].compliance,
