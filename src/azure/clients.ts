@@ -12,6 +12,7 @@ import {
   systemErrorRetryPolicy,
 } from '@azure/core-rest-pipeline';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
+import { LogsQueryClient } from '@azure/monitor-query-logs';
 import { subscriptionIdOf } from '../control/resourceId.js';
 import { KvAuditError } from '../errors.js';
 import { type ArmBudgetSignal, ArmReadPacer } from './armReadPacer.js';
@@ -25,6 +26,8 @@ export interface AzureConnection {
   readonly trustedCertificatePem?: string;
   /** Overrides the SDK retry delays (tests keep them short). */
   readonly retryDelayInMs?: number;
+  /** The Log Analytics query API; the public cloud's when absent (https://api.loganalytics.io/v1). */
+  readonly logsQueryEndpoint?: string;
 }
 
 /** HTTP requests seen on the wire, retries included: the SDKs retry internally and hide them otherwise. */
@@ -55,6 +58,8 @@ export interface AzureClients {
   /** GET an absolute URL on the ARM endpoint (a list's nextLink), through the same pipeline; refuses any other origin. */
   getArmUrl(url: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse>;
   logsIngestion(endpoint: string): LogsIngestionClient;
+  /** Queries of Log Analytics workspaces (the scan asks its own findings workspace what arrived). */
+  readonly logsQuery: LogsQueryClient;
 }
 
 /**
@@ -165,5 +170,6 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
       getArmUrl(`${armEndpoint}${resourceId}?${new URLSearchParams({ 'api-version': apiVersion, ...query }).toString().replace(/\+/g, '%20')}`, abortSignal),
     getArmUrl,
     logsIngestion: (ingestionEndpoint) => new LogsIngestionClient(ingestionEndpoint, connection.credential, { ...common, ...retry }),
+    logsQuery: new LogsQueryClient(connection.credential, { ...common, ...retry, ...(connection.logsQueryEndpoint ? { endpoint: connection.logsQueryEndpoint } : {}) }),
   };
 }

@@ -21,6 +21,10 @@ export type CliCommand =
       readonly out: string | null;
       readonly ingest: boolean;
       readonly verbose: boolean;
+      /** File of the state an earlier scan left: this scan builds on it and replaces it. */
+      readonly state: string | null;
+      /** Read the Activity Log from this time (needs --state). */
+      readonly since: Date | null;
     }
   | {
       readonly command: 'demo';
@@ -44,6 +48,8 @@ const optionSpecs = {
   out: { type: 'string' },
   ingest: { type: 'boolean' },
   verbose: { type: 'boolean' },
+  state: { type: 'string' },
+  since: { type: 'string' },
   estate: { type: 'string' },
   faults: { type: 'string' },
   seed: { type: 'string' },
@@ -53,11 +59,14 @@ const optionSpecs = {
 type OptionName = keyof typeof optionSpecs;
 
 const optionsOf = {
-  scan: ['subscription', 'management-group', 'output', 'out', 'ingest', 'verbose', 'help'],
+  scan: ['subscription', 'management-group', 'output', 'out', 'ingest', 'verbose', 'state', 'since', 'help'],
   demo: ['estate', 'output', 'out', 'faults', 'seed', 'help'],
 } as const;
 
 const commands = ['scan', 'demo', 'help'] as const;
+
+/** An ISO 8601 date and time with its offset, as --since takes it. */
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** Seeds are reduced to the 32 bits the fault injector's generator takes, so any whole number is one. */
 const seedModulus = 2n ** 32n;
@@ -141,8 +150,24 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   }
 
   if (command === 'scan') {
+    const sinceText = text('since');
+    const since = sinceText === null ? null : new Date(sinceText);
+    if (sinceText !== null && (!isoTimestamp.test(sinceText) || Number.isNaN(since!.getTime()))) {
+      problems.push(`--since: '${sinceText}' is not a time like 2026-12-07T09:00:00Z`);
+    }
+    if (sinceText !== null && text('state') === null) problems.push('--since: needs --state FILE, the state of the scan it builds on');
     return {
-      command: { command, subscriptions, managementGroups, output, out: text('out'), ingest: values.ingest === true, verbose: values.verbose === true },
+      command: {
+        command,
+        subscriptions,
+        managementGroups,
+        output,
+        out: text('out'),
+        ingest: values.ingest === true,
+        verbose: values.verbose === true,
+        state: text('state'),
+        since: since !== null && !Number.isNaN(since.getTime()) ? since : null,
+      },
       problems,
     };
   }

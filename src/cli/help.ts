@@ -52,6 +52,15 @@ ${outputHelp(31)}
       --ingest                 also write findings, then the scan row, to Log Analytics through the DCR
                                (needs KV_AUDIT_LOGS_INGESTION_ENDPOINT and KV_AUDIT_DCR_IMMUTABLE_ID; your identity
                                needs Monitoring Metrics Publisher on the DCR)
+      --state FILE             keep what this scan learned in FILE, and build on what an earlier one left there:
+                               read through ARM only the vaults that may have changed (new ones, those the Activity
+                               Log names, changed tags, destinations that came or went, failed reads) and write only
+                               findings that changed, with a Removed row for each vault that left the scope. A full
+                               scan runs instead when FILE holds no state, the scope or settings changed, or one is
+                               due (KV_AUDIT_FULL_SCAN_INTERVAL_HOURS)
+      --since TIME             with --state: read the Activity Log from TIME (e.g. 2026-12-07T09:00:00Z) instead of
+                               the earlier scan's start
+      --verbose                say why each credential failed when none can sign in
   -h, --help                   this help
 
 Real Azure:

@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureConnection } from '../azure/clients.js';
 import { type Env, type Settings, loadSettings } from '../config/settings.js';
 import { type KvAuditErrorCode, isKvAuditError } from '../errors.js';
+import { fileStateStore } from '../state/stateStore.js';
 import { version } from '../version.js';
 import { type CliCommand, parseCommandLine } from './args.js';
 import { runDemoCommand } from './demo.js';
@@ -46,12 +48,21 @@ async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command:
   const problems = [...argumentProblems];
   const settings = scanSettings(command, io.env, problems);
   const out = command.out === null ? null : outputFileOrProblem(io.cwd, '--out', command.out, problems);
+  const store = command.state === null ? null : fileStateStore(resolve(io.cwd, command.state));
+  const loaded = store ? await store.load() : null;
+  if (loaded?.problem) problems.push(`--state ${command.state}: ${loaded.problem}`);
+  else if (command.since && loaded?.state === null) problems.push(`--since: --state ${command.state} holds no earlier scan to build on`);
   if (problems.length > 0 || settings === null) throw usageError('scan', problems);
   const connection = (io.azure ?? realAzure)();
   await ensureSignedIn(connection, command.verbose);
-  const result = await scanWith(io, settings, connection, 'Cli', command.ingest);
+  const history = loaded ? { previous: loaded.state, ...(command.since ? { since: command.since } : {}) } : undefined;
+  const result = await scanWith(io, settings, connection, 'Cli', command.ingest, history);
   render(io, command.output, result, result.findings);
   if (out) writeFindingsFile(io, out, result.findings);
+  if (store && result.state) {
+    await store.save(result.state);
+    io.stderr.write(`State for the next scan written to ${resolve(io.cwd, command.state!)}\n`);
+  }
   return result.noAccess ? exitCodes.noAccess : exitCodeOf(result);
 }
 

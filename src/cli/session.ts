@@ -3,6 +3,7 @@ import type { Env, Settings } from '../config/settings.js';
 import type { FindingRow, ScanTrigger } from '../findings/schema.js';
 import { type ScanResult, runScan, scanSucceeded } from '../scan/runScan.js';
 import { scanDependencies } from '../scan/scanDependencies.js';
+import type { ScanState } from '../state/scanState.js';
 import type { OutputFormat } from './args.js';
 import type { OutputFile } from './outputFile.js';
 import { progressLine } from './progress.js';
@@ -26,7 +27,20 @@ export interface CliScan extends ScanResult {
 }
 
 /** Runs one scan with a progress line on stderr, collecting its findings. */
-export async function scanWith(io: CliIo, settings: Settings, connection: AzureConnection, trigger: ScanTrigger, ingest: boolean): Promise<CliScan> {
+/** How a CLI scan builds on an earlier one (kv-audit scan --state, --since). */
+export interface CliHistory {
+  readonly previous: ScanState | null;
+  readonly since?: Date;
+}
+
+export async function scanWith(
+  io: CliIo,
+  settings: Settings,
+  connection: AzureConnection,
+  trigger: ScanTrigger,
+  ingest: boolean,
+  history?: CliHistory,
+): Promise<CliScan> {
   const progress = progressLine(io.stderr);
   const findings: FindingRow[] = [];
   try {
@@ -38,6 +52,7 @@ export async function scanWith(io: CliIo, settings: Settings, connection: AzureC
         log: { info: (m) => progress.note(m), warn: (m) => progress.note(`warning: ${m}`) },
         onProgress: progress.onProgress,
         onFinding: (finding) => findings.push(finding),
+        ...(history ? { previous: history.previous, ...(history.since ? { since: history.since } : {}) } : {}),
       }),
     );
     return { ...result, findings: findings.sort((a, b) => a.ResourceId.localeCompare(b.ResourceId)) };

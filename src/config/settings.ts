@@ -25,6 +25,14 @@ export interface Settings {
   readonly remediationWorkspaceId: string | null;
   readonly armConcurrency: number;
   readonly ingestion: IngestionTarget | null;
+  /** Where the scheduled scan keeps its state for the next one; null: every scan is full. */
+  readonly stateUrl: string | null;
+  /** The Log Analytics workspace the findings go to (resource id): asked whether the last scan's rows arrived. */
+  readonly findingsWorkspaceId: string | null;
+  /** A full scan at least this often; between, scheduled scans are incremental. */
+  readonly fullScanIntervalHours: number;
+  /** How far before the last scan's start the Activity Log is read again: it lags. */
+  readonly activityLogOverlapMinutes: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -118,11 +126,41 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     placeholder: true,
   },
   {
+    name: 'KV_AUDIT_STATE_URL',
+    description:
+      "Blob (https URL) where the scheduled scan keeps what it learned for the next one; the deployment sets it. Empty: every scan is full.",
+    example: 'https://stkvauditabcd.blob.core.windows.net/kv-audit-state/scan-state.json',
+    placeholder: true,
+  },
+  {
+    name: 'KV_AUDIT_FINDINGS_WORKSPACE_ID',
+    description:
+      "Resource id of the Log Analytics workspace the findings go to; an incremental scan asks it whether the last scan's rows arrived. Empty: scheduled scans are full.",
+    example: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-kv-audit/providers/Microsoft.OperationalInsights/workspaces/law-kv-audit',
+    placeholder: true,
+  },
+  {
+    name: 'KV_AUDIT_FULL_SCAN_INTERVAL_HOURS',
+    description: 'A full scan at least this often (1-48 hours); scheduled scans between are incremental. Default 24.',
+    example: '24',
+  },
+  {
+    name: 'KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES',
+    description: "How far before the last scan's start an incremental scan reads the Activity Log again, for its lag (0-1440 minutes). Default 30.",
+    example: '30',
+  },
+  {
     name: 'AZURE_CLIENT_ID',
     description: 'Client id of a user-assigned managed identity, when the app uses one (read by @azure/identity).',
     example: '',
   },
 ];
+
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .refine((v) => /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max, `must be a whole number from ${min} to ${max}`)
+    .transform(Number);
 
 const optional = <T extends z.ZodType<unknown, string>>(schema: T) =>
   z
@@ -143,16 +181,15 @@ const envSchema = z.object({
   KV_AUDIT_EXEMPTION_TAG: optional(z.string().regex(tagName, 'must be a tag name: 1-512 characters, none of < > % & \\ ? /')),
   KV_AUDIT_APPROVED_DESTINATIONS: optional(listOf(isArmResourceId, 'a resource id (/subscriptions/…/resourceGroups/…/providers/…)')),
   KV_AUDIT_REMEDIATION_WORKSPACE_ID: optional(z.string().refine(isWorkspaceId, 'must be a Log Analytics workspace resource id')),
-  KV_AUDIT_ARM_CONCURRENCY: optional(
-    z
-      .string()
-      .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256, 'must be a whole number from 1 to 256')
-      .transform(Number),
-  ),
+  KV_AUDIT_ARM_CONCURRENCY: optional(wholeNumber(1, 256)),
   KV_AUDIT_LOGS_INGESTION_ENDPOINT: optional(
     z.url({ protocol: /^https$/, error: 'must be an https URL (the DCR logs ingestion endpoint)' }),
   ),
   KV_AUDIT_DCR_IMMUTABLE_ID: optional(z.string().regex(/^dcr-[0-9a-f]{32}$/i, 'must look like dcr-<32 hex digits>')),
+  KV_AUDIT_STATE_URL: optional(z.url({ protocol: /^https$/, error: 'must be an https URL of a blob' })),
+  KV_AUDIT_FINDINGS_WORKSPACE_ID: optional(z.string().refine(isWorkspaceId, 'must be a Log Analytics workspace resource id')),
+  KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: optional(wholeNumber(1, 48)),
+  KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: optional(wholeNumber(0, 1440)),
   AZURE_CLIENT_ID: optional(z.string().regex(guidPattern, 'must be a client id (GUID)')),
 });
 
@@ -211,6 +248,10 @@ export function loadSettings(env: Env, options: LoadOptions): Settings {
     approvedDestinations: approved.length > 0 ? new Set(approved.map(normalizeResourceId)) : null,
     remediationWorkspaceId: values.KV_AUDIT_REMEDIATION_WORKSPACE_ID ?? null,
     armConcurrency: values.KV_AUDIT_ARM_CONCURRENCY ?? 64,
+    stateUrl: values.KV_AUDIT_STATE_URL ?? null,
+    findingsWorkspaceId: values.KV_AUDIT_FINDINGS_WORKSPACE_ID ?? null,
+    fullScanIntervalHours: values.KV_AUDIT_FULL_SCAN_INTERVAL_HOURS ?? 24,
+    activityLogOverlapMinutes: values.KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES ?? 30,
     ingestion:
       values.KV_AUDIT_LOGS_INGESTION_ENDPOINT && values.KV_AUDIT_DCR_IMMUTABLE_ID
         ? { endpoint: values.KV_AUDIT_LOGS_INGESTION_ENDPOINT, ruleId: values.KV_AUDIT_DCR_IMMUTABLE_ID }

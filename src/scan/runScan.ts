@@ -1,20 +1,16 @@
 import { readActivityLog } from '../azure/activityLog.js';
-import { createArmReadQueue } from '../azure/armReadQueue.js';
 import type { AzureClients } from '../azure/clients.js';
-import { createDestinationCheck } from '../azure/destinations.js';
-import { type RowSink, streamingUpload } from '../azure/ingestion.js';
+import type { RowSink } from '../azure/ingestion.js';
 import { type InventoryItem, isScopeRefused, readInventoryPages, readableScope, readsAnySubscription, unreadableSubscriptions } from '../azure/inventory.js';
-import { createResourceGraphRunner } from '../azure/resourceGraph.js';
 import type { Settings } from '../config/settings.js';
-import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
-import { auditLoggingControl } from '../control/auditLogging.metadata.js';
-import { auditDestinationTargets, maxSettingsPerResource, settingsOfResource } from '../control/diagnosticSetting.js';
+import type { ControlPolicy } from '../control/auditLogging.js';
+import { normalizeResourceId, parseResourceId } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
-import { type ControlStatus, type FindingRow, type ScanRow, type ScanTrigger, findingsTable, scansTable } from '../findings/schema.js';
-import { lastSegment, normalizeResourceId, parseResourceId } from '../control/resourceId.js';
+import { type ControlStatus, type FindingRow, type ScanRow, type ScanTrigger, scansTable } from '../findings/schema.js';
 import { type ResourceState, type ScanState, basisFingerprint, findingFingerprint, maxKeptRows, scanStateVersion } from '../state/scanState.js';
-import { type ChangeSignals, type HistoryPolicy, type Landing, type ModeChoice, chooseMode, readReason, resourceState } from './scanHistory.js';
 import { version } from '../version.js';
+import { evaluator, removedRow, scanCollaborators } from './evaluation.js';
+import { type ChangeSignals, type HistoryPolicy, type Landing, type ModeChoice, chooseMode, readReason, resourceState } from './scanHistory.js';
 import { plural } from './summary.js';
 
 /*
@@ -94,20 +90,6 @@ const progressIntervalMs = 500;
 /** Resources that could not be read are named in the scan's errors, up to this many. */
 const namedUnread = 10;
 
-/** An ARG record that is itself unusable, or the settings ARG returned with it. */
-function resourceGraphEvidence(item: InventoryItem): SettingsEvidence | null {
-  if (item.problem !== null) return { state: 'Unreadable', source: 'ResourceGraph', reason: 'MalformedRecord', message: item.problem };
-  if (item.argSettings === null) return null;
-  return { state: 'Read', source: 'ResourceGraph', records: settingsOfResource(item.resource.id, item.argSettings) };
-}
-
-/**
- * The destinations to confirm through ARM. A resource listing more settings than Azure allows is an Error whatever
- * its destinations, so they are not read: a hostile list cannot make the scan spend thousands of ARM reads.
- */
-const destinationsOf = (evidence: SettingsEvidence) =>
-  evidence.state === 'Read' && evidence.records.length <= maxSettingsPerResource ? [...new Set(auditDestinationTargets(evidence.records))] : [];
-
 /** Counts work in progress and lets one reader wait until there is at most `limit`. */
 function workInProgress() {
   let running = 0;
@@ -130,38 +112,6 @@ function workInProgress() {
   };
 }
 
-/** Everything one scan works with, built from its settings and dependencies in this one place. */
-function scanCollaborators(settings: Settings, deps: ScanDependencies) {
-  const { clients, log } = deps;
-  const clock = () => deps.now().getTime();
-  const retryDelay = deps.retryDelayMs === undefined ? {} : { retryDelayMs: deps.retryDelayMs };
-  const budget = deps.readBudgetMs === undefined ? {} : { abortSignal: AbortSignal.timeout(deps.readBudgetMs) };
-  const deadline = deps.readBudgetMs === undefined ? {} : { deadline: clock() + deps.readBudgetMs };
-  const runner = createResourceGraphRunner(clients.resourceGraph, {
-    ...retryDelay,
-    ...budget,
-    onThrottle: (ms) => log.info(`Azure Resource Graph quota exhausted; waiting ${ms} ms for it to reset.`),
-  });
-  const armReads = createArmReadQueue(clients, clients.armReadPacer, {
-    concurrency: settings.armConcurrency,
-    now: clock,
-    ...retryDelay,
-    ...budget,
-    ...deadline,
-  });
-  return {
-    runner,
-    armReads,
-    destinations: createDestinationCheck(clients, armReads, { now: clock, ...retryDelay, ...budget }),
-    uploads: deps.sink ? streamingUpload(deps.sink, findingsTable.streamName) : null,
-    policy: {
-      exemptionTag: settings.exemptionTag,
-      approvedDestinations: settings.approvedDestinations,
-      remediationWorkspaceId: settings.remediationWorkspaceId,
-    } satisfies ControlPolicy,
-  };
-}
-
 /** Today in UTC, as exemption end dates are written. */
 const utcDay = (at: Date) => at.toISOString().slice(0, 10);
 
@@ -176,46 +126,14 @@ function basisOf(settings: Settings, policy: ControlPolicy): string {
   });
 }
 
-/** The row that records a resource leaving the scope: deleted, moved out of it, or no longer a vault. */
-function removedRow(id: string, scanId: string, at: Date): FindingRow {
-  const parts = parseResourceId(id);
-  return {
-    TimeGenerated: at.toISOString(),
-    ScanId: scanId,
-    ControlId: auditLoggingControl.id,
-    ResourceId: id,
-    ResourceName: lastSegment(id),
-    ResourceType: parts?.type ?? '',
-    SubscriptionId: parts?.subscriptionId ?? '',
-    ResourceGroup: parts?.resourceGroup ?? '',
-    Location: '',
-    AzureTenantId: '',
-    Status: 'Removed',
-    Reason: 'NotInScope',
-    Detail: 'No longer listed in the scan\'s scope: deleted, moved out of the scope, or no longer a Key Vault or Managed HSM.',
-    Severity: auditLoggingControl.severity,
-    EvidenceSource: 'ResourceGraph',
-    DiagnosticSettingCount: null,
-    AuditSettings: [],
-    AuditSources: [],
-    Destinations: [],
-    CisStrict: null,
-    DisabledAuditEntry: null,
-    Exemption: null,
-    Remediation: '',
-    Tags: {},
-  };
-}
-
 export async function runScan(settings: Settings, trigger: ScanTrigger, deps: ScanDependencies): Promise<ScanResult> {
   const { clients, log } = deps;
   const startedAt = deps.now();
   const scanId = deps.newScanId();
   const errors: string[] = [];
   const countersBefore = { ...clients.counters };
-  const { runner, armReads, destinations, uploads, policy } = scanCollaborators(settings, deps);
-  const evaluate = (item: InventoryItem, evidence: SettingsEvidence) =>
-    evaluateAuditLogging({ resource: item.resource, settings: evidence, destinationExistence: destinations.existence }, policy, deps.now());
+  const collaborators = scanCollaborators(settings, deps);
+  const { runner, armReads, destinations, uploads, policy } = collaborators;
 
   const counts: Record<ControlStatus, number> = { Pass: 0, Fail: 0, Exempt: 0, Error: 0 };
   const progress = { listed: 0, total: null as number | null, evaluated: 0 };
@@ -231,6 +149,12 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   const unread: string[] = [];
   let unreadCount = 0;
   let resourcesRead = 0;
+  const evaluateItem = evaluator(collaborators, deps.now, {
+    read: () => (resourcesRead += 1),
+    readFailed: (item) => {
+      if (++unreadCount <= namedUnread) unread.push(item.resource.name);
+    },
+  });
 
   // What the last scan left, and what it allows: a full scan, or one that reads only what may have changed.
   const history = deps.history;
@@ -258,7 +182,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   async function changeSignals(last: ScanState, policyOf: HistoryPolicy): Promise<ChangeSignals> {
     const subscriptions = new Set(Object.keys(last.resources).map((id) => parseResourceId(id)?.subscriptionId ?? ''));
     subscriptions.delete('');
-    const window = { from: new Date(Date.parse(last.startedAt) - policyOf.overlapMs), to: startedAt };
+    const window = { from: policyOf.since ?? new Date(Date.parse(last.startedAt) - policyOf.overlapMs), to: startedAt };
     const [activity] = await Promise.all([
       readActivityLog(clients, armReads, subscriptions, window, { now: () => deps.now().getTime() }),
       destinations.confirm(Object.keys(last.destinations)),
@@ -275,34 +199,6 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     };
   }
 
-  interface Evaluation {
-    readonly finding: Finding;
-    readonly destinations: readonly string[];
-    readonly readFailed: boolean;
-  }
-
-  /** The finding ARG's own evidence gives, when it needs no confirmation: a Pass, or a malformed ARG record. */
-  async function resourceGraphFinding(item: InventoryItem): Promise<Evaluation | null> {
-    const evidence = resourceGraphEvidence(item);
-    if (evidence === null) return null;
-    const targets = destinationsOf(evidence);
-    await destinations.confirm(targets);
-    const finding = evaluate(item, evidence);
-    // A malformed ARG record is not re-read through ARM: its tags (and so any exemption) are unknown, and ARM's
-    // settings alone could turn that into a Fail without evidence. It stays an Error.
-    return finding.Status === 'Pass' || item.problem !== null ? { finding, destinations: targets, readFailed: false } : null;
-  }
-
-  async function armFinding(item: InventoryItem): Promise<Evaluation> {
-    const read = await armReads.readSettings(item.resource.id, item.resource.location);
-    resourcesRead += 1;
-    // Not evaluated: the read failed in a way the next attempt may not, so this scan is incomplete.
-    if (read.transientFailure && ++unreadCount <= namedUnread) unread.push(item.resource.name);
-    const targets = destinationsOf(read.evidence);
-    await destinations.confirm(targets);
-    return { finding: evaluate(item, read.evidence), destinations: targets, readFailed: read.transientFailure };
-  }
-
   async function settle(item: InventoryItem): Promise<void> {
     const id = normalizeResourceId(item.resource.id);
     const last = previous?.resources[id];
@@ -314,8 +210,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
       reportProgress();
       return;
     }
-    // ARG positives are trusted; everything else is confirmed through ARM before it may fail.
-    const evaluation = (await resourceGraphFinding(item)) ?? (await armFinding(item));
+    const evaluation = await evaluateItem(item);
     const { finding } = evaluation;
     counts[finding.Status] += 1;
     progress.evaluated += 1;

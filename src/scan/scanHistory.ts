@@ -17,6 +17,8 @@ export interface HistoryPolicy {
   readonly fullIntervalMs: number;
   /** How far before the last scan's start the Activity Log is read again (ms): it lags, without a documented bound. */
   readonly overlapMs: number;
+  /** Read the Activity Log from this time instead (kv-audit scan --since). */
+  readonly since?: Date;
 }
 
 /**

@@ -13,19 +13,19 @@ describe('kv-audit command line', () => {
     { argv: ['-v'], parsed: { command: 'version' } },
     {
       argv: ['scan'],
-      parsed: { command: 'scan', subscriptions: [], managementGroups: [], output: 'table', out: null, ingest: false, verbose: false },
+      parsed: { command: 'scan', subscriptions: [], managementGroups: [], output: 'table', out: null, ingest: false, verbose: false, state: null, since: null },
     },
     {
       argv: ['scan', '-s', 'a,b', '--subscription', 'c', '-o', 'ndjson', '--out', 'f.ndjson', '--ingest', '--verbose'],
-      parsed: { command: 'scan', subscriptions: ['a', 'b', 'c'], managementGroups: [], output: 'ndjson', out: 'f.ndjson', ingest: true, verbose: true },
+      parsed: { command: 'scan', subscriptions: ['a', 'b', 'c'], managementGroups: [], output: 'ndjson', out: 'f.ndjson', ingest: true, verbose: true, state: null, since: null },
     },
     {
       argv: ['scan', '--management-group', 'mg-platform', '--output=json'],
-      parsed: { command: 'scan', subscriptions: [], managementGroups: ['mg-platform'], output: 'json', out: null, ingest: false, verbose: false },
+      parsed: { command: 'scan', subscriptions: [], managementGroups: ['mg-platform'], output: 'json', out: null, ingest: false, verbose: false, state: null, since: null },
     },
     {
       argv: ['scan', '-o', 'html'],
-      parsed: { command: 'scan', subscriptions: [], managementGroups: [], output: 'html', out: null, ingest: false, verbose: false },
+      parsed: { command: 'scan', subscriptions: [], managementGroups: [], output: 'html', out: null, ingest: false, verbose: false, state: null, since: null },
     },
     {
       argv: ['demo', '-o', 'csv', '--out', 'f.ndjson'],

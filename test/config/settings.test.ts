@@ -30,6 +30,10 @@ describe('defaults', () => {
       remediationWorkspaceId: null,
       armConcurrency: 64,
       ingestion: null,
+      stateUrl: null,
+      findingsWorkspaceId: null,
+      fullScanIntervalHours: 24,
+      activityLogOverlapMinutes: 30,
     });
   });
 
@@ -60,6 +64,10 @@ describe('valid settings', () => {
         KV_AUDIT_REMEDIATION_WORKSPACE_ID: workspace,
         KV_AUDIT_ARM_CONCURRENCY: '16',
         KV_AUDIT_SCHEDULE: '0 */30 * * * *',
+        KV_AUDIT_STATE_URL: 'https://stkvaudit7f3a.blob.core.windows.net/kv-audit-state/scan-state.json',
+        KV_AUDIT_FINDINGS_WORKSPACE_ID: workspace,
+        KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: '12',
+        KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: '0',
         AZURE_CLIENT_ID: sub2,
       },
       { requireIngestion: true },
@@ -71,6 +79,10 @@ describe('valid settings', () => {
       remediationWorkspaceId: workspace,
       armConcurrency: 16,
       ingestion: { endpoint: ingestion.KV_AUDIT_LOGS_INGESTION_ENDPOINT, ruleId: ingestion.KV_AUDIT_DCR_IMMUTABLE_ID },
+      stateUrl: 'https://stkvaudit7f3a.blob.core.windows.net/kv-audit-state/scan-state.json',
+      findingsWorkspaceId: workspace,
+      fullScanIntervalHours: 12,
+      activityLogOverlapMinutes: 0,
     });
   });
 });
@@ -88,6 +100,9 @@ describe('invalid settings are all reported at once, each naming its setting', (
     { env: { KV_AUDIT_ARM_CONCURRENCY: '0' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
     { env: { KV_AUDIT_ARM_CONCURRENCY: 'abc' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
     { env: { KV_AUDIT_ARM_CONCURRENCY: '2.5' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
+    { env: { KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: '72' }, problem: 'KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: must be a whole number from 1 to 48' },
+    { env: { KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: '-5' }, problem: 'KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: must be a whole number from 0 to 1440' },
+    { env: { KV_AUDIT_STATE_URL: 'http://st.blob.core.windows.net/s/state.json' }, problem: 'KV_AUDIT_STATE_URL: must be an https URL of a blob' },
     { env: { KV_AUDIT_SUBSCRIPTIONS: ',' }, problem: 'KV_AUDIT_SUBSCRIPTIONS: has an empty item' },
     { env: { KV_AUDIT_SUBSCRIPTIONS: `${sub1},,${sub2}` }, problem: 'KV_AUDIT_SUBSCRIPTIONS: has an empty item' },
     { env: { KV_AUDIT_MANAGEMENT_GROUPS: ' , ' }, problem: 'KV_AUDIT_MANAGEMENT_GROUPS: has an empty item' },
@@ -146,7 +161,14 @@ describe('documentation of settings', () => {
 
   it("the sample's placeholders are refused as configuration, each named; its other values are valid", () => {
     expect(problemsOf(sample.Values, true)).toEqual(
-      ['KV_AUDIT_SUBSCRIPTIONS', 'KV_AUDIT_REMEDIATION_WORKSPACE_ID', 'KV_AUDIT_LOGS_INGESTION_ENDPOINT', 'KV_AUDIT_DCR_IMMUTABLE_ID'].map(
+      [
+        'KV_AUDIT_SUBSCRIPTIONS',
+        'KV_AUDIT_REMEDIATION_WORKSPACE_ID',
+        'KV_AUDIT_LOGS_INGESTION_ENDPOINT',
+        'KV_AUDIT_DCR_IMMUTABLE_ID',
+        'KV_AUDIT_STATE_URL',
+        'KV_AUDIT_FINDINGS_WORKSPACE_ID',
+      ].map(
         (name) => `${name}: '${sample.Values[name]}' is a placeholder (as in local.settings.sample.json); put your own value, or leave it empty`,
       ),
     );

@@ -32,6 +32,7 @@ async function invoke(options: { env?: (emulator: Emulator) => Env; emulator?: O
   const handler = createScanTimerHandler(() => ({
     env: options.env ? options.env(running) : emulatorEnv(running, { ...sampleEnv, KV_AUDIT_SCHEDULE: '0 0 * * * *' }),
     connection: emulatorConnection(running),
+    stateStore: () => null,
   }));
   const outcome = await handler(timer(options.pastDue), context).then(
     () => null,
@@ -90,6 +91,8 @@ describe('the settings the app checks as it starts (app.hook.appStart)', () => {
       KV_AUDIT_REMEDIATION_WORKSPACE_ID: '',
       KV_AUDIT_LOGS_INGESTION_ENDPOINT: 'https://dcr-kvaudit-prod-7f3a.westeurope-1.ingest.monitor.azure.com',
       KV_AUDIT_DCR_IMMUTABLE_ID: 'dcr-7f3a0c1e9b2d4f6a8c0e1b3d5f7a9c2e',
+      KV_AUDIT_STATE_URL: 'https://stkvaudit7f3a.blob.core.windows.net/kv-audit-state/scan-state.json',
+      KV_AUDIT_FINDINGS_WORKSPACE_ID: '',
     };
     expect(loadTimerSettings(own).ingestion).not.toBeNull();
   });
