@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { auditLoggingControl } from '../control/auditLogging.metadata.js';
-import { normalizeResourceId, parseResourceId } from '../control/resourceId.js';
+import { resourceIdUnder } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 import { describeArmError } from './armError.js';
 import type { ArmAttempt, ArmReadQueue } from './armReadQueue.js';
@@ -24,18 +24,6 @@ const vaultTypes = new Set(auditLoggingControl.resourceTypes);
 
 const entrySchema = z.looseObject({ resourceId: z.string().nullish() });
 const pageSchema = z.looseObject({ value: z.array(z.unknown()), nextLink: z.string().nullish() });
-
-/** The vault or Managed HSM an Activity Log entry's resource id belongs to, normalized; null when none. */
-export function vaultOfEntry(resourceId: string): string | null {
-  const id = normalizeResourceId(resourceId);
-  // A setting or the tags of a vault live under it: <vault id>/providers/microsoft.insights/diagnosticsettings/<n>.
-  const parent = id.split('/providers/').slice(0, 2).join('/providers/');
-  for (const candidate of [id, parent]) {
-    const type = parseResourceId(candidate)?.type;
-    if (type && vaultTypes.has(type)) return candidate;
-  }
-  return null;
-}
 
 export interface ActivityLogWindow {
   readonly from: Date;
@@ -89,7 +77,7 @@ export async function readActivityLog(
       }
       for (const raw of answer.page.value) {
         const entry = entrySchema.safeParse(raw);
-        const vault = entry.success && entry.data.resourceId ? vaultOfEntry(entry.data.resourceId) : null;
+        const vault = entry.success && entry.data.resourceId ? resourceIdUnder(entry.data.resourceId, vaultTypes) : null;
         if (vault) changes.changed.add(vault);
       }
       nextLink = answer.page.nextLink ?? null;

@@ -59,6 +59,21 @@ export function normalizeResourceId(id: string): string {
   return id.trim().replace(/\/+$/, '').toLowerCase();
 }
 
+/**
+ * The resource of one of `types` (lowercase) that `id` is, or lies under as an extension resource
+ * (`<resource id>/providers/Microsoft.Insights/diagnosticSettings/<name>`, `…/providers/Microsoft.Resources/tags/default`):
+ * its normalized id, or null.
+ */
+export function resourceIdUnder(id: string, types: ReadonlySet<string>): string | null {
+  const normalized = normalizeResourceId(id);
+  const parent = normalized.split('/providers/').slice(0, 2).join('/providers/');
+  for (const candidate of [normalized, parent]) {
+    const type = parseResourceId(candidate)?.type;
+    if (type && types.has(type)) return candidate;
+  }
+  return null;
+}
+
 /** The subscription an ARM id or request path names, lowercased; null when it names none. */
 export function subscriptionIdOf(path: string): string | null {
   return /^\/*subscriptions\/([^/?]+)/i.exec(path)?.[1]?.toLowerCase() ?? null;

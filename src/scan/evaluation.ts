@@ -8,7 +8,7 @@ import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditL
 import { auditLoggingControl } from '../control/auditLogging.metadata.js';
 import { auditDestinationTargets, maxSettingsPerResource, settingsOfResource } from '../control/diagnosticSetting.js';
 import { lastSegment, parseResourceId } from '../control/resourceId.js';
-import { type FindingRow, findingsTable } from '../findings/schema.js';
+import { type FindingRow, type ScanRow, findingsTable, scansTable } from '../findings/schema.js';
 import type { ScanDependencies } from './runScan.js';
 
 /*
@@ -137,4 +137,12 @@ export function removedRow(id: string, scanId: string, at: Date): FindingRow {
     Remediation: '',
     Tags: {},
   };
+}
+
+/** Writes the scan row, last: a Complete row means every finding before it landed. Null when nothing is written. */
+export async function writeScanRow(deps: Pick<ScanDependencies, 'sink' | 'log'>, scan: ScanRow): Promise<boolean | null> {
+  if (!deps.sink) return null;
+  const outcome = await deps.sink.upload(scansTable.streamName, [scan]);
+  for (const failure of outcome.failures) deps.log.warn(failure);
+  return outcome.accepted === 1;
 }

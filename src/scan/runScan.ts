@@ -6,10 +6,10 @@ import type { Settings } from '../config/settings.js';
 import type { ControlPolicy } from '../control/auditLogging.js';
 import { normalizeResourceId, parseResourceId } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
-import { type ControlStatus, type FindingRow, type ScanRow, type ScanTrigger, scansTable } from '../findings/schema.js';
+import { type ControlStatus, type FindingRow, type ScanRow, type ScanTrigger } from '../findings/schema.js';
 import { type ResourceState, type ScanState, basisFingerprint, findingFingerprint, maxKeptRows, scanStateVersion } from '../state/scanState.js';
 import { version } from '../version.js';
-import { evaluator, removedRow, scanCollaborators } from './evaluation.js';
+import { evaluator, removedRow, scanCollaborators, writeScanRow } from './evaluation.js';
 import { type ChangeSignals, type HistoryPolicy, type Landing, type ModeChoice, chooseMode, readReason, resourceState } from './scanHistory.js';
 import { plural } from './summary.js';
 
@@ -340,13 +340,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     Version: version,
   };
 
-  // Written last: a Complete scan row means every finding before it landed.
-  let scanRowWritten: boolean | null = null;
-  if (deps.sink) {
-    const outcome = await deps.sink.upload(scansTable.streamName, [scan]);
-    scanRowWritten = outcome.accepted === 1;
-    for (const failure of outcome.failures) log.warn(failure);
-  }
+  const scanRowWritten = await writeScanRow(deps, scan);
   for (const error of errors) log.warn(error);
   const state: ScanState | null = history
     ? {

@@ -9,7 +9,7 @@ const registrations = readdirSync(dir)
   .flatMap((file) => [...readFileSync(new URL(file, dir), 'utf8').matchAll(/\bapp\.([\w.]+)\(/g)].map((m) => `${file}: app.${m[1]}`));
 
 describe('the function app', () => {
-  it('registers one timer trigger and a start-up check, and no HTTP or other inbound trigger', () => {
-    expect(registrations).toEqual(['scanTimer.ts: app.hook.appStart', 'scanTimer.ts: app.timer']);
+  it('registers the scan timer, a start-up check and the event queue trigger, and no HTTP trigger', () => {
+    expect(registrations.sort()).toEqual(['eventQueue.ts: app.storageQueue', 'scanTimer.ts: app.hook.appStart', 'scanTimer.ts: app.timer']);
   });
 });
