@@ -49,6 +49,22 @@ resource tables 'Microsoft.OperationalInsights/workspaces/tables@2026-03-01' = [
   }
 }]
 
+// The workspace function every shipped query reads findings through (infra/queries/functions): which resources are
+// in scope as of a time, now that scans write only what changed. Its parameters are the file's first line; a test
+// compares them with functionParameters below.
+resource recordsFunction 'Microsoft.OperationalInsights/workspaces/savedSearches@2025-07-01' = {
+  parent: workspace
+  name: 'kv-audit-keyvaultauditrecords'
+  properties: {
+    category: 'kv-audit-monitor'
+    displayName: 'KeyVaultAuditRecords'
+    functionAlias: 'KeyVaultAuditRecords'
+    functionParameters: 'asOf:datetime, lookback:timespan, triggers:dynamic'
+    query: loadTextContent('../queries/functions/KeyVaultAuditRecords.kql')
+  }
+  dependsOn: [tables]
+}
+
 // A DCR is validated against its output tables when it is created: it depends on the tables themselves, and goes
 // in the workspace's region. Brand-new tables can still take a moment to be visible to it (InvalidOutputTable, e.g.
 // Azure/AzureMonitorStarterPacks#82); docs/operations.md says to run the deployment again, which is idempotent.

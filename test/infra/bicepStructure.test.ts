@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { settingDefinitions } from '../../src/config/settings.js';
 import { deriveColumns } from '../../src/findings/columns.js';
 import { tables } from '../../src/findings/schema.js';
+import { workspaceFunctions } from '../support/kusto.js';
 import { type ArmTemplate, compiled, moduleTemplate, repoRoot, resource, skipWithoutBicep, template } from './bicep.js';
 
 /*
@@ -193,5 +194,19 @@ describe('the Bicep sources', () => {
     for (const forbidden of [/AccountKey=/i, /SharedAccessKey/i, /InstrumentationKey=/i, /connection_?string/i]) {
       expect(text(path)).not.toMatch(forbidden);
     }
+  });
+});
+
+describe.skipIf(skipWithoutBicep)('findingsStore.bicep: the workspace function the shipped queries call', () => {
+  const store = () => template('infra/modules/findingsStore.bicep');
+
+  it.each(workspaceFunctions.map((f) => [f.name, f] as const))('deploys %s from its file, with the parameters its first line declares', (_name, f) => {
+    const saved = store().resources.filter((r) => r.type === 'Microsoft.OperationalInsights/workspaces/savedSearches');
+    const properties = saved.map((r) => r.properties as { functionAlias: string; functionParameters: string; query: string });
+    const deployed = properties.find((p) => p.functionAlias === f.name);
+    // loadTextContent compiles to a variable; the query is that variable's text.
+    const variable = /^\[variables\('(.+)'\)\]$/.exec(deployed?.query ?? '')?.[1] ?? '';
+    expect(store().variables?.[variable]).toBe(f.body);
+    expect(deployed?.functionParameters.replace(/\s+/g, '')).toBe(f.parameters.replace(/\s+/g, ''));
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type KqlRow, executeQuery } from '@kv-audit/kql';
 import { type FindingRow, type ScanRow, findingRowSchema } from '../../src/findings/schema.js';
+import { withWorkspaceFunctions } from '../support/kusto.js';
 import { scanRow } from '../support/rows.js';
 import { infraDir } from './bicep.js';
 
@@ -23,7 +24,8 @@ import { infraDir } from './bicep.js';
  *                             two arrived: the scan must not count as complete, nor its silence as absence)
  */
 
-const query = (name: string) => readFileSync(join(infraDir, 'queries', name), 'utf8');
+/** A shipped query, with the workspace functions it may call declared first, as the workspace resolves them. */
+const query = (name: string) => withWorkspaceFunctions(readFileSync(join(infraDir, 'queries', name), 'utf8'));
 const at = (iso: string) => ({ now: () => new Date(iso) });
 
 const scanIds = {
@@ -119,6 +121,10 @@ const scans: ScanRow[] = [
   scan(scanIds.s12, '2026-11-22T12:01:00Z', {
     Complete: false,
     ResourceCount: 7,
+    PassCount: 2,
+    FailCount: 3,
+    ExemptCount: 1,
+    ErrorCount: 1,
     FindingsWritten: 2,
     Errors: ['Logs Ingestion upload to Custom-KeyVaultAuditFindings: 5 rows not written: HTTP 503'],
   }),
@@ -145,7 +151,7 @@ const droppedBatchTables = {
 const runDropped = (file: string, now = '2026-11-22T13:30:00Z') => executeQuery(query(file), droppedBatchTables, at(now));
 const column = (rows: readonly KqlRow[], name: string) => rows.map((row) => row[name]);
 
-describe('alert-new-failure.kql: the set of failing resources, per the latest scheduled listing of the estate', () => {
+describe('alert-new-failure.kql: the set of failing resources now', () => {
   const rows = run('alert-new-failure.kql');
 
   it('takes what the incomplete 12:00 scan did find (kv-a passes, kv-b fails) and keeps the rest from 11:00; the CLI scan counts for nothing', () => {
@@ -180,15 +186,21 @@ describe('current-posture.kql: each resource as of its latest finding, from any 
   const rows = run('current-posture.kql');
 
   it('has one row per resource, failures and errors first, the incomplete scan\'s findings standing on their own', () => {
-    expect(rows.map((r) => [r['ResourceName'], r['Status'], r['Trigger'], r['ScanComplete']])).toEqual([
-      ['kv-b', 'Fail', 'Timer', false],
-      ['kv-f', 'Fail', 'Timer', true],
-      ['kv-c', 'Fail', 'Timer', true],
-      ['kv-g', 'Error', 'Timer', true],
-      ['kv-d', 'Exempt', 'Timer', true],
-      ['kv-a', 'Pass', 'Timer', false],
-      ['kv-e', 'Pass', 'Timer', true],
+    expect(rows.map((r) => [r['ResourceName'], r['Status']])).toEqual([
+      ['kv-b', 'Fail'],
+      ['kv-f', 'Fail'],
+      ['kv-c', 'Fail'],
+      ['kv-g', 'Error'],
+      ['kv-d', 'Exempt'],
+      ['kv-a', 'Pass'],
+      ['kv-e', 'Pass'],
     ]);
+  });
+
+  it('says how current it is: the latest scheduled scan, and that it was incomplete', () => {
+    expect(new Set(rows.map((r) => JSON.stringify([r['LastScheduledScan'], r['LastScheduledScanComplete']])))).toEqual(
+      new Set([JSON.stringify(['2026-11-22T12:01:00Z', false])]),
+    );
   });
 });
 
@@ -208,17 +220,17 @@ describe('alert-scan-heartbeat.kql: no complete scheduled scan, all of whose fin
 describe('alert-scan-errors.kql: incomplete scheduled scans, complete ones with Error findings, and ones whose findings did not arrive', () => {
   it('reports the 11:00 scan (one Error finding) and the incomplete 12:00 scan, not the older or CLI ones', () => {
     const rows = run('alert-scan-errors.kql');
-    expect(rows.map((r) => [r['ScanId'], r['Complete'], r['ErrorCount'], r['FindingsLanded']])).toEqual([
-      [scanIds.s11, true, 1, 7],
-      [scanIds.s12, false, 0, 2],
+    expect(rows.map((r) => [r['ScanId'], r['Complete'], r['ErrorCount'], r['AllFindingsArrived']])).toEqual([
+      [scanIds.s11, true, 1, true],
+      [scanIds.s12, false, 1, true],
     ]);
   });
 
   it('reports the 13:00 scan whose batch was dropped, once 15 minutes have passed', () => {
     expect(runDropped('alert-scan-errors.kql', '2026-11-22T13:10:00Z').map((r) => r['ScanId'])).toEqual([scanIds.s12]);
-    expect(runDropped('alert-scan-errors.kql').map((r) => [r['ScanId'], r['Complete'], r['FindingsWritten'], r['FindingsLanded']])).toEqual([
-      [scanIds.s12, false, 2, 2],
-      [scanIds.s13, true, 7, 2],
+    expect(runDropped('alert-scan-errors.kql').map((r) => [r['ScanId'], r['Complete'], r['AllFindingsArrived']])).toEqual([
+      [scanIds.s12, false, true],
+      [scanIds.s13, true, false],
     ]);
   });
 });
@@ -246,5 +258,77 @@ describe('the other shipped queries', () => {
       [scanIds.s11, true, true, 7, 7],
       [scanIds.s10, true, true, 6, 6],
     ]);
+  });
+});
+
+/*
+ * Scans that write only what changed. A full scheduled scan at 10:00 is the census; the incremental scans after it
+ * write a row only for what changed, a Removed row for what left the scope; the event path writes what an Azure
+ * event named, between scans:
+ *
+ *   10:00 Timer Full         kv-a Pass  kv-b Pass  kv-c Fail  kv-d Exempt  kv-e Error  kv-g Fail
+ *   11:00 Timer Incremental  kv-a Fail (its setting was deleted)
+ *   11:20 Event              kv-b Fail (a setting deleted: the event path saw it at once)
+ *   12:00 Timer Incremental  kv-c Removed (the vault was deleted)  kv-f Fail (new)
+ */
+describe('incremental and event-driven rows: what did not change stands, what left is said', () => {
+  const s = {
+    full: '10000000-0000-4000-8000-00000000000a',
+    inc11: '11000000-0000-4000-8000-00000000000a',
+    event: '11200000-0000-4000-8000-00000000000a',
+    inc12: '12000000-0000-4000-8000-00000000000a',
+  };
+  const removed = (scanId: string, time: string, name: Vault): FindingRow => ({ ...finding(scanId, time, name, 'Pass'), Status: 'Removed', Reason: 'NotInScope' });
+  const rows: FindingRow[] = [
+    finding(s.full, at10('01'), 'kv-a', 'Pass'),
+    finding(s.full, at10('02'), 'kv-b', 'Pass'),
+    finding(s.full, at10('03'), 'kv-c', 'Fail'),
+    finding(s.full, at10('04'), 'kv-d', 'Exempt'),
+    finding(s.full, at10('05'), 'kv-e', 'Error'),
+    finding(s.full, at10('06'), 'kv-g', 'Fail'),
+    finding(s.inc11, at11('01'), 'kv-a', 'Fail', 'DestinationNotFound'),
+    finding(s.event, '2026-11-22T11:20:01Z', 'kv-b', 'Fail'),
+    removed(s.inc12, '2026-11-22T12:00:01Z', 'kv-c'),
+    finding(s.inc12, '2026-11-22T12:00:02Z', 'kv-f', 'Fail'),
+  ];
+  const scanRows: ScanRow[] = [
+    scan(s.full, '2026-11-22T10:01:00Z', { ResourceCount: 6, PassCount: 2, FailCount: 2, ExemptCount: 1, ErrorCount: 1, FindingsWritten: 6 }),
+    scan(s.inc11, '2026-11-22T11:01:00Z', { Mode: 'Incremental', Since: '2026-11-22T10:00:00Z', ResourceCount: 6, PassCount: 1, FailCount: 3, ExemptCount: 1, ErrorCount: 1, FindingsWritten: 1 }),
+    scan(s.event, '2026-11-22T11:21:00Z', { Trigger: 'Event', Mode: 'Event', InventoryComplete: false, ResourceCount: 1, FailCount: 1, FindingsWritten: 1 }),
+    scan(s.inc12, '2026-11-22T12:01:00Z', { Mode: 'Incremental', Since: '2026-11-22T11:00:00Z', ResourceCount: 6, PassCount: 0, FailCount: 4, ExemptCount: 1, ErrorCount: 1, FindingsWritten: 2 }),
+  ];
+  const incrementalTables = { KeyVaultAuditFindings_CL: rows as unknown as KqlRow[], KeyVaultAuditScans_CL: scanRows as unknown as KqlRow[] };
+  const runIncremental = (file: string, now: string) => executeQuery(query(file), incrementalTables, at(now));
+
+  it('current-posture.kql: every resource in scope, each from its latest row however old; kv-c, removed, is not listed', () => {
+    expect(runIncremental('current-posture.kql', '2026-11-22T12:30:00Z').map((r) => [r['ResourceName'], r['Status']])).toEqual([
+      ['kv-a', 'Fail'],
+      ['kv-b', 'Fail'],
+      ['kv-f', 'Fail'],
+      ['kv-g', 'Fail'],
+      ['kv-e', 'Error'],
+      ['kv-d', 'Exempt'],
+    ]);
+  });
+
+  it("alert-new-failure.kql: the event path's Fail alerts before the next scheduled scan", () => {
+    expect(column(runIncremental('alert-new-failure.kql', '2026-11-22T11:25:00Z'), 'ResourceName').sort()).toEqual(['kv-a', 'kv-b', 'kv-c', 'kv-g']);
+    expect(column(runIncremental('alert-new-failure.kql', '2026-11-22T12:30:00Z'), 'ResourceName').sort()).toEqual(['kv-a', 'kv-b', 'kv-f', 'kv-g']);
+  });
+
+  it('new-failures.kql: between the two latest listings, kv-b (its event came after 11:00) and kv-f (new) started failing', () => {
+    expect(runIncremental('new-failures.kql', '2026-11-22T12:30:00Z').map((r) => [r['ResourceName'], r['PreviousStatus']])).toEqual([
+      ['kv-b', 'Pass'],
+      ['kv-f', 'NotInScope'],
+    ]);
+  });
+
+  it('fail-trend-by-day.kql: the day ends with the counts of its last listing, carried-forward resources included', () => {
+    expect(runIncremental('fail-trend-by-day.kql', '2026-11-22T12:30:00Z')).toEqual([{ Day: '2026-11-22T00:00:00.000Z', Failing: 4, Passing: 0, Exempt: 1, Errors: 1 }]);
+  });
+
+  it('without a census in the lookback, absence proves nothing: every resource with a row stays in scope until a row says Removed', () => {
+    const noCensus = { KeyVaultAuditFindings_CL: rows.filter((r) => r.ScanId !== s.full) as unknown as KqlRow[], KeyVaultAuditScans_CL: scanRows.filter((r) => r.ScanId !== s.full) as unknown as KqlRow[] };
+    expect(column(executeQuery(query('alert-new-failure.kql'), noCensus, at('2026-11-22T12:30:00Z')), 'ResourceName').sort()).toEqual(['kv-a', 'kv-b', 'kv-f']);
   });
 });

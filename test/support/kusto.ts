@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { type KqlTableSchema, kqlProblems } from '@kv-audit/kql';
 import { type LogAnalyticsType, deriveColumns } from '../../src/findings/columns.js';
 import { tables } from '../../src/findings/schema.js';
@@ -57,3 +58,32 @@ export const findingsWorkspaceSchema: readonly KqlTable[] = tables.map((table) =
     { name: '_ResourceId', type: 'String' },
   ],
 }));
+
+/*
+ * The workspace functions the deployment defines next to the tables (infra/queries/functions/<Name>.kql, whose first
+ * line gives the signature: `// Name(a: type, …): what it returns`). A query that calls one is bound and run with the
+ * function declared before it, as the workspace would resolve it.
+ */
+const functionsDir = new URL('../../infra/queries/functions/', import.meta.url);
+
+export interface WorkspaceFunction {
+  readonly name: string;
+  /** `asOf: datetime, lookback: timespan`, as the saved search's functionParameters lists them (with `:` spacing). */
+  readonly parameters: string;
+  readonly body: string;
+}
+
+export const workspaceFunctions: readonly WorkspaceFunction[] = readdirSync(functionsDir)
+  .filter((file) => file.endsWith('.kql'))
+  .sort()
+  .map((file) => {
+    const body = readFileSync(new URL(file, functionsDir), 'utf8');
+    const signature = /^\/\/ (\w+)\(([^)]*)\):/.exec(body.split('\n')[0] ?? '');
+    if (!signature || `${signature[1]}.kql` !== file) throw new Error(`${file}: the first line must be // ${file.replace('.kql', '')}(parameters): …`);
+    return { name: signature[1]!, parameters: signature[2]!, body };
+  });
+
+/** The query with every workspace function it may call declared first. */
+export function withWorkspaceFunctions(query: string): string {
+  return `${workspaceFunctions.map((f) => `let ${f.name} = (${f.parameters}) {\n${f.body.trimEnd()}\n};\n`).join('')}${query}`;
+}
