@@ -8,7 +8,9 @@ import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditL
 import { auditLoggingControl } from '../control/auditLogging.metadata.js';
 import { auditDestinationTargets, maxSettingsPerResource, settingsOfResource } from '../control/diagnosticSetting.js';
 import { lastSegment, parseResourceId } from '../control/resourceId.js';
-import { type FindingRow, type ScanRow, findingsTable, scansTable } from '../findings/schema.js';
+import type { WireCounters } from '../azure/clients.js';
+import { type ControlStatus, type FindingRow, type ScanRow, findingsTable, scansTable } from '../findings/schema.js';
+import { version } from '../version.js';
 import type { ScanDependencies } from './runScan.js';
 
 /*
@@ -145,4 +147,38 @@ export async function writeScanRow(deps: Pick<ScanDependencies, 'sink' | 'log'>,
   const outcome = await deps.sink.upload(scansTable.streamName, [scan]);
   for (const failure of outcome.failures) deps.log.warn(failure);
   return outcome.accepted === 1;
+}
+
+/** What a scan tallies as it goes, for its row. */
+export interface ScanTally {
+  readonly startedAt: Date;
+  readonly counts: Readonly<Record<ControlStatus, number>>;
+  /** The wire counters when the scan began: its row counts the requests it sent. */
+  readonly countersBefore: WireCounters;
+}
+
+type ScanRowFields = Omit<
+  ScanRow,
+  'TimeGenerated' | 'StartedAt' | 'FinishedAt' | 'DurationMs' | 'PassCount' | 'FailCount' | 'ExemptCount' | 'ErrorCount' | 'ArgQueries' | 'ArmCalls' | 'ArmThrottled' | 'Version'
+>;
+
+/** The scan's row, as it ends: its own fields, with the times, counts and requests every scan row derives alike. */
+export function finishedScanRow(deps: Pick<ScanDependencies, 'now' | 'clients'>, tally: ScanTally, fields: ScanRowFields): ScanRow {
+  const finishedAt = deps.now();
+  const { counters } = deps.clients;
+  return {
+    TimeGenerated: finishedAt.toISOString(),
+    StartedAt: tally.startedAt.toISOString(),
+    FinishedAt: finishedAt.toISOString(),
+    DurationMs: Math.max(0, finishedAt.getTime() - tally.startedAt.getTime()),
+    PassCount: tally.counts.Pass,
+    FailCount: tally.counts.Fail,
+    ExemptCount: tally.counts.Exempt,
+    ErrorCount: tally.counts.Error,
+    ArgQueries: counters.argRequests - tally.countersBefore.argRequests,
+    ArmCalls: counters.armRequests - tally.countersBefore.armRequests,
+    ArmThrottled: counters.armThrottled - tally.countersBefore.armThrottled,
+    Version: version,
+    ...fields,
+  };
 }

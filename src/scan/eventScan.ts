@@ -8,10 +8,9 @@ import type { VaultResource } from '../control/auditLogging.js';
 import { auditLoggingControl } from '../control/auditLogging.metadata.js';
 import { normalizeResourceId, parseResourceId, resourceIdUnder } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
-import { type ControlStatus, type FindingRow, type ScanRow } from '../findings/schema.js';
+import type { ControlStatus, FindingRow } from '../findings/schema.js';
 import type { ScanState } from '../state/scanState.js';
-import { version } from '../version.js';
-import { evaluator, removedRow, scanCollaborators, writeScanRow } from './evaluation.js';
+import { evaluator, finishedScanRow, removedRow, scanCollaborators, writeScanRow } from './evaluation.js';
 import type { ScanDependencies, ScanResult } from './runScan.js';
 
 /*
@@ -169,34 +168,21 @@ export async function evaluateNamedResources(settings: Settings, ids: ReadonlySe
     findingsWritten = outcome.accepted;
     errors.push(...outcome.failures);
   }
-  const finishedAt = deps.now();
   const subscriptions = [...new Set([...ids].map((id) => parseResourceId(id)?.subscriptionId ?? ''))].filter((s) => s !== '');
-  const scan: ScanRow = {
-    TimeGenerated: finishedAt.toISOString(),
+  const scan = finishedScanRow(deps, { startedAt, counts, countersBefore }, {
     ScanId: scanId,
     Trigger: 'Event',
     Mode: 'Event',
     Since: null,
     Scope: { Kind: 'Subscriptions', Ids: subscriptions },
-    StartedAt: startedAt.toISOString(),
-    FinishedAt: finishedAt.toISOString(),
-    DurationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
     Complete: errors.length === 0 && (deps.sink === null || findingsWritten === written),
     InventoryComplete: false,
     ResourceCount: ids.size,
-    PassCount: counts.Pass,
-    FailCount: counts.Fail,
-    ExemptCount: counts.Exempt,
-    ErrorCount: counts.Error,
     ResourcesRead: resourcesRead,
     FindingsWritten: findingsWritten,
-    ArgQueries: clients.counters.argRequests - countersBefore.argRequests,
-    ArmCalls: clients.counters.armRequests - countersBefore.armRequests,
-    ArmThrottled: clients.counters.armThrottled - countersBefore.armThrottled,
     ResourceGraphHasDiagnosticSettings: false,
     Errors: errors,
-    Version: version,
-  };
+  });
   const scanRowWritten = await writeScanRow(deps, scan);
   for (const error of errors) log.warn(error);
   return { scan, scanRowWritten, noAccess: false, state: null };

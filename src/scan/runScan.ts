@@ -9,7 +9,7 @@ import { describeError } from '../errors.js';
 import { type ControlStatus, type FindingRow, type ScanRow, type ScanTrigger } from '../findings/schema.js';
 import { type ResourceState, type ScanState, basisFingerprint, findingFingerprint, maxKeptRows, scanStateVersion } from '../state/scanState.js';
 import { version } from '../version.js';
-import { evaluator, removedRow, scanCollaborators, writeScanRow } from './evaluation.js';
+import { evaluator, finishedScanRow, removedRow, scanCollaborators, writeScanRow } from './evaluation.js';
 import { type ChangeSignals, type HistoryPolicy, type Landing, type ModeChoice, chooseMode, readReason, resourceState } from './scanHistory.js';
 import { plural } from './summary.js';
 
@@ -312,33 +312,20 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     errors.push(...outcome.failures);
   }
 
-  const finishedAt = deps.now();
-  const scan: ScanRow = {
-    TimeGenerated: finishedAt.toISOString(),
+  const scan = finishedScanRow(deps, { startedAt, counts, countersBefore }, {
     ScanId: scanId,
     Trigger: trigger,
     Mode: choice.mode,
     Since: incremental ? previous.startedAt : null,
     Scope: settings.scope,
-    StartedAt: startedAt.toISOString(),
-    FinishedAt: finishedAt.toISOString(),
-    DurationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
     Complete: errors.length === 0 && (deps.sink === null || findingsWritten === writtenCount),
     InventoryComplete: inventoryComplete,
     ResourceCount: progress.listed,
-    PassCount: counts.Pass,
-    FailCount: counts.Fail,
-    ExemptCount: counts.Exempt,
-    ErrorCount: counts.Error,
     ResourcesRead: resourcesRead,
     FindingsWritten: findingsWritten,
-    ArgQueries: clients.counters.argRequests - countersBefore.argRequests,
-    ArmCalls: clients.counters.armRequests - countersBefore.armRequests,
-    ArmThrottled: clients.counters.armThrottled - countersBefore.armThrottled,
     ResourceGraphHasDiagnosticSettings: resourceGraphHasDiagnosticSettings,
     Errors: errors,
-    Version: version,
-  };
+  });
 
   const scanRowWritten = await writeScanRow(deps, scan);
   for (const error of errors) log.warn(error);
