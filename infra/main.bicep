@@ -112,6 +112,12 @@ param grantDeveloperIngestion bool = false
 @description('Error findings (unreadable evidence) a complete scan may have before the scan-errors alert fires.')
 param scanErrorThreshold int = 0
 
+// 1-minute log search alerts need a query Azure Monitor can optimize (Azure/azure-rest-api-specs#20341, "Couldn't
+// optimize this query so the selected frequency was not supported"); this query joins two days of scans.
+@allowed([5, 10, 15])
+@description('Minutes between evaluations of the new-failure alert: a Fail the event path writes alerts at the next evaluation. Each rule is billed by its frequency: docs/operations.md, "Cost".')
+param newFailureEvaluationMinutes int = 5
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -319,6 +325,7 @@ module alerts 'modules/alerts.bicep' = {
     nameSuffix: resourceToken
     scanIntervalMinutes: scanIntervalMinutes
     scanErrorThreshold: scanErrorThreshold
+    newFailureEvaluationMinutes: newFailureEvaluationMinutes
   }
   // The rules query the workspace with their identity from their first evaluation: its reader role comes first.
   dependsOn: [

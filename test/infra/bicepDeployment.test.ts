@@ -40,6 +40,8 @@ const scenarios = {
   totalOf1000Days: { ...base, findingsTotalRetentionInDays: 1000 },
   totalBelowInteractive: { ...base, findingsRetentionInDays: 180, findingsTotalRetentionInDays: 90 },
   regionWithoutFlexConsumption: { ...base, location: 'westindia' },
+  newFailureEvery15Minutes: { ...base, newFailureEvaluationMinutes: 15 },
+  newFailureEveryMinute: { ...base, newFailureEvaluationMinutes: 1 },
 } satisfies Record<string, Record<string, string | number | boolean>>;
 type Scenario = keyof typeof scenarios;
 
@@ -52,7 +54,7 @@ beforeAll(async () => {
   for (let i = 0; i < names.length; i += 2) {
     await Promise.all(names.slice(i, i + 2).map(async (name) => snapshots.set(name, await snapshotMain(scenarios[name]))));
   }
-}, 180_000);
+}, 300_000);
 
 function deployed(scenario: Scenario): readonly PredictedResource[] {
   const snapshot = snapshots.get(scenario);
@@ -169,6 +171,21 @@ describe.skipIf(skipWithoutBicep)('a deployment with the defaults', () => {
     expect(ofType('defaults', 'Microsoft.Insights/actionGroups')).toEqual([]);
   });
 
+  // A Fail the event path writes alerts at the next evaluation of the new-failure rule; heartbeat and scan errors follow
+  // the hourly scans. The queries pick their own time span, so a window as long as the period is all a rule needs.
+  const frequencies = (scenario: Scenario) =>
+    ofType(scenario, 'Microsoft.Insights/scheduledQueryRules').map((r) => [r.name.replace(/-[a-z0-9]{13}$/, ''), r.properties?.['evaluationFrequency'], r.properties?.['windowSize']]);
+  it.each([
+    ['defaults', 'PT5M'],
+    ['newFailureEvery15Minutes', 'PT15M'],
+  ] as const)('%s: evaluates the new-failure rule every %s, over a window as long; the others every 15 minutes', (scenario, frequency) => {
+    expect(frequencies(scenario)).toEqual([
+      ['kv-audit-new-failure', frequency, frequency],
+      ['kv-audit-scan-heartbeat', 'PT15M', 'PT15M'],
+      ['kv-audit-scan-errors', 'PT15M', 'PT15M'],
+    ]);
+  });
+
   it('raises one new-failure alert per resource', () => {
     const rule = ofType('defaults', 'Microsoft.Insights/scheduledQueryRules')[0];
     expect(rule?.properties?.['criteria']).toMatchObject({ allOf: [{ dimensions: [{ name: 'ResourceId', operator: 'Include', values: ['*'] }] }] });
@@ -231,6 +248,8 @@ describe.skipIf(skipWithoutBicep)('parameters the deployment refuses before it c
     ['totalOf1000Days', /findingsTotalRetentionInDays must be 4-730, or one of .*; it is 1000\./],
     ['totalBelowInteractive', /findingsTotalRetentionInDays \(90\) must be at least findingsRetentionInDays \(180\)\./],
     ['regionWithoutFlexConsumption', /Expected a value of type "'australiaeast' \| .*'westeurope' \|.*" but the provided value is of type "'westindia'"/],
+    // 1-minute log search alerts need a query Azure Monitor can optimize; this one joins two days of scans.
+    ['newFailureEveryMinute', /Expected a value of type "10 \| 15 \| 5" but the provided value is of type "1"/],
   ] as const)('%s', (scenario, message) => {
     const snapshot = snapshots.get(scenario);
     expect(snapshot?.ok).toBe(false);

@@ -111,6 +111,10 @@ describe.skipIf(skipWithoutBicep)('main.bicep parameters', () => {
     expect(location.metadata).toMatchObject({ azd: { type: 'location' } });
   });
 
+  it('evaluates the new-failure alert every 5 minutes by default, and at no frequency its query cannot run at', () => {
+    expect(parameters()['newFailureEvaluationMinutes']).toMatchObject({ type: 'int', defaultValue: 5, allowedValues: [5, 10, 15] });
+  });
+
   it('defaults to hourly scans on the documented schedule', () => {
     expect(parameters()['scanIntervalMinutes']?.['defaultValue']).toBe(60);
     const schedules = template('infra/main.bicep').variables?.['schedulesByInterval'] as Record<string, string>;
