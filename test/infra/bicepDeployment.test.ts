@@ -6,7 +6,7 @@ import { deriveColumns } from '../../src/findings/columns.js';
 import { tables } from '../../src/findings/schema.js';
 import { keyVaultAuditLogSchema } from '../support/azureMonitorTables.js';
 import { findingsWorkspaceSchema, kqlProblems } from '../support/kusto.js';
-import { deploymentContext, infraDir, type PredictedResource, type Snapshot, skipWithoutBicep, snapshotMain } from './bicep.js';
+import { deploymentContext, infraDir, type PredictedResource, roleGrants, type Snapshot, skipWithoutBicep, snapshotMain } from './bicep.js';
 
 /*
  * What infra/main.bicep deploys, for the parameter sets that matter, as ARM's template engine evaluates it: the real
@@ -68,23 +68,10 @@ const only = (scenario: Scenario, type: string): PredictedResource => {
   return found[0] as PredictedResource;
 };
 
-const roleNames = new Map(Object.entries(JSON.parse(readFileSync(join(infraDir, 'roleDefinitions.json'), 'utf8')) as Record<string, string>).map(([name, id]) => [id, name]));
 const rg = `/subscriptions/${deploymentContext.subscriptionId}/resourceGroups/rg-kv-audit`;
 
 /** Each role assignment as [role, scope, principal]: the principal is an identity's name or a literal object id. */
-function grants(scenario: Scenario): string[][] {
-  return ofType(scenario, 'Microsoft.Authorization/roleAssignments')
-    .map((assignment) => {
-      const properties = assignment.properties as { roleDefinitionId: string; principalId: string; principalType: string };
-      const scope =
-        /^\[extensionResourceId\('([^']+)'/.exec(assignment.id)?.[1] ??
-        /^\[subscriptionResourceId\('([^']+)'/.exec(assignment.id)?.[1]?.replace(/^/, '/subscriptions/') ??
-        assignment.id.replace(/\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+$/, '');
-      const principal = /userAssignedIdentities\/([^']+)'/.exec(properties.principalId)?.[1]?.replace(/-[a-z0-9]{13}$/, '') ?? properties.principalId;
-      return [roleNames.get(properties.roleDefinitionId.split('/').pop() ?? '') ?? properties.roleDefinitionId, scope.replace(rg, '<rg>'), `${principal} (${properties.principalType})`];
-    })
-    .sort();
-}
+const grants = (scenario: Scenario): string[][] => roleGrants(deployed(scenario), rg);
 
 describe.skipIf(skipWithoutBicep)('a deployment with the defaults', () => {
   it('creates the resource group, tagged for azd', () => {
@@ -92,12 +79,20 @@ describe.skipIf(skipWithoutBicep)('a deployment with the defaults', () => {
   });
 
   it('grants exactly these roles, at exactly these scopes, to managed identities only', () => {
+    const account = (path: string) => expect.stringMatching(new RegExp(`^<rg>/providers/Microsoft\\.Storage/storageAccounts/stkvaudit[a-z0-9]{13}${path}$`));
+    const topic = `evgt-kvaudit@${deploymentContext.subscriptionId} (ServicePrincipal)`;
     expect(grants('defaults')).toEqual([
       ['MonitoringMetricsPublisher', expect.stringMatching(/^<rg>\/providers\/Microsoft\.Insights\/components\/appi-kvaudit-/), 'id-kvaudit-func (ServicePrincipal)'],
       ['MonitoringMetricsPublisher', expect.stringMatching(/^<rg>\/providers\/Microsoft\.Insights\/dataCollectionRules\/dcr-kvaudit-/), 'id-kvaudit-func (ServicePrincipal)'],
       ['Reader', `/subscriptions/${deploymentContext.subscriptionId}`, 'id-kvaudit-func (ServicePrincipal)'],
       ['Reader', expect.stringMatching(/^<rg>\/providers\/Microsoft\.OperationalInsights\/workspaces\/log-kvaudit-/), 'id-kvaudit-alerts (ServicePrincipal)'],
-      ['StorageBlobDataOwner', expect.stringMatching(/^<rg>\/providers\/Microsoft\.Storage\/storageAccounts\/stkvaudit/), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageBlobDataContributor', account('/blobServices/default/containers/kv-audit-events-deadletter'), topic],
+      ['StorageBlobDataContributor', account('/blobServices/default/containers/kv-audit-state'), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageBlobDataOwner', account(''), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageQueueDataMessageProcessor', account('/queueServices/default/queues/kv-audit-events'), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageQueueDataMessageSender', account('/queueServices/default/queues/kv-audit-events'), topic],
+      ['StorageQueueDataMessageSender', account('/queueServices/default/queues/kv-audit-events-poison'), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageQueueDataReader', account('/queueServices/default/queues/kv-audit-events'), 'id-kvaudit-func (ServicePrincipal)'],
     ]);
   });
 
@@ -142,7 +137,7 @@ describe.skipIf(skipWithoutBicep)('a deployment with the defaults', () => {
 
   it.each([
     ['AzureWebJobsStorage', 'a connection string with a key'],
-    ['AzureWebJobsStorage__queueServiceUri', 'a timer app uses no queue, and gets no queue role'],
+    ['AzureWebJobsStorage__queueServiceUri', 'the host itself uses no queue; the event queue has its own connection'],
     ['FUNCTIONS_WORKER_RUNTIME', 'Flex Consumption takes the runtime from functionAppConfig'],
     ['FUNCTIONS_EXTENSION_VERSION', 'Flex Consumption rejects it'],
     ['WEBSITE_RUN_FROM_PACKAGE', 'Flex Consumption deploys from its blob container'],
