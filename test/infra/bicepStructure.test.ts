@@ -105,6 +105,12 @@ describe.skipIf(skipWithoutBicep)('main.bicep parameters', () => {
     expect(parameterFile.parameters[name]?.value).toBe(value);
   });
 
+  const azdVariables = Object.values(parameterFile.parameters).map(({ value }) => /^\$\{(KV_AUDIT_\w+)=/.exec(String(value))?.[1]).filter((name) => name !== undefined);
+  it('documents every KV_AUDIT_ azd variable main.parameters.json reads in docs/operations.md', () => {
+    expect(azdVariables.length).toBeGreaterThan(5);
+    expect(azdVariables.filter((name) => !text('docs/operations.md').includes(`| \`${name}\` |`))).toEqual([]);
+  });
+
   it('offers only regions with Flex Consumption, and azd prompts among them', () => {
     const location = parameters()['location'] ?? {};
     expect(location['allowedValues']).toEqual(expect.arrayContaining(['westeurope', 'eastus', 'swedencentral']));
