@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { inject } from 'vitest';
+import { beforeAll, inject } from 'vitest';
 import { compileRequired, infraDir, repoRoot, runBicep } from './bicepCli.js';
 
 /*
@@ -145,4 +145,32 @@ export async function snapshotMain(parameters: Readonly<Record<string, string | 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface Snapshots<S extends string> {
+  /** What `bicep snapshot` said for a scenario: its predicted resources, or its error. */
+  readonly snapshot: (scenario: S) => Snapshot | undefined;
+  /** The resources a scenario that must deploy is predicted to create. */
+  readonly deployed: (scenario: S) => readonly PredictedResource[];
+}
+
+/** infra/main.bicep snapshotted once per named parameter set, before the calling file's tests. */
+export function snapshotsOf<S extends string>(scenarios: Readonly<Record<S, Readonly<Record<string, string | number | boolean>>>>): Snapshots<S> {
+  const taken = new Map<S, Snapshot>();
+  beforeAll(async () => {
+    if (skipWithoutBicep) return;
+    const names = Object.keys(scenarios) as S[];
+    // Two at a time: each is a CLI process, and CI has two cores.
+    for (let i = 0; i < names.length; i += 2) {
+      await Promise.all(names.slice(i, i + 2).map(async (name) => taken.set(name, await snapshotMain(scenarios[name]))));
+    }
+  }, 300_000);
+  return {
+    snapshot: (scenario) => taken.get(scenario),
+    deployed: (scenario) => {
+      const snapshot = taken.get(scenario);
+      if (snapshot?.ok !== true) throw new Error(`${scenario} did not deploy: ${snapshot?.ok === false ? snapshot.error : 'not run'}`);
+      return snapshot.resources;
+    },
+  };
 }

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { settingDefinitions } from '../../src/config/settings.js';
 import { deriveColumns } from '../../src/findings/columns.js';
 import { tables } from '../../src/findings/schema.js';
 import { keyVaultAuditLogSchema } from '../support/azureMonitorTables.js';
 import { findingsWorkspaceSchema, kqlProblems } from '../support/kusto.js';
-import { deploymentContext, infraDir, type PredictedResource, roleGrants, type Snapshot, skipWithoutBicep, snapshotMain } from './bicep.js';
+import { deploymentContext, infraDir, type PredictedResource, roleGrants, skipWithoutBicep, snapshotsOf } from './bicep.js';
 
 /*
  * What infra/main.bicep deploys, for the parameter sets that matter, as ARM's template engine evaluates it: the real
@@ -45,22 +45,7 @@ const scenarios = {
 } satisfies Record<string, Record<string, string | number | boolean>>;
 type Scenario = keyof typeof scenarios;
 
-const snapshots = new Map<Scenario, Snapshot>();
-
-beforeAll(async () => {
-  if (skipWithoutBicep) return;
-  const names = Object.keys(scenarios) as Scenario[];
-  // Two at a time: each is a CLI process, and CI has two cores.
-  for (let i = 0; i < names.length; i += 2) {
-    await Promise.all(names.slice(i, i + 2).map(async (name) => snapshots.set(name, await snapshotMain(scenarios[name]))));
-  }
-}, 300_000);
-
-function deployed(scenario: Scenario): readonly PredictedResource[] {
-  const snapshot = snapshots.get(scenario);
-  if (snapshot?.ok !== true) throw new Error(`${scenario} did not deploy: ${snapshot?.ok === false ? snapshot.error : 'not run'}`);
-  return snapshot.resources;
-}
+const { snapshot: snapshotOf, deployed } = snapshotsOf(scenarios);
 const ofType = (scenario: Scenario, type: string) => deployed(scenario).filter((r) => r.type === type);
 const only = (scenario: Scenario, type: string): PredictedResource => {
   const found = ofType(scenario, type);
@@ -246,7 +231,7 @@ describe.skipIf(skipWithoutBicep)('parameters the deployment refuses before it c
     // 1-minute log search alerts need a query Azure Monitor can optimize; this one joins two days of scans.
     ['newFailureEveryMinute', /Expected a value of type "10 \| 15 \| 5" but the provided value is of type "1"/],
   ] as const)('%s', (scenario, message) => {
-    const snapshot = snapshots.get(scenario);
+    const snapshot = snapshotOf(scenario);
     expect(snapshot?.ok).toBe(false);
     expect(snapshot?.ok === false ? snapshot.error : '').toMatch(message);
   });

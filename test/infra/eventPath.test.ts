@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { compiled, deploymentContext, moduleTemplate, type PredictedResource, repoRoot, resource, roleGrants, type Snapshot, skipWithoutBicep, snapshotMain, template } from './bicep.js';
+import { describe, expect, it } from 'vitest';
+import { compiled, deploymentContext, moduleTemplate, type PredictedResource, repoRoot, resource, roleGrants, skipWithoutBicep, snapshotsOf, template } from './bicep.js';
 
 /*
  * The event path as infra/main.bicep deploys it, evaluated by the real Bicep CLI (`bicep snapshot`): a system topic per
@@ -37,22 +37,7 @@ const scenarios = {
 } satisfies Record<string, Record<string, string | number | boolean>>;
 type Scenario = keyof typeof scenarios;
 
-const snapshots = new Map<Scenario, Snapshot>();
-
-beforeAll(async () => {
-  if (skipWithoutBicep) return;
-  const names = Object.keys(scenarios) as Scenario[];
-  // Two at a time: each is a CLI process, and CI has two cores.
-  for (let i = 0; i < names.length; i += 2) {
-    await Promise.all(names.slice(i, i + 2).map(async (name) => snapshots.set(name, await snapshotMain(scenarios[name]))));
-  }
-}, 300_000);
-
-function deployed(scenario: Scenario): readonly PredictedResource[] {
-  const snapshot = snapshots.get(scenario);
-  if (snapshot?.ok !== true) throw new Error(`${scenario} did not deploy: ${snapshot?.ok === false ? snapshot.error : 'not run'}`);
-  return snapshot.resources;
-}
+const { snapshot: snapshotOf, deployed } = snapshotsOf(scenarios);
 const ofType = (scenario: Scenario, type: string) => deployed(scenario).filter((r) => r.type === type);
 const rg = `/subscriptions/${home}/resourceGroups/rg-kv-audit`;
 const hostAccount = (scenario: Scenario) => ofType(scenario, 'Microsoft.Storage/storageAccounts')[0]?.id ?? 'no storage account';
@@ -276,7 +261,7 @@ describe.skipIf(skipWithoutBicep)('the function app', () => {
 
 describe.skipIf(skipWithoutBicep)('parameters the event path refuses before it creates anything', () => {
   it('names every problem with the event path parameters at once', () => {
-    const snapshot = snapshots.get('badEventParameters');
+    const snapshot = snapshotOf('badEventParameters');
     expect(snapshot?.ok).toBe(false);
     const error = snapshot?.ok === false ? snapshot.error : '';
     for (const problem of [
