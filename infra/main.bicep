@@ -112,6 +112,28 @@ param grantDeveloperIngestion bool = false
 @description('Error findings (unreadable evidence) a complete scan may have before the scan-errors alert fires.')
 param scanErrorThreshold int = 0
 
+// 1-minute log search alerts need a query Azure Monitor can optimize (Azure/azure-rest-api-specs#20341, "Couldn't
+// optimize this query so the selected frequency was not supported"); this query joins two days of scans.
+@allowed([5, 10, 15])
+@description('Minutes between evaluations of the new-failure alert: a Fail the event path writes alerts at the next evaluation. Each rule is billed by its frequency: docs/operations.md, "Cost".')
+param newFailureEvaluationMinutes int = 5
+
+@minValue(1)
+@maxValue(48)
+@description('KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: a full reconciliation at least this often; scheduled scans in between read through ARM only what may have changed.')
+param fullScanIntervalHours int = 24
+
+@minValue(0)
+@maxValue(1440)
+@description('KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: how far before the previous scan an incremental scan reads the Activity Log, which lags by minutes.')
+param activityLogOverlapMinutes int = 30
+
+@description('Subscription ids whose changes reach the event path (an Event Grid system topic each), comma-separated. Empty: those in scanSubscriptions, or this subscription when the scan scope is open. Management groups cannot be enumerated by a deployment: list their subscriptions here, or they rely on the incremental scans alone.')
+param eventSubscriptions string = ''
+
+@description('Resource ids of existing Microsoft.Resources.Subscriptions system topics to add the event subscriptions to, comma-separated, at most one per subscription: Azure allows one such topic per subscription. Each needs a system-assigned identity. Subscriptions without one here get a new topic.')
+param existingEventTopics string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -155,11 +177,67 @@ var workspaceResourceId = resourceId(workspaceSubscriptionId, workspaceResourceG
 var functionAppName = 'func-kvaudit-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(uniqueString(functionAppName, resourceToken), 7)}'
 
+// A list parameter's ids, each once whatever its case: every subscription gets one nested deployment, named after it.
+func idList(value string) string[] => union(filter(map(split(value, [',', ';', ' ']), id => toLower(trim(id))), id => !empty(id)), [])
+// Whether a lower-cased id is /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.EventGrid/systemTopics/<name>.
+func isSystemTopicId(id string) bool =>
+  length(split(id, '/')) == 9 && length(filter(split(id, '/'), segment => empty(segment))) == 1 && id == '/subscriptions/${split(id, '/')[?2]}/resourcegroups/${split(id, '/')[?4]}/providers/microsoft.eventgrid/systemtopics/${split(id, '/')[?8]}'
+
 // Reader goes to the subscriptions the scan covers: the listed ones, or this one when the scope is left open.
-// Each id once, whatever its case: every subscription gets one nested deployment, named after the id.
-var listedSubscriptionIds = union(filter(map(split(scanSubscriptions, [',', ';', ' ']), id => toLower(trim(id))), id => !empty(id)), [])
+var listedSubscriptionIds = idList(scanSubscriptions)
 var scanScopeIsOpen = empty(listedSubscriptionIds) && empty(trim(scanManagementGroups))
 var readerSubscriptionIds = !grantScanReader ? [] : (scanScopeIsOpen ? [subscription().subscriptionId] : listedSubscriptionIds)
+
+// The event path: one system topic per subscription it covers, delivering to a queue on the host storage account.
+var eventQueueName = 'kv-audit-events'
+var deadLetterContainerName = 'kv-audit-events-deadletter'
+var stateContainerName = 'kv-audit-state'
+var listedEventSubscriptionIds = idList(eventSubscriptions)
+var eventSubscriptionIds = !empty(listedEventSubscriptionIds)
+  ? listedEventSubscriptionIds
+  : (scanScopeIsOpen ? [subscription().subscriptionId] : listedSubscriptionIds)
+var existingEventTopicIds = idList(existingEventTopics)
+var existingEventTopicsBySubscription = groupBy(filter(existingEventTopicIds, id => isSystemTopicId(id)), id => split(id, '/')[2])
+// Every problem with the two event path parameters at once, before anything is created.
+var eventPathProblems = flatten([
+  map(
+    filter(listedEventSubscriptionIds, id => !empty(listedSubscriptionIds) && !contains(listedSubscriptionIds, id)),
+    id => 'eventSubscriptions (KV_AUDIT_EVENT_SUBSCRIPTIONS) lists ${id}, which scanSubscriptions (KV_AUDIT_SUBSCRIPTIONS) does not scan.'
+  )
+  map(
+    filter(existingEventTopicIds, id => !isSystemTopicId(id)),
+    id => 'existingEventTopics (KV_AUDIT_EVENT_TOPICS) lists ${id}, which is not an Event Grid system topic id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.EventGrid/systemTopics/<name>).'
+  )
+  map(
+    filter(existingEventTopicIds, id => isSystemTopicId(id) && !contains(eventSubscriptionIds, split(id, '/')[2])),
+    id => 'existingEventTopics (KV_AUDIT_EVENT_TOPICS) lists ${id}, whose subscription the event path does not cover (${empty(eventSubscriptionIds) ? 'none' : join(eventSubscriptionIds, ', ')}).'
+  )
+  map(
+    filter(items(existingEventTopicsBySubscription), topics => length(topics.value) > 1),
+    topics => 'existingEventTopics (KV_AUDIT_EVENT_TOPICS) lists more than one topic of subscription ${topics.key}: Azure allows one per subscription.'
+  )
+])
+var eventTopics = !empty(eventPathProblems)
+  ? fail(join(eventPathProblems, ' '))
+  : map(
+      eventSubscriptionIds,
+      subscriptionId =>
+        contains(existingEventTopicsBySubscription, subscriptionId)
+          ? {
+              subscriptionId: subscriptionId
+              resourceGroupName: split(existingEventTopicsBySubscription[subscriptionId][0], '/')[4]
+              name: split(existingEventTopicsBySubscription[subscriptionId][0], '/')[8]
+              reuse: true
+              createResourceGroup: false
+            }
+          : {
+              subscriptionId: subscriptionId
+              resourceGroupName: effectiveResourceGroupName
+              name: 'evgt-kvaudit-${resourceToken}'
+              reuse: false
+              createResourceGroup: subscriptionId != subscription().subscriptionId
+            }
+    )
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: effectiveResourceGroupName
@@ -214,6 +292,9 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    eventQueueName: eventQueueName
+    deadLetterContainerName: deadLetterContainerName
+    stateContainerName: stateContainerName
   }
 }
 
@@ -237,6 +318,36 @@ module hostRoles 'modules/rbacFunctionHost.bicep' = {
     principalId: identities.outputs.functionPrincipalId
   }
 }
+
+module eventRoles 'modules/rbacFunctionEvents.bicep' = {
+  name: 'kvaudit-event-roles-${resourceToken}'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    eventQueueName: eventQueueName
+    poisonQueueName: storage.outputs.poisonQueueName
+    stateContainerName: stateContainerName
+    principalId: identities.outputs.functionPrincipalId
+  }
+}
+
+module eventPath 'modules/eventPath.bicep' = [
+  for topic in eventTopics: {
+    name: 'kvaudit-events-${uniqueString(topic.subscriptionId, resourceToken)}'
+    scope: subscription(topic.subscriptionId)
+    params: {
+      topic: topic
+      location: location
+      tags: tags
+      nameSuffix: resourceToken
+      hostSubscriptionId: subscription().subscriptionId
+      hostResourceGroupName: rg.name
+      storageAccountName: storage.outputs.name
+      eventQueueName: eventQueueName
+      deadLetterContainerName: deadLetterContainerName
+    }
+  }
+]
 
 module ingestionRole 'modules/rbacDataCollectionRule.bicep' = {
   name: 'kvaudit-dcr-role-${resourceToken}'
@@ -275,6 +386,16 @@ module alertsWorkspaceReader 'modules/rbacWorkspaceReader.bicep' = {
   }
 }
 
+// The function's identity reads its own findings: an incremental scan first asks whether the last scan's rows arrived.
+module functionWorkspaceReader 'modules/rbacWorkspaceReader.bicep' = {
+  name: 'kvaudit-function-reader-${resourceToken}'
+  scope: resourceGroup(workspaceSubscriptionId, workspaceResourceGroupName)
+  params: {
+    workspaceName: findingsStore.outputs.workspaceName
+    principalId: identities.outputs.functionPrincipalId
+  }
+}
+
 module functionApp 'modules/functionApp.bicep' = {
   name: 'kvaudit-function-${resourceToken}'
   scope: rg
@@ -288,6 +409,7 @@ module functionApp 'modules/functionApp.bicep' = {
     identityClientId: identities.outputs.functionClientId
     storageAccountName: storage.outputs.name
     deploymentContainerName: deploymentContainerName
+    stateContainerName: stateContainerName
     applicationInsightsName: monitoring.outputs.name
     scanSchedule: effectiveSchedule
     scanSubscriptions: scanSubscriptions
@@ -298,10 +420,15 @@ module functionApp 'modules/functionApp.bicep' = {
     armConcurrency: armConcurrency
     logsIngestionEndpoint: findingsStore.outputs.logsIngestionEndpoint
     dataCollectionRuleImmutableId: findingsStore.outputs.dataCollectionRuleImmutableId
+    fullScanIntervalHours: fullScanIntervalHours
+    activityLogOverlapMinutes: activityLogOverlapMinutes
+    findingsWorkspaceId: workspaceResourceId
   }
-  // The host reads its storage and the first scan writes findings as soon as the app starts: roles first.
+  // The host reads its storage and the event queue, and the first scan writes findings, as soon as the app starts:
+  // roles first.
   dependsOn: [
     hostRoles
+    eventRoles
     ingestionRole
     scanReaders
   ]
@@ -319,6 +446,7 @@ module alerts 'modules/alerts.bicep' = {
     nameSuffix: resourceToken
     scanIntervalMinutes: scanIntervalMinutes
     scanErrorThreshold: scanErrorThreshold
+    newFailureEvaluationMinutes: newFailureEvaluationMinutes
   }
   // The rules query the workspace with their identity from their first evaluation: its reader role comes first.
   dependsOn: [

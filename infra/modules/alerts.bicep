@@ -26,6 +26,10 @@ param scanIntervalMinutes int
 @description('Error findings a complete scan may have before the scan-errors alert fires.')
 param scanErrorThreshold int
 
+@allowed([5, 10, 15])
+@description('Minutes between evaluations of the new-failure rule.')
+param newFailureEvaluationMinutes int
+
 // Heartbeat and scan-error windows: two scan intervals, so that one late scan does not raise a heartbeat alert.
 var scanWindowMinutes = 2 * scanIntervalMinutes
 
@@ -53,11 +57,14 @@ var ruleIdentity = {
     '${identityResourceId}': {}
   }
 }
-// Every rule is evaluated every 15 minutes over up to two days, the longest a log search alert reads: each query
-// picks its own time span (the latest complete scan, the heartbeat window) and returns no TimeGenerated column for
-// the alert to bin rows by.
+// Every rule reads up to two days, the longest a log search alert reads: each query picks its own time span (the
+// latest complete scan, the heartbeat window) and returns no TimeGenerated column for the alert to bin rows by, so the
+// window only has to cover the evaluation period. The new-failure rule is evaluated as often as its parameter says, so
+// that a Fail the event path writes alerts at the next evaluation; heartbeat and scan errors follow hourly scans, and
+// every 15 minutes is enough for them.
 var evaluationFrequency = 'PT15M'
 var windowSize = 'PT15M'
+var newFailureEvaluationFrequency = 'PT${newFailureEvaluationMinutes}M'
 var queryTimeRange = 'P2D'
 // A new rule's query is validated against the workspace, and the two custom tables created in the same deployment
 // are often not resolvable yet: creation then fails (Azure/bicep#11378; mspnp/aks-baseline#422, on the Azure Monitor
@@ -96,8 +103,8 @@ resource newFailureAlert 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
     severity: 2
     enabled: true
     scopes: [workspaceResourceId]
-    evaluationFrequency: evaluationFrequency
-    windowSize: windowSize
+    evaluationFrequency: newFailureEvaluationFrequency
+    windowSize: newFailureEvaluationFrequency
     overrideQueryTimeRange: queryTimeRange
     criteria: {
       allOf: [

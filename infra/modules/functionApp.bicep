@@ -1,5 +1,6 @@
 // The scan function on a Flex Consumption plan. It runs as a user-assigned identity and holds no secret: host
-// storage, Application Insights, the DCR and every Azure read authenticate with that identity.
+// storage, the event queue, the scan state blob, Application Insights, the DCR and every Azure read authenticate with
+// that identity.
 
 @description('Name of the function app.')
 param name string
@@ -27,6 +28,9 @@ param storageAccountName string
 
 @description('Blob container of that account that holds the deployment package.')
 param deploymentContainerName string
+
+@description('Blob container of that account that holds the scan state blob.')
+param stateContainerName string
 
 @description('Name of the Application Insights component, in this resource group.')
 param applicationInsightsName string
@@ -59,6 +63,22 @@ param logsIngestionEndpoint string
 
 @description('KV_AUDIT_DCR_IMMUTABLE_ID: the immutable id of the DCR.')
 param dataCollectionRuleImmutableId string
+
+@minValue(1)
+@maxValue(48)
+@description('KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: a full reconciliation at least this often; scheduled scans in between are incremental.')
+param fullScanIntervalHours int
+
+@minValue(0)
+@maxValue(1440)
+@description('KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: how far before the previous scan an incremental scan reads the Activity Log, for its delay.')
+param activityLogOverlapMinutes int
+
+@description('KV_AUDIT_FINDINGS_WORKSPACE_ID: resource id of the findings workspace, which an incremental scan asks whether the last scan\'s rows arrived.')
+param findingsWorkspaceId string
+
+// A service URI setting is scheme and host, without the '/' primaryEndpoints end in.
+func serviceUri(endpoint string) string => join(take(split(endpoint, '/'), 3), '/')
 
 resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: storageAccountName
@@ -126,10 +146,20 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   resource appSettings 'config' = {
     name: 'appsettings'
     properties: {
-      // Host storage through the identity. Blob is all a timer app uses; no queue or table endpoint, no role for them.
+      // Host storage through the identity. The host itself uses blobs only: no queue or table endpoint here, no role
+      // for them on the account.
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
       AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+      // The event queue's own identity-based connection (Learn: "Azure Functions developer guide", configure an
+      // identity-based connection): the queue trigger and its poison queue use it, with roles on those two queues only.
+      KV_AUDIT_EVENTS__queueServiceUri: serviceUri(storage.properties.primaryEndpoints.queue)
+      KV_AUDIT_EVENTS__credential: 'managedidentity'
+      KV_AUDIT_EVENTS__clientId: identityClientId
+      KV_AUDIT_STATE_URL: '${storage.properties.primaryEndpoints.blob}${stateContainerName}/scan-state.json'
+      KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: string(fullScanIntervalHours)
+      KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: string(activityLogOverlapMinutes)
+      KV_AUDIT_FINDINGS_WORKSPACE_ID: findingsWorkspaceId
       // Not a secret: with local authentication disabled, telemetry needs the identity's Entra ID token too.
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'

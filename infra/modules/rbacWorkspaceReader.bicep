@@ -1,9 +1,10 @@
-// The alert rules' identity may read the findings workspace, which is what a log search alert's query needs.
+// An identity may read the findings workspace: the alert rules' (what a log search alert's query needs), and the
+// function's (an incremental scan asks whether the last scan's rows arrived).
 
 @description('Name of the Log Analytics workspace, in this resource group.')
 param workspaceName string
 
-@description('Principal id of the alert rules identity.')
+@description('Principal id of the identity that reads the workspace.')
 param principalId string
 
 var roles = loadJsonContent('../roleDefinitions.json')
@@ -12,7 +13,7 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2026-03-01' existin
   name: workspaceName
 }
 
-resource alertsWorkspaceReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+resource workspaceReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(workspace.id, principalId, roles.Reader)
   scope: workspace
   properties: {

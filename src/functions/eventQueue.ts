@@ -19,6 +19,8 @@ import { type StateStore, blobStateStore } from '../state/stateStore.js';
  */
 
 export const eventsQueueName = 'kv-audit-events';
+/** The identity-based connection's name: app settings KV_AUDIT_EVENTS__queueServiceUri, __credential, __clientId. */
+export const eventsConnection = 'KV_AUDIT_EVENTS';
 
 export interface EventEnvironment {
   readonly env: Env;
@@ -72,7 +74,6 @@ const kvAuditEvents = createEventQueueHandler(() => {
 
 app.storageQueue('kvAuditEvents', {
   queueName: eventsQueueName,
-  // An identity-based connection: KV_AUDIT_EVENTS__queueServiceUri (and __credential, __clientId) in the app settings.
-  connection: 'KV_AUDIT_EVENTS',
+  connection: eventsConnection,
   handler: kvAuditEvents,
 });

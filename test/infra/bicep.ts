@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { inject } from 'vitest';
+import { beforeAll, inject } from 'vitest';
 import { compileRequired, infraDir, repoRoot, runBicep } from './bicepCli.js';
 
 /*
@@ -90,6 +90,32 @@ export interface PredictedResource {
 
 export type Snapshot = { readonly ok: true; readonly resources: readonly PredictedResource[] } | { readonly ok: false; readonly error: string };
 
+/** The built-in role names of infra/roleDefinitions.json, by role id. */
+export const roleNames = new Map(Object.entries(JSON.parse(readFileSync(join(infraDir, 'roleDefinitions.json'), 'utf8')) as Record<string, string>).map(([name, id]) => [id, name]));
+
+/**
+ * Each role assignment as [role, scope, principal], sorted. The principal is a user-assigned identity's name, a system
+ * topic's `<name>@<subscription>` (its system-assigned identity), or a literal object id; names lose the deployment's
+ * unique suffix, and the resource group the deployment creates in its own subscription is written `<rg>`.
+ */
+export function roleGrants(resources: readonly PredictedResource[], rg: string): string[][] {
+  const suffix = /-[a-z0-9]{13}$/;
+  return resources
+    .filter((r) => r.type === 'Microsoft.Authorization/roleAssignments')
+    .map((assignment) => {
+      const properties = assignment.properties as { roleDefinitionId: string; principalId: string; principalType: string };
+      const scope =
+        /^\[extensionResourceId\('([^']+)'/.exec(assignment.id)?.[1] ??
+        /^\[subscriptionResourceId\('([^']+)'/.exec(assignment.id)?.[1]?.replace(/^/, '/subscriptions/') ??
+        assignment.id.replace(/\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+$/, '');
+      const identity = /userAssignedIdentities\/([^']+)'/.exec(properties.principalId)?.[1]?.replace(suffix, '');
+      const topic = /\/subscriptions\/([^/]+)\/resourceGroups\/[^/]+\/providers\/Microsoft\.EventGrid\/systemTopics\/([^']+)'/i.exec(properties.principalId);
+      const principal = identity ?? (topic === null ? properties.principalId : `${topic[2]?.replace(suffix, '')}@${topic[1]}`);
+      return [roleNames.get(properties.roleDefinitionId.split('/').pop() ?? '') ?? properties.roleDefinitionId, scope.replace(rg, '<rg>'), `${principal} (${properties.principalType})`];
+    })
+    .sort();
+}
+
 export const deploymentContext = {
   subscriptionId: '00000000-0000-4000-8000-000000000001',
   tenantId: '00000000-0000-4000-8000-000000000002',
@@ -119,4 +145,32 @@ export async function snapshotMain(parameters: Readonly<Record<string, string | 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface Snapshots<S extends string> {
+  /** What `bicep snapshot` said for a scenario: its predicted resources, or its error. */
+  readonly snapshot: (scenario: S) => Snapshot | undefined;
+  /** The resources a scenario that must deploy is predicted to create. */
+  readonly deployed: (scenario: S) => readonly PredictedResource[];
+}
+
+/** infra/main.bicep snapshotted once per named parameter set, before the calling file's tests. */
+export function snapshotsOf<S extends string>(scenarios: Readonly<Record<S, Readonly<Record<string, string | number | boolean>>>>): Snapshots<S> {
+  const taken = new Map<S, Snapshot>();
+  beforeAll(async () => {
+    if (skipWithoutBicep) return;
+    const names = Object.keys(scenarios) as S[];
+    // Two at a time: each is a CLI process, and CI has two cores.
+    for (let i = 0; i < names.length; i += 2) {
+      await Promise.all(names.slice(i, i + 2).map(async (name) => taken.set(name, await snapshotMain(scenarios[name]))));
+    }
+  }, 300_000);
+  return {
+    snapshot: (scenario) => taken.get(scenario),
+    deployed: (scenario) => {
+      const snapshot = taken.get(scenario);
+      if (snapshot?.ok !== true) throw new Error(`${scenario} did not deploy: ${snapshot?.ok === false ? snapshot.error : 'not run'}`);
+      return snapshot.resources;
+    },
+  };
 }

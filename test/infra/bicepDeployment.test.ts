@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { settingDefinitions } from '../../src/config/settings.js';
+import { eventsConnection, eventsQueueName } from '../../src/functions/eventQueue.js';
 import { deriveColumns } from '../../src/findings/columns.js';
 import { tables } from '../../src/findings/schema.js';
 import { keyVaultAuditLogSchema } from '../support/azureMonitorTables.js';
 import { findingsWorkspaceSchema, kqlProblems, withWorkspaceFunctions } from '../support/kusto.js';
-import { deploymentContext, infraDir, type PredictedResource, type Snapshot, skipWithoutBicep, snapshotMain } from './bicep.js';
+import { deploymentContext, infraDir, type PredictedResource, roleGrants, skipWithoutBicep, snapshotsOf } from './bicep.js';
 
 /*
  * What infra/main.bicep deploys, for the parameter sets that matter, as ARM's template engine evaluates it: the real
@@ -40,25 +41,12 @@ const scenarios = {
   totalOf1000Days: { ...base, findingsTotalRetentionInDays: 1000 },
   totalBelowInteractive: { ...base, findingsRetentionInDays: 180, findingsTotalRetentionInDays: 90 },
   regionWithoutFlexConsumption: { ...base, location: 'westindia' },
+  newFailureEvery15Minutes: { ...base, newFailureEvaluationMinutes: 15 },
+  newFailureEveryMinute: { ...base, newFailureEvaluationMinutes: 1 },
 } satisfies Record<string, Record<string, string | number | boolean>>;
 type Scenario = keyof typeof scenarios;
 
-const snapshots = new Map<Scenario, Snapshot>();
-
-beforeAll(async () => {
-  if (skipWithoutBicep) return;
-  const names = Object.keys(scenarios) as Scenario[];
-  // Two at a time: each is a CLI process, and CI has two cores.
-  for (let i = 0; i < names.length; i += 2) {
-    await Promise.all(names.slice(i, i + 2).map(async (name) => snapshots.set(name, await snapshotMain(scenarios[name]))));
-  }
-}, 180_000);
-
-function deployed(scenario: Scenario): readonly PredictedResource[] {
-  const snapshot = snapshots.get(scenario);
-  if (snapshot?.ok !== true) throw new Error(`${scenario} did not deploy: ${snapshot?.ok === false ? snapshot.error : 'not run'}`);
-  return snapshot.resources;
-}
+const { snapshot: snapshotOf, deployed } = snapshotsOf(scenarios);
 const ofType = (scenario: Scenario, type: string) => deployed(scenario).filter((r) => r.type === type);
 const only = (scenario: Scenario, type: string): PredictedResource => {
   const found = ofType(scenario, type);
@@ -66,23 +54,10 @@ const only = (scenario: Scenario, type: string): PredictedResource => {
   return found[0] as PredictedResource;
 };
 
-const roleNames = new Map(Object.entries(JSON.parse(readFileSync(join(infraDir, 'roleDefinitions.json'), 'utf8')) as Record<string, string>).map(([name, id]) => [id, name]));
 const rg = `/subscriptions/${deploymentContext.subscriptionId}/resourceGroups/rg-kv-audit`;
 
 /** Each role assignment as [role, scope, principal]: the principal is an identity's name or a literal object id. */
-function grants(scenario: Scenario): string[][] {
-  return ofType(scenario, 'Microsoft.Authorization/roleAssignments')
-    .map((assignment) => {
-      const properties = assignment.properties as { roleDefinitionId: string; principalId: string; principalType: string };
-      const scope =
-        /^\[extensionResourceId\('([^']+)'/.exec(assignment.id)?.[1] ??
-        /^\[subscriptionResourceId\('([^']+)'/.exec(assignment.id)?.[1]?.replace(/^/, '/subscriptions/') ??
-        assignment.id.replace(/\/providers\/Microsoft\.Authorization\/roleAssignments\/[^/]+$/, '');
-      const principal = /userAssignedIdentities\/([^']+)'/.exec(properties.principalId)?.[1]?.replace(/-[a-z0-9]{13}$/, '') ?? properties.principalId;
-      return [roleNames.get(properties.roleDefinitionId.split('/').pop() ?? '') ?? properties.roleDefinitionId, scope.replace(rg, '<rg>'), `${principal} (${properties.principalType})`];
-    })
-    .sort();
-}
+const grants = (scenario: Scenario): string[][] => roleGrants(deployed(scenario), rg);
 
 describe.skipIf(skipWithoutBicep)('a deployment with the defaults', () => {
   it('creates the resource group, tagged for azd', () => {
@@ -90,12 +65,22 @@ describe.skipIf(skipWithoutBicep)('a deployment with the defaults', () => {
   });
 
   it('grants exactly these roles, at exactly these scopes, to managed identities only', () => {
+    const account = (path: string) => expect.stringMatching(new RegExp(`^<rg>/providers/Microsoft\\.Storage/storageAccounts/stkvaudit[a-z0-9]{13}${path}$`));
+    const topic = `evgt-kvaudit@${deploymentContext.subscriptionId} (ServicePrincipal)`;
     expect(grants('defaults')).toEqual([
       ['MonitoringMetricsPublisher', expect.stringMatching(/^<rg>\/providers\/Microsoft\.Insights\/components\/appi-kvaudit-/), 'id-kvaudit-func (ServicePrincipal)'],
       ['MonitoringMetricsPublisher', expect.stringMatching(/^<rg>\/providers\/Microsoft\.Insights\/dataCollectionRules\/dcr-kvaudit-/), 'id-kvaudit-func (ServicePrincipal)'],
       ['Reader', `/subscriptions/${deploymentContext.subscriptionId}`, 'id-kvaudit-func (ServicePrincipal)'],
       ['Reader', expect.stringMatching(/^<rg>\/providers\/Microsoft\.OperationalInsights\/workspaces\/log-kvaudit-/), 'id-kvaudit-alerts (ServicePrincipal)'],
-      ['StorageBlobDataOwner', expect.stringMatching(/^<rg>\/providers\/Microsoft\.Storage\/storageAccounts\/stkvaudit/), 'id-kvaudit-func (ServicePrincipal)'],
+      // The function reads its own findings: whether the last scan's rows arrived.
+      ['Reader', expect.stringMatching(/^<rg>\/providers\/Microsoft\.OperationalInsights\/workspaces\/log-kvaudit-/), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageBlobDataContributor', account('/blobServices/default/containers/kv-audit-events-deadletter'), topic],
+      ['StorageBlobDataContributor', account('/blobServices/default/containers/kv-audit-state'), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageBlobDataOwner', account(''), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageQueueDataMessageProcessor', account('/queueServices/default/queues/kv-audit-events'), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageQueueDataMessageSender', account('/queueServices/default/queues/kv-audit-events'), topic],
+      ['StorageQueueDataMessageSender', account('/queueServices/default/queues/kv-audit-events-poison'), 'id-kvaudit-func (ServicePrincipal)'],
+      ['StorageQueueDataReader', account('/queueServices/default/queues/kv-audit-events'), 'id-kvaudit-func (ServicePrincipal)'],
     ]);
   });
 
@@ -138,9 +123,17 @@ describe.skipIf(skipWithoutBicep)('a deployment with the defaults', () => {
     },
   );
 
+  it('gives the event function the queue and the identity-based connection it reads (src/functions/eventQueue.ts)', () => {
+    const queues = ofType('defaults', 'Microsoft.Storage/storageAccounts/queueServices/queues').map((q) => q.name.split('/').pop());
+    expect(queues).toContain(eventsQueueName);
+    expect(Object.keys(settings()).filter((name) => name.startsWith(`${eventsConnection}__`)).sort()).toEqual(
+      [`${eventsConnection}__clientId`, `${eventsConnection}__credential`, `${eventsConnection}__queueServiceUri`],
+    );
+  });
+
   it.each([
     ['AzureWebJobsStorage', 'a connection string with a key'],
-    ['AzureWebJobsStorage__queueServiceUri', 'a timer app uses no queue, and gets no queue role'],
+    ['AzureWebJobsStorage__queueServiceUri', 'the host itself uses no queue; the event queue has its own connection'],
     ['FUNCTIONS_WORKER_RUNTIME', 'Flex Consumption takes the runtime from functionAppConfig'],
     ['FUNCTIONS_EXTENSION_VERSION', 'Flex Consumption rejects it'],
     ['WEBSITE_RUN_FROM_PACKAGE', 'Flex Consumption deploys from its blob container'],
@@ -167,6 +160,21 @@ describe.skipIf(skipWithoutBicep)('a deployment with the defaults', () => {
       expect(rule.properties).toMatchObject({ autoMitigate: true, skipQueryValidation: true, scopes: [expect.stringMatching(/workspaces\/log-kvaudit-/)], actions: { actionGroups: [] } });
     }
     expect(ofType('defaults', 'Microsoft.Insights/actionGroups')).toEqual([]);
+  });
+
+  // A Fail the event path writes alerts at the next evaluation of the new-failure rule; heartbeat and scan errors follow
+  // the hourly scans. The queries pick their own time span, so a window as long as the period is all a rule needs.
+  const frequencies = (scenario: Scenario) =>
+    ofType(scenario, 'Microsoft.Insights/scheduledQueryRules').map((r) => [r.name.replace(/-[a-z0-9]{13}$/, ''), r.properties?.['evaluationFrequency'], r.properties?.['windowSize']]);
+  it.each([
+    ['defaults', 'PT5M'],
+    ['newFailureEvery15Minutes', 'PT15M'],
+  ] as const)('%s: evaluates the new-failure rule every %s, over a window as long; the others every 15 minutes', (scenario, frequency) => {
+    expect(frequencies(scenario)).toEqual([
+      ['kv-audit-new-failure', frequency, frequency],
+      ['kv-audit-scan-heartbeat', 'PT15M', 'PT15M'],
+      ['kv-audit-scan-errors', 'PT15M', 'PT15M'],
+    ]);
   });
 
   it('raises one new-failure alert per resource', () => {
@@ -203,7 +211,7 @@ describe.skipIf(skipWithoutBicep)('a deployment with other parameters', () => {
     const inWorkspaceGroup = (r: PredictedResource) => r.id.startsWith(`/subscriptions/${otherSubscription}/resourceGroups/rg-logs/`);
     expect(ofType('existingWorkspace', 'Microsoft.OperationalInsights/workspaces/tables').every(inWorkspaceGroup)).toBe(true);
     expect(inWorkspaceGroup(only('existingWorkspace', 'Microsoft.Insights/dataCollectionRules'))).toBe(true);
-    expect(grants('existingWorkspace').filter(([, scope]) => scope?.includes('rg-logs')).map(([role]) => role)).toEqual(['MonitoringMetricsPublisher', 'Reader']);
+    expect(grants('existingWorkspace').filter(([, scope]) => scope?.includes('rg-logs')).map(([role]) => role)).toEqual(['MonitoringMetricsPublisher', 'Reader', 'Reader']);
   });
 
   it('grants no subscription Reader when it scans management groups', () => {
@@ -231,8 +239,10 @@ describe.skipIf(skipWithoutBicep)('parameters the deployment refuses before it c
     ['totalOf1000Days', /findingsTotalRetentionInDays must be 4-730, or one of .*; it is 1000\./],
     ['totalBelowInteractive', /findingsTotalRetentionInDays \(90\) must be at least findingsRetentionInDays \(180\)\./],
     ['regionWithoutFlexConsumption', /Expected a value of type "'australiaeast' \| .*'westeurope' \|.*" but the provided value is of type "'westindia'"/],
+    // 1-minute log search alerts need a query Azure Monitor can optimize; this one joins two days of scans.
+    ['newFailureEveryMinute', /Expected a value of type "10 \| 15 \| 5" but the provided value is of type "1"/],
   ] as const)('%s', (scenario, message) => {
-    const snapshot = snapshots.get(scenario);
+    const snapshot = snapshotOf(scenario);
     expect(snapshot?.ok).toBe(false);
     expect(snapshot?.ok === false ? snapshot.error : '').toMatch(message);
   });

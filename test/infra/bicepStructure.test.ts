@@ -68,7 +68,8 @@ describe.skipIf(skipWithoutBicep)('main.bicep: what is deployed after what', () 
   });
 
   it.each([
-    ['functionApp', ['hostRoles', 'ingestionRole', 'scanReaders'], 'the host reads its storage and the first scan writes as soon as it starts'],
+    ['functionApp', ['hostRoles', 'eventRoles', 'ingestionRole', 'scanReaders'], 'the host reads its storage and the event queue, and the first scan writes, as soon as it starts'],
+    ['eventPath', ['storage'], 'the topics deliver to a queue and a container that must exist, and are granted roles on them'],
     ['alerts', ['alertsWorkspaceReader', 'findingsStore'], 'the rules query the workspace with their identity from their first evaluation'],
   ])('deploys %s after %j: %s', (symbol, before) => {
     expect([...dependsOn(main(), symbol)]).toEqual(expect.arrayContaining(before));
@@ -105,11 +106,21 @@ describe.skipIf(skipWithoutBicep)('main.bicep parameters', () => {
     expect(parameterFile.parameters[name]?.value).toBe(value);
   });
 
+  const azdVariables = Object.values(parameterFile.parameters).map(({ value }) => /^\$\{(KV_AUDIT_\w+)=/.exec(String(value))?.[1]).filter((name) => name !== undefined);
+  it('documents every KV_AUDIT_ azd variable main.parameters.json reads in docs/operations.md', () => {
+    expect(azdVariables.length).toBeGreaterThan(5);
+    expect(azdVariables.filter((name) => !text('docs/operations.md').includes(`| \`${name}\` |`))).toEqual([]);
+  });
+
   it('offers only regions with Flex Consumption, and azd prompts among them', () => {
     const location = parameters()['location'] ?? {};
     expect(location['allowedValues']).toEqual(expect.arrayContaining(['westeurope', 'eastus', 'swedencentral']));
     expect(location['allowedValues']).not.toContain('westindia');
     expect(location.metadata).toMatchObject({ azd: { type: 'location' } });
+  });
+
+  it('evaluates the new-failure alert every 5 minutes by default, and at no frequency its query cannot run at', () => {
+    expect(parameters()['newFailureEvaluationMinutes']).toMatchObject({ type: 'int', defaultValue: 5, allowedValues: [5, 10, 15] });
   });
 
   it('defaults to hourly scans on the documented schedule', () => {
@@ -177,6 +188,10 @@ describe('the Bicep sources', () => {
       Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
       MonitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
       StorageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+      StorageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+      StorageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925',
+      StorageQueueDataMessageProcessor: '8a0f0c08-91a1-4084-bc3d-661d67233fed',
+      StorageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a',
     });
   });
 

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { keyVaultAuditLogSchema } from '../support/azureMonitorTables.js';
-import { findingsWorkspaceSchema, kqlProblems } from '../support/kusto.js';
+import { findingsWorkspaceSchema, kqlProblems, withWorkspaceFunctions } from '../support/kusto.js';
 import { infraDir, repoRoot } from './bicep.js';
 
 /** The KQL a user copies from the README or docs/ is checked like every other query string in the repo. */
@@ -20,8 +20,8 @@ describe('KQL in the documentation', () => {
     expect(kustoBlocks.length).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(kustoBlocks.map((block) => [block.name, block.text] as const))('%s parses and binds against the workspace tables', (_, text) => {
-    expect(kqlProblems(text, [...findingsWorkspaceSchema, ...keyVaultAuditLogSchema])).toEqual([]);
+  it.each(kustoBlocks.map((block) => [block.name, block.text] as const))('%s parses and binds against the workspace tables and functions', (_, text) => {
+    expect(kqlProblems(withWorkspaceFunctions(text), [...findingsWorkspaceSchema, ...keyVaultAuditLogSchema])).toEqual([]);
   });
 
   it('shows the current-posture query exactly as shipped', () => {
