@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type KqlRow, executeQuery } from '@kv-audit/kql';
-import { type FindingRow, type ScanRow, findingRowSchema } from '../../src/findings/schema.js';
+import { type FindingRow, type ScanRow, findingRowSchema, findingStatuses } from '../../src/findings/schema.js';
 import { scanRow } from '../support/rows.js';
 import { infraDir } from './bicep.js';
 
@@ -246,5 +246,48 @@ describe('the other shipped queries', () => {
       [scanIds.s11, true, true, 7, 7],
       [scanIds.s10, true, true, 6, 6],
     ]);
+  });
+});
+
+describe("the workbook's own query files", () => {
+  it('posture-by-status.kql: every status of the schema once, with its count and share of the seven resources', () => {
+    expect(run('posture-by-status.kql')).toEqual([
+      { Status: 'Fail', Resources: 3, Percent: 42.9 },
+      { Status: 'Error', Resources: 1, Percent: 14.3 },
+      { Status: 'Exempt', Resources: 1, Percent: 14.3 },
+      { Status: 'Pass', Resources: 2, Percent: 28.6 },
+    ]);
+    expect(column(run('posture-by-status.kql'), 'Status').sort()).toEqual([...findingStatuses].sort());
+  });
+
+  it('scan-health-summary.kql: the 11:00 scan is the last complete one (12:00 did not complete); the CLI scan does not count', () => {
+    expect(run('scan-health-summary.kql').map((r) => [r['Indicator'], r['Value'], r['Detail'], r['State']])).toEqual([
+      ['Last complete scan', '2026-11-22 11:01 UTC', '89 min ago, took 1 min', 'OK'],
+      ['Error findings', '1', 'in the last complete scan: evidence it could not read', 'Check'],
+      ['Scheduled scans', '3', 'in the time range', 'OK'],
+      ['Incomplete scans', '1', 'did not complete, or lost findings', 'Check'],
+    ]);
+  });
+
+  it('scan-health-summary.kql: after the dropped batch, 13:00 does not count as complete either', () => {
+    expect(runDropped('scan-health-summary.kql').map((r) => [r['Indicator'], r['Value']])).toEqual([
+      ['Last complete scan', '2026-11-22 11:01 UTC'],
+      ['Error findings', '1'],
+      ['Scheduled scans', '4'],
+      ['Incomplete scans', '2'],
+    ]);
+  });
+
+  it('subscriptions-with-findings.kql: each subscription once, most resources first, labelled with its count', () => {
+    expect(run('subscriptions-with-findings.kql')).toEqual([
+      { SubscriptionId: subscriptions.corp, Label: `${subscriptions.corp} (4 resources)` },
+      { SubscriptionId: subscriptions.payments, Label: `${subscriptions.payments} (3 resources)` },
+    ]);
+  });
+
+  it('subscriptions-with-findings.kql: leaves out a subscription id the workbook could not quote', () => {
+    const hostile = { ...finding(scanIds.s12, '2026-11-22T12:00:03Z', 'kv-a', 'Pass'), SubscriptionId: "x') or true or ('" };
+    const rows = executeQuery(query('subscriptions-with-findings.kql'), { ...tables, KeyVaultAuditFindings_CL: [...findings, hostile] as unknown as KqlRow[] }, at('2026-11-22T12:30:00Z'));
+    expect(column(rows, 'SubscriptionId')).toEqual([subscriptions.corp, subscriptions.payments]);
   });
 });
