@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { type KqlRow, executeQuery } from '@kv-audit/kql';
 import { type FindingRow, type ScanRow, findingRowSchema, findingStatuses } from '../../src/findings/schema.js';
 import { scanRow } from '../support/rows.js';
+import { type WorkbookSelection, columnsShown, committedWorkbook, expandParameters, withinTimeRange, workbookQueries } from '../support/workbook.js';
 import { infraDir } from './bicep.js';
 
 /*
@@ -289,5 +290,53 @@ describe("the workbook's own query files", () => {
     const hostile = { ...finding(scanIds.s12, '2026-11-22T12:00:03Z', 'kv-a', 'Pass'), SubscriptionId: "x') or true or ('" };
     const rows = executeQuery(query('subscriptions-with-findings.kql'), { ...tables, KeyVaultAuditFindings_CL: [...findings, hostile] as unknown as KqlRow[] }, at('2026-11-22T12:30:00Z'));
     expect(column(rows, 'SubscriptionId')).toEqual([subscriptions.corp, subscriptions.payments]);
+  });
+});
+
+/*
+ * The workbook's queries exactly as deployed (infra/generated/kv-audit-monitor.workbook.json), their parameters
+ * expanded as the workbook expands them, over the rows Log Analytics gives a query bound to the time range.
+ */
+describe('the workbook, as it runs its queries', () => {
+  const workbookRun = (name: string, selection: Partial<WorkbookSelection> = {}, now = '2026-11-22T12:30:00Z') => {
+    const values: WorkbookSelection = { subscriptions: 'all', start: new Date(Date.parse(now) - 30 * 86_400_000), end: new Date(now), ...selection };
+    const part = workbookQueries(committedWorkbook()).find((q) => q.name === name);
+    if (part === undefined) throw new Error(`no workbook query ${name}`);
+    return executeQuery(expandParameters(part.query, values), part.timeBound ? withinTimeRange(tables, values) : tables, at(now));
+  };
+  const parts = workbookQueries(committedWorkbook()).flatMap((q) => (q.item === undefined ? [] : [[q.name, q.item] as const]));
+
+  it.each(parts)('%s returns rows with every column its visualization shows', (name, item) => {
+    const rows = workbookRun(name);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(columnsShown(item).filter((c) => !(c in (rows[0] ?? {})))).toEqual([]);
+  });
+
+  it('with All subscriptions, gives what the shipped files give', () => {
+    expect(workbookRun('posture')).toEqual(run('posture-by-status.kql'));
+    expect(workbookRun('new-failures')).toEqual(run('new-failures.kql'));
+    expect(workbookRun('trend')).toEqual(run('fail-trend-by-day.kql'));
+  });
+
+  it.each([
+    ['posture', [2, 0, 0, 1], [1, 1, 1, 1]],
+    ['failures', [2], [1]],
+    ['new-failures', [1], []],
+    ['exemptions-expiring', [], [1]],
+  ] as const)('%s counts only the chosen subscription (payments, then corp)', (name, payments, corp) => {
+    const counts = (ids: readonly string[]) =>
+      workbookRun(name, { subscriptions: ids }).map((r) => r['Resources'] ?? r['FailingResources'] ?? 1);
+    expect([counts([subscriptions.payments]), counts([subscriptions.corp])]).toEqual([payments, corp]);
+  });
+
+  it('trend: payments alone ends the day with kv-b and kv-f failing and kv-a passing', () => {
+    expect(workbookRun('trend', { subscriptions: [subscriptions.payments] })).toEqual([{ Day: '2026-11-22T00:00:00.000Z', Failing: 2, Passing: 1, Exempt: 0, Errors: 0 }]);
+  });
+
+  it('the last hour: the trend and the scans see only what ran since 11:30; the posture stays the current one', () => {
+    const lastHour = { start: new Date('2026-11-22T11:30:00Z') };
+    expect(workbookRun('trend', lastHour)).toEqual([{ Day: '2026-11-22T00:00:00.000Z', Failing: 1, Passing: 1, Exempt: 0, Errors: 0 }]);
+    expect(column(workbookRun('scans', lastHour), 'ScanId')).toEqual([scanIds.s12, scanIds.cli]);
+    expect(workbookRun('posture', lastHour)).toEqual(run('posture-by-status.kql'));
   });
 });
