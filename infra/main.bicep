@@ -326,6 +326,17 @@ module alerts 'modules/alerts.bicep' = {
   ]
 }
 
+// The workbook goes where the workspace is, linked to it: Log Analytics workspace → Workbooks.
+module workbook 'modules/workbook.bicep' = {
+  name: 'kvaudit-workbook-${resourceToken}'
+  scope: resourceGroup(workspaceSubscriptionId, workspaceResourceGroupName)
+  params: {
+    workspaceResourceId: findingsStore.outputs.workspaceResourceId
+    location: findingsStore.outputs.workspaceLocation
+    tags: tags
+  }
+}
+
 module queryPack 'modules/queryPack.bicep' = {
   name: 'kvaudit-query-pack-${resourceToken}'
   scope: rg
