@@ -1,5 +1,5 @@
 // kv-audit-monitor on Azure: the findings tables and their DCR, the Flex Consumption function that scans every
-// Key Vault and Managed HSM, least-privilege role assignments, a query pack and alerts on new failures.
+// Key Vault and Managed HSM, least-privilege role assignments, a query pack, a workbook and alerts on new failures.
 // Deploy with `azd up`, or `az deployment sub create` and Core Tools: docs/operations.md, "Deploy to Azure".
 targetScope = 'subscription'
 

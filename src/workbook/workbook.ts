@@ -55,7 +55,11 @@ export interface WorkbookPart {
 }
 
 const workspaceQuery = { queryType: 0, resourceType: 'microsoft.operationalinsights/workspaces' } as const;
-/** A query bound to the time range: the workbook passes the range to Log Analytics with the query. */
+/**
+ * A query bound to the time range: the workbook passes the range to Log Analytics with the query, which intersects it
+ * with the query's own time filter (Documentation/Parameters/Parameters.md, "Via Bindings"). The other queries carry
+ * no time context, as Microsoft's workbooks store a query that sets its time span in its text.
+ */
 const timeBound = { timeContext: { durationMs: 0 }, timeContextFromParameter: 'TimeRange' } as const;
 
 const hidden = (columnMatch: string) => ({ columnMatch, formatter: 5 });
