@@ -1,10 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type KqlRow, executeQuery } from '@kv-audit/kql';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OpenedPage, openPage, skipWithoutChromium } from '../support/browser.js';
 import { tempDir } from '../support/tempDirs.js';
 import { committedWorkbook, expandParameters, withinTimeRange, workbookQueries } from '../support/workbook.js';
 import { sampleMonth, sampleNow } from './sampleMonth.js';
@@ -18,10 +16,7 @@ import { renderWorkbookPage } from './workbookPage.js';
  * docs/images/workbook.png; every test run leaves it in test-artifacts/workbook.png.
  */
 
-const chromiumPath = '/usr/bin/chromium';
-const inCi = (process.env['CI'] ?? '') !== '';
-const skipped = !existsSync(chromiumPath) && !inCi;
-if (skipped) console.warn(`SKIPPED the workbook picture: no Chromium at ${chromiumPath} (apt-get install chromium). With CI set it runs, and fails without it.`);
+const skipped = skipWithoutChromium('the picture of the workbook');
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const picture = resolve(repoRoot, process.env['KV_AUDIT_WORKBOOK_PICTURE'] ?? 'test-artifacts/workbook.png');
@@ -39,16 +34,9 @@ const results = new Map<string, readonly KqlRow[]>(
 const rowsOf = (name: string) => results.get(name) ?? [];
 
 describe.skipIf(skipped)('the picture of the workbook', () => {
-  let dir: string;
-  let server: Server;
-  let context: BrowserContext;
-  let page: Page;
-  let url: string;
-  const requests: string[] = [];
-  const errors: string[] = [];
+  let opened: OpenedPage;
 
   beforeAll(async () => {
-    dir = tempDir('workbook');
     const html = renderWorkbookPage({
       workbook,
       results,
@@ -60,37 +48,20 @@ describe.skipIf(skipped)('the picture of the workbook', () => {
         "Drawn by kv-audit-monitor's test suite, not by Azure: the workbook's own queries (infra/queries, as deployed) run by the project's " +
         'KQL interpreter over a made-up month of scans of ten vaults (test/workbook/sampleMonth.ts), laid out as the workbook lays them out.',
     });
-    server = createServer((_, response) => response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html));
-    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/workbook.html`;
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    });
-    await context.route('**/*', (route) => {
-      requests.push(route.request().url());
-      return route.request().url() === url ? route.continue() : route.abort();
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(url);
+    opened = await openPage(html, 'workbook.html', join(tempDir('workbook'), 'profile'));
   }, 60_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await new Promise((closed) => (server ? server.close(closed) : closed(undefined)));
-  });
+  afterAll(() => opened?.close());
 
-  const part = (name: string) => page.locator(`section[data-part="${name}"]`);
+  const page = () => opened.page;
+  const part = (name: string) => page().locator(`section[data-part="${name}"]`);
 
-  it('loads nothing but itself', () => {
-    expect([requests, errors]).toEqual([[url], []]);
+  it('loads nothing but itself, with no error', () => {
+    expect([opened.requests, opened.errors]).toEqual([[opened.url], []]);
   });
 
   it('shows every part of the workbook, in its order', async () => {
-    expect(await page.locator('section.part').evaluateAll((parts) => parts.map((p) => p.getAttribute('data-part')))).toEqual(
+    expect(await page().locator('section.part').evaluateAll((parts) => parts.map((p) => p.getAttribute('data-part')))).toEqual(
       workbook.items.filter((i) => i.type === 3).map((i) => i.name),
     );
   });
@@ -120,7 +91,7 @@ describe.skipIf(skipped)('the picture of the workbook', () => {
 
   it(`keeps the picture in ${picture.slice(repoRoot.length + 1)}`, async () => {
     mkdirSync(dirname(picture), { recursive: true });
-    const png = await page.screenshot({ path: picture, fullPage: true });
+    const png = await page().screenshot({ path: picture, fullPage: true });
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 });
