@@ -176,7 +176,7 @@ export const workbookParts: readonly WorkbookPart[] = [
     settings: {
       gridSettings: {
         formatters: ['ScanId', 'InventoryComplete', 'PassCount', 'ExemptCount', 'ArgQueries', 'ArmCalls', 'ArmThrottled', 'Scope', 'Version'].map(hidden),
-        rowLimit: 200,
+        filter: true,
       },
     },
   },

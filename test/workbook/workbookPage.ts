@@ -5,7 +5,8 @@ import type { Workbook, WorkbookItem } from '../support/workbook.js';
  * A static page that shows what the workbook shows, for the picture in the docs: each query item's result, as its
  * visualization and settings in the workbook JSON lay it out (tiles, time chart, bar chart, table), in the workbook's
  * order and widths. It is drawn here, not by Azure, and says so at the bottom. A setting it cannot draw is an error,
- * never skipped: the picture must not show something the workbook does not.
+ * never skipped: the picture must not show something the workbook does not. (A grid's search box, `filter`, shows no
+ * data and is left out.)
  */
 
 export interface PageInput {
