@@ -1,5 +1,5 @@
 // kv-audit-monitor on Azure: the findings tables and their DCR, the Flex Consumption function that scans every
-// Key Vault and Managed HSM, least-privilege role assignments, a query pack and alerts on new failures.
+// Key Vault and Managed HSM, least-privilege role assignments, a query pack, a workbook and alerts on new failures.
 // Deploy with `azd up`, or `az deployment sub create` and Core Tools: docs/operations.md, "Deploy to Azure".
 targetScope = 'subscription'
 
@@ -452,6 +452,17 @@ module alerts 'modules/alerts.bicep' = {
   dependsOn: [
     alertsWorkspaceReader
   ]
+}
+
+// The workbook goes where the workspace is, linked to it: Log Analytics workspace → Workbooks.
+module workbook 'modules/workbook.bicep' = {
+  name: 'kvaudit-workbook-${resourceToken}'
+  scope: resourceGroup(workspaceSubscriptionId, workspaceResourceGroupName)
+  params: {
+    workspaceResourceId: findingsStore.outputs.workspaceResourceId
+    location: findingsStore.outputs.workspaceLocation
+    tags: tags
+  }
 }
 
 module queryPack 'modules/queryPack.bicep' = {

@@ -56,6 +56,27 @@ var queries = [
     resourceTypes: [workspaceType]
   }
   {
+    file: 'posture-by-status'
+    displayName: 'Key Vault audit logging: posture by status'
+    description: 'How many resources pass, fail, are exempt or could not be read, by their latest finding: the workbook tiles.'
+    body: loadTextContent('../queries/posture-by-status.kql')
+    resourceTypes: [workspaceType]
+  }
+  {
+    file: 'scan-health-summary'
+    displayName: 'Key Vault audit logging: scan health at a glance'
+    description: 'The latest complete scheduled scan, its Error findings, and how many scans of the last 7 days were incomplete.'
+    body: loadTextContent('../queries/scan-health-summary.kql')
+    resourceTypes: [workspaceType]
+  }
+  {
+    file: 'subscriptions-with-findings'
+    displayName: 'Key Vault audit logging: subscriptions with findings'
+    description: 'Subscriptions with findings in the last 30 days and how many resources each: the workbook Subscription choices.'
+    body: loadTextContent('../queries/subscriptions-with-findings.kql')
+    resourceTypes: [workspaceType]
+  }
+  {
     file: 'secrets-read'
     displayName: 'Key Vault: which secrets were read (AZKVAuditLogs)'
     description: 'Successful SecretGet calls of the last 7 days per vault, secret and caller, from the resource-specific audit table.'

@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type KqlRow, executeQuery } from '@kv-audit/kql';
-import { type FindingRow, type ScanRow, findingRowSchema } from '../../src/findings/schema.js';
+import { type FindingRow, type ScanRow, controlStatuses, findingRowSchema } from '../../src/findings/schema.js';
 import { withWorkspaceFunctions } from '../support/kusto.js';
 import { scanRow } from '../support/rows.js';
+import { type WorkbookSelection, columnsShown, committedWorkbook, expandParameters, withinTimeRange, workbookQueries } from '../support/workbook.js';
 import { infraDir } from './bicep.js';
 
 /*
@@ -330,5 +331,96 @@ describe('incremental and event-driven rows: what did not change stands, what le
   it('without a census in the lookback, absence proves nothing: every resource with a row stays in scope until a row says Removed', () => {
     const noCensus = { KeyVaultAuditFindings_CL: rows.filter((r) => r.ScanId !== s.full) as unknown as KqlRow[], KeyVaultAuditScans_CL: scanRows.filter((r) => r.ScanId !== s.full) as unknown as KqlRow[] };
     expect(column(executeQuery(query('alert-new-failure.kql'), noCensus, at('2026-11-22T12:30:00Z')), 'ResourceName').sort()).toEqual(['kv-a', 'kv-b', 'kv-f']);
+  });
+});
+
+describe("the workbook's own query files", () => {
+  it('posture-by-status.kql: every status of the schema once, with its count and share of the seven resources', () => {
+    expect(run('posture-by-status.kql')).toEqual([
+      { Status: 'Fail', Resources: 3, Percent: 42.9 },
+      { Status: 'Error', Resources: 1, Percent: 14.3 },
+      { Status: 'Exempt', Resources: 1, Percent: 14.3 },
+      { Status: 'Pass', Resources: 2, Percent: 28.6 },
+    ]);
+    expect(column(run('posture-by-status.kql'), 'Status').sort()).toEqual([...controlStatuses].sort());
+  });
+
+  it('scan-health-summary.kql: the 11:00 scan is the last complete one (12:00 did not complete); the CLI scan does not count', () => {
+    expect(run('scan-health-summary.kql').map((r) => [r['Indicator'], r['Value'], r['Detail'], r['State']])).toEqual([
+      ['Last complete scan', '2026-11-22 11:01 UTC', '89 min ago, took 1 min', 'OK'],
+      ['Error findings', '1', 'in the last complete scan: evidence it could not read', 'Check'],
+      ['Scheduled scans', '3', 'in the time range', 'OK'],
+      ['Incomplete scans', '1', 'did not complete, or lost findings', 'Check'],
+    ]);
+  });
+
+  it('scan-health-summary.kql: after the dropped batch, 13:00 does not count as complete either', () => {
+    expect(runDropped('scan-health-summary.kql').map((r) => [r['Indicator'], r['Value']])).toEqual([
+      ['Last complete scan', '2026-11-22 11:01 UTC'],
+      ['Error findings', '1'],
+      ['Scheduled scans', '4'],
+      ['Incomplete scans', '2'],
+    ]);
+  });
+
+  it('subscriptions-with-findings.kql: each subscription once, most resources first, labelled with its count', () => {
+    expect(run('subscriptions-with-findings.kql')).toEqual([
+      { SubscriptionId: subscriptions.corp, Label: `${subscriptions.corp} (4 resources)` },
+      { SubscriptionId: subscriptions.payments, Label: `${subscriptions.payments} (3 resources)` },
+    ]);
+  });
+
+  it('subscriptions-with-findings.kql: leaves out a subscription id the workbook could not quote', () => {
+    const hostile = { ...finding(scanIds.s12, '2026-11-22T12:00:03Z', 'kv-a', 'Pass'), SubscriptionId: "x') or true or ('" };
+    const rows = executeQuery(query('subscriptions-with-findings.kql'), { ...tables, KeyVaultAuditFindings_CL: [...findings, hostile] as unknown as KqlRow[] }, at('2026-11-22T12:30:00Z'));
+    expect(column(rows, 'SubscriptionId')).toEqual([subscriptions.corp, subscriptions.payments]);
+  });
+});
+
+/*
+ * The workbook's queries exactly as deployed (infra/generated/kv-audit-monitor.workbook.json), their parameters
+ * expanded as the workbook expands them, over the rows Log Analytics gives a query bound to the time range.
+ */
+describe('the workbook, as it runs its queries', () => {
+  const workbookRun = (name: string, selection: Partial<WorkbookSelection> = {}, now = '2026-11-22T12:30:00Z') => {
+    const values: WorkbookSelection = { subscriptions: 'all', start: new Date(Date.parse(now) - 30 * 86_400_000), end: new Date(now), ...selection };
+    const part = workbookQueries(committedWorkbook()).find((q) => q.name === name);
+    if (part === undefined) throw new Error(`no workbook query ${name}`);
+    return executeQuery(withWorkspaceFunctions(expandParameters(part.query, values)), part.timeBound ? withinTimeRange(tables, values) : tables, at(now));
+  };
+  const parts = workbookQueries(committedWorkbook()).flatMap((q) => (q.item === undefined ? [] : [[q.name, q.item] as const]));
+
+  it.each(parts)('%s returns rows with every column its visualization shows', (name, item) => {
+    const rows = workbookRun(name);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(columnsShown(item).filter((c) => !(c in (rows[0] ?? {})))).toEqual([]);
+  });
+
+  it('with All subscriptions, gives what the shipped files give', () => {
+    expect(workbookRun('posture')).toEqual(run('posture-by-status.kql'));
+    expect(workbookRun('new-failures')).toEqual(run('new-failures.kql'));
+    expect(workbookRun('trend')).toEqual(run('fail-trend-by-day.kql'));
+  });
+
+  it.each([
+    ['posture', [2, 0, 0, 1], [1, 1, 1, 1]],
+    ['failures', [2], [1]],
+    ['new-failures', [1], []],
+    ['exemptions-expiring', [], [1]],
+  ] as const)('%s counts only the chosen subscription (payments, then corp)', (name, payments, corp) => {
+    const counts = (ids: readonly string[]) =>
+      workbookRun(name, { subscriptions: ids }).map((r) => r['Resources'] ?? r['FailingResources'] ?? 1);
+    expect([counts([subscriptions.payments]), counts([subscriptions.corp])]).toEqual([payments, corp]);
+  });
+
+  it('trend: the scans count the whole scope, so the subscription filter does not change it', () => {
+    expect(workbookRun('trend', { subscriptions: [subscriptions.payments] })).toEqual(run('fail-trend-by-day.kql'));
+  });
+
+  it('the last hour: the trend and the scans see only what ran since 11:30; the posture stays the current one', () => {
+    const lastHour = { start: new Date('2026-11-22T11:30:00Z') };
+    expect(workbookRun('trend', lastHour)).toEqual([{ Day: '2026-11-22T00:00:00.000Z', Failing: 3, Passing: 2, Exempt: 1, Errors: 1 }]);
+    expect(column(workbookRun('scans', lastHour), 'ScanId')).toEqual([scanIds.s12, scanIds.cli]);
+    expect(workbookRun('posture', lastHour)).toEqual(run('posture-by-status.kql'));
   });
 });

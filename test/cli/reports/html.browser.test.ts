@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../../src/cli/reports/html.js';
 import { type FindingRow, findingRowSchema, findingStatuses } from '../../../src/findings/schema.js';
+import { type OpenedPage, openPage, skipWithoutChromium } from '../../support/browser.js';
 import { sampleEnv, sampleEstate } from '../../support/emulator.js';
 import { demoScan } from '../runCli.js';
 
@@ -17,12 +16,7 @@ import { demoScan } from '../runCli.js';
  * The report is served from loopback so every request the page makes is seen.
  */
 
-const chromiumPath = '/usr/bin/chromium';
-const inCi = (process.env['CI'] ?? '') !== '';
-const skipped = !existsSync(chromiumPath) && !inCi;
-if (skipped) {
-  console.warn(`SKIPPED the HTML report's browser test: no Chromium at ${chromiumPath} (apt-get install chromium). With CI set it runs, and fails without it.`);
-}
+const skipped = skipWithoutChromium("the HTML report's browser test");
 
 const artifacts = resolve(import.meta.dirname, '..', '..', '..', 'test-artifacts');
 const imgName = '<img src=x onerror=alert(1)>';
@@ -41,14 +35,13 @@ function hostileEstate() {
 
 describe.skipIf(skipped)('the HTML report in headless Chromium', () => {
   let dir: string;
-  let server: Server;
-  let context: BrowserContext;
+  let opened: OpenedPage;
   let page: Page;
   let url: string;
   let findings: FindingRow[];
-  const requests: string[] = [];
-  const dialogs: string[] = [];
-  const errors: string[] = [];
+  let requests: readonly string[];
+  let dialogs: readonly string[];
+  let errors: readonly string[];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kv-audit-html-'));
@@ -60,36 +53,13 @@ describe.skipIf(skipped)('the HTML report in headless Chromium', () => {
     mkdirSync(artifacts, { recursive: true });
     writeFileSync(join(artifacts, 'report.html'), html);
 
-    server = createServer((_, response) => response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html));
-    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/report.html`;
-
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      viewport: { width: 1280, height: 900 },
-    });
     // Every request is recorded; only the report itself is answered.
-    await context.route('**/*', (route) => {
-      requests.push(route.request().url());
-      return route.request().url() === url ? route.continue() : route.abort();
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
-    await page.goto(url);
+    opened = await openPage(html, 'report.html', join(dir, 'profile'));
+    ({ page, url, requests, dialogs, errors } = opened);
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
-    await new Promise((closed) => (server ? server.close(closed) : closed(undefined)));
+    await opened?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
