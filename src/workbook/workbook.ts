@@ -85,7 +85,7 @@ export const workbookParts: readonly WorkbookPart[] = [
     name: 'posture',
     file: 'posture-by-status.kql',
     parameters: ['subscriptions'],
-    title: 'Posture now: Key Vaults and Managed HSMs by status (latest finding of the last day)',
+    title: 'Posture now: Key Vaults and Managed HSMs by status (each one's latest finding)',
     visualization: 'tiles',
     noDataMessage: 'No finding in the last day: has a scan run? See scan health below.',
     settings: {
@@ -103,7 +103,7 @@ export const workbookParts: readonly WorkbookPart[] = [
     file: 'fail-trend-by-day.kql',
     // Its counts are the scans' own, over the whole scope: the subscription filter does not apply.
     parameters: ['lookback'],
-    title: 'Trend: resources by status at the end of each day (scheduled scans)',
+    title: 'Trend: resources by status at the end of each day (the scans' own counts, whole scope)',
     visualization: 'timechart',
     noDataMessage: 'No scheduled scan in the time range.',
     width: 50,
@@ -193,7 +193,7 @@ const introduction = [
   '## Key Vault audit logging',
   'Whether every Key Vault and Managed HSM ships its `AuditEvent` log, from the findings kv-audit-monitor writes to this workspace ' +
     '(`KeyVaultAuditFindings_CL`, `KeyVaultAuditScans_CL`). Posture, failures, new failures and exemptions show the current state; ' +
-    'the **time range** applies to the trend and to scan health. **Subscriptions** narrows everything but scan health.',
+    'the **time range** applies to the trend and to scan health. **Subscriptions** narrows everything but the trend and scan health.',
   'Every query is a file of the project (`infra/queries/`), also in the query pack: see docs/operations.md, "Workbook".',
 ].join('\n\n');
 

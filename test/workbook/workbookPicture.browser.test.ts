@@ -4,6 +4,7 @@ import { type KqlRow, executeQuery } from '@kv-audit/kql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OpenedPage, openPage, skipWithoutChromium } from '../support/browser.js';
 import { tempDir } from '../support/tempDirs.js';
+import { withWorkspaceFunctions } from '../support/kusto.js';
 import { committedWorkbook, expandParameters, withinTimeRange, workbookQueries } from '../support/workbook.js';
 import { sampleMonth, sampleNow } from './sampleMonth.js';
 import { renderWorkbookPage } from './workbookPage.js';
@@ -28,7 +29,7 @@ const results = new Map<string, readonly KqlRow[]>(
   workbookQueries(workbook).flatMap((q) =>
     q.item === undefined
       ? []
-      : [[q.name, executeQuery(expandParameters(q.query, selection), q.timeBound ? withinTimeRange(month, selection) : month, { now: () => new Date(sampleNow) })] as const],
+      : [[q.name, executeQuery(withWorkspaceFunctions(expandParameters(q.query, selection)), q.timeBound ? withinTimeRange(month, selection) : month, { now: () => new Date(sampleNow) })] as const],
   ),
 );
 const rowsOf = (name: string) => results.get(name) ?? [];
