@@ -85,7 +85,7 @@ export const workbookParts: readonly WorkbookPart[] = [
     name: 'posture',
     file: 'posture-by-status.kql',
     parameters: ['subscriptions'],
-    title: 'Posture now: Key Vaults and Managed HSMs by status (each one's latest finding)',
+    title: "Posture now: Key Vaults and Managed HSMs by status (each one's latest finding)",
     visualization: 'tiles',
     noDataMessage: 'No finding in the last day: has a scan run? See scan health below.',
     settings: {
@@ -103,7 +103,7 @@ export const workbookParts: readonly WorkbookPart[] = [
     file: 'fail-trend-by-day.kql',
     // Its counts are the scans' own, over the whole scope: the subscription filter does not apply.
     parameters: ['lookback'],
-    title: 'Trend: resources by status at the end of each day (the scans' own counts, whole scope)',
+    title: "Trend: resources by status at the end of each day (the scans' own counts, whole scope)",
     visualization: 'timechart',
     noDataMessage: 'No scheduled scan in the time range.',
     width: 50,
