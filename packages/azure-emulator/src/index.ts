@@ -3,6 +3,7 @@
  * origin, speaking the real wire contracts so the real Azure SDK clients run against it.
  */
 export { startEmulator, type Emulator, type EmulatorOptions, type EmulatorStats, type IngestedBatch } from './server.js';
+export { startAzurite, azuriteAccount, type Azurite, type AzuriteOptions } from './azurite.js';
 export { emulatorCredential } from './credential.js';
 export { EmulatorInputError, isEmulatorInputError, type EmulatorInputErrorCode } from './errors.js';
 export { estateSchema, type Estate, type EstateDiagnosticSetting, type EstateResource, readEstateFile, parseEstate } from './estate.js';
