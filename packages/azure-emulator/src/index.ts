@@ -2,7 +2,7 @@
  * A local Azure emulator: ARM diagnostic settings, Azure Resource Graph and Logs Ingestion on one HTTPS
  * origin, speaking the real wire contracts so the real Azure SDK clients run against it.
  */
-export { startEmulator, type Emulator, type EmulatorOptions, type EmulatorStats, type EmulatorStatsWithEvents, type IngestedBatch } from './server.js';
+export { startEmulator, type Emulator, type EmulatorOptions, type EmulatorStats, type IngestedBatch } from './server.js';
 export { startAzurite, azuriteAccount, type Azurite, type AzuriteOptions } from './azurite.js';
 export { type EventGridEvent, type EventsOptions, queueMessageBody } from './eventGrid.js';
 export { emulatorCredential } from './credential.js';

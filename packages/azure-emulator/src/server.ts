@@ -75,7 +75,8 @@ export interface EmulatorOptions {
   readonly events?: EventsOptions;
 }
 
-export interface EmulatorStats {
+/** The counters; Event Grid's (EventDeliveryStats) are all 0 without the `events` option. */
+export interface EmulatorStats extends EventDeliveryStats {
   readonly argRequests: number;
   /** ARG requests that executed their query: pages of an estate that had not changed since are served from a cache. */
   readonly argQueriesExecuted: number;
@@ -96,9 +97,6 @@ export interface EmulatorStats {
   readonly faultsInjected: number;
 }
 
-/** The counters, Event Grid's included (all 0 without the `events` option). */
-export type EmulatorStatsWithEvents = EmulatorStats & EventDeliveryStats;
-
 export interface IngestedBatch {
   readonly stream: string;
   readonly rows: number;
@@ -116,7 +114,7 @@ export interface Emulator {
   /** Accepted and kept batches in arrival order. */
   readonly ingestionLog: readonly IngestedBatch[];
   /** A snapshot of the counters. */
-  readonly stats: EmulatorStatsWithEvents;
+  readonly stats: EmulatorStats;
   /** Replaces the injected faults, e.g. to end an outage between two scans. */
   setFaults(faults: readonly Fault[]): void;
   /**
