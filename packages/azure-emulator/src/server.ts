@@ -12,7 +12,7 @@ import { type DiagnosticSettingsTarget, type SettingsPaging, diagnosticSettingsT
 import { describeError } from './errors.js';
 import { type Estate, type EstateChange, parseEstate } from './estate.js';
 import { EstateHistory } from './estateHistory.js';
-import { type EstateIndex, indexEstate } from './estateIndex.js';
+import { type EstateIndex, defaultTenantId, indexEstate } from './estateIndex.js';
 import { type EventDeliveryStats, EventDelivery, type EventsOptions, noEventDeliveries } from './eventGrid.js';
 import { FaultInjector } from './faultInjector.js';
 import type { Fault, FaultService } from './faults.js';
@@ -280,7 +280,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const clock = options.clock ?? Date.now;
   let injector = new FaultInjector(options.faults ?? [], options.seed ?? 1);
   const events = options.events ? await EventDelivery.connect(options.events, () => injector) : null;
-  const history = new EstateHistory(estate, { clock, seed: options.seed ?? 1, tenantId: indexEstate(estate).tenantId, events });
+  const history = new EstateHistory(estate, { clock, seed: options.seed ?? 1, tenantId: estate.tenantId ?? defaultTenantId, events });
   const state = new EstateState(estate, history);
   /** The timeline entries due, applied; then the event deliveries due, sent. */
   const tick = () => {
