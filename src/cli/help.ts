@@ -93,18 +93,21 @@ Options:
                         which exercises every status and reason); settings come from the environment. Optional
                         fields reproduce Azure's behaviours: unavailable, deletedAfterInventory, notInResourceGraph,
                         changesDuringScan, armThrottling, providerThrottling, resourceGraphSubscriptionLimit,
-                        subscriptionNames, subscriptions, managementGroups, tenantId, diagnosticSettingsPageSize
-                        (docs/emulator.md)
+                        subscriptionNames, subscriptions, managementGroups, tenantId, diagnosticSettingsPageSize,
+                        timeline (timed changes, which reach the Activity Log and Event Grid),
+                        activityLogDelaySeconds, activityLogPageSize (docs/emulator.md)
       --out FILE        where the findings NDJSON goes (default .kv-audit/demo-findings.ndjson): the rows the
                         emulated Logs Ingestion API accepted
   -o, --output FORMAT   what goes to stdout (progress always goes to stderr):
 ${outputHelp(24)}
       --faults SPEC     inject faults: service:outcome@probability[~subscription], comma-separated, e.g.
                         "arg:429@0.3,arm:500@0.2,arm:reset@0.05,ingest:429@0.2,latency:arm=200ms"
-                        services arg, arm, ingest; outcomes 429 500 502 503 504, 429ra and 503ra (with
+                        services arg, arm, ingest, events; outcomes 429 500 502 503 504, 429ra and 503ra (with
                         Retry-After: 1), reset (the connection drops), rpthrottle (arm: Microsoft.Insights throttles
-                        a region), drop (ingest: 204, nothing kept), notoken (arg: a page without its
-                        $skipToken), duprow (arg: a row listed twice); ~<subscription> scopes an arm fault
+                        a region), drop (ingest: 204, nothing kept; events: never delivered), notoken (arg: a page
+                        without its $skipToken), duprow (arg: a row listed twice), dup (events: delivered twice),
+                        reorder (events: delivered after the next one); ~<subscription> scopes an arm fault;
+                        latency:events=<n>ms delays every Event Grid delivery
       --seed N          seed for the fault decisions (default 1): the same seed gives the same run
   -h, --help            this help
 

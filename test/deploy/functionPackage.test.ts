@@ -34,7 +34,7 @@ function listTree(dir: string, prefix = ''): string[] {
   });
 }
 
-const emulatorDependencies = ['selfsigned', '@kusto/language-service-next', '@kv-audit/azure-emulator', '@kv-audit/kql'];
+const emulatorDependencies = ['selfsigned', 'azurite', '@kusto/language-service-next', '@kv-audit/azure-emulator', '@kv-audit/kql'];
 
 describe('the deployed function package', () => {
   let site: string;

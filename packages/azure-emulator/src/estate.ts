@@ -107,14 +107,29 @@ const providerThrottleSchema = z.strictObject({
   fromRead: z.int().positive().optional(),
 });
 
+/** What a change does, whatever makes it happen (changesDuringScan, timeline); applied in this order. */
+const changeFields = {
+  create: z.array(resourceSchema).optional(),
+  /** Diagnostic settings of created resources, new ones of existing resources, or replacements (same id). */
+  diagnosticSettings: z.array(diagnosticSettingSchema).optional(),
+  /** Diagnostic setting ids deleted. */
+  deleteDiagnosticSettings: z.array(z.string()).optional(),
+  /** A resource's tags replaced, as the Tags API does (Microsoft.Resources/tags/write). */
+  tags: z.array(z.strictObject({ resourceId: z.string(), tags: tagsSchema })).optional(),
+  /** Resource ids deleted, with their diagnostic settings. */
+  delete: z.array(z.string()).optional(),
+};
+
 const changeSchema = z.strictObject({
   /** Applied once the emulator has answered this many Resource Graph pages (any query), before the next one. */
   afterArgPage: z.int().positive(),
-  create: z.array(resourceSchema).optional(),
-  /** Diagnostic settings of created resources (or new ones of existing resources). */
-  diagnosticSettings: z.array(diagnosticSettingSchema).optional(),
-  /** Resource ids deleted, with their diagnostic settings. */
-  delete: z.array(z.string()).optional(),
+  ...changeFields,
+});
+
+const timelineEntrySchema = z.strictObject({
+  /** Applied once the emulator's clock has passed this many seconds since it started. */
+  afterSeconds: z.number().nonnegative(),
+  ...changeFields,
 });
 
 const estateShape = z.strictObject({
@@ -146,7 +161,22 @@ const estateShape = z.strictObject({
   providerThrottling: z.array(providerThrottleSchema).optional(),
   /** Settings per page of the ARM list API; later pages are linked with nextLink. Absent: one page. */
   diagnosticSettingsPageSize: z.int().positive().optional(),
+  /** The estate changing over time, on the emulator's clock: each entry's ARM operations reach the Activity Log and Event Grid. */
+  timeline: z.array(timelineEntrySchema).optional(),
+  /** Seconds an operation takes to appear in the Activity Log list API (the real log lags by minutes). Default 0. */
+  activityLogDelaySeconds: z.number().nonnegative().optional(),
+  /** Entries per page of the Activity Log list API; later pages are linked with nextLink. Default 200. */
+  activityLogPageSize: z.int().positive().optional(),
 });
+
+/** The ids a change names, which the cross-reference checks read. */
+const referencedByChange = {
+  create: z.array(z.object({ id: z.string() })).optional(),
+  diagnosticSettings: z.array(z.object({ id: z.string() })).optional(),
+  deleteDiagnosticSettings: z.array(z.string()).optional(),
+  tags: z.array(z.object({ resourceId: z.string() })).optional(),
+  delete: z.array(z.string()).optional(),
+};
 
 /** What the cross-reference checks read. */
 const referencesShape = z.object({
@@ -156,9 +186,8 @@ const referencesShape = z.object({
   unavailable: z.array(z.string()).optional(),
   deletedAfterInventory: z.array(z.string()).optional(),
   notInResourceGraph: z.array(z.string()).optional(),
-  changesDuringScan: z
-    .array(z.object({ afterArgPage: z.number(), create: z.array(z.object({ id: z.string() })).optional(), delete: z.array(z.string()).optional() }))
-    .optional(),
+  changesDuringScan: z.array(z.object({ afterArgPage: z.number(), ...referencedByChange })).optional(),
+  timeline: z.array(z.object({ afterSeconds: z.number(), ...referencedByChange })).optional(),
 });
 
 function checkReferences(estate: z.infer<typeof referencesShape>, ctx: z.RefinementCtx): void {
@@ -181,20 +210,48 @@ function checkReferences(estate: z.infer<typeof referencesShape>, ctx: z.Refinem
       if (!resourceIds.has(normalizeResourceId(id))) problem([field, i], `'${id}' is not in resources`);
     });
   }
-  // A change may delete what the estate holds or what an earlier change created; it may not create a duplicate.
-  const existing = new Set(resourceIds.keys());
-  (estate.changesDuringScan ?? []).forEach((change, c) => {
-    const previous = estate.changesDuringScan?.[c - 1];
-    if (previous && change.afterArgPage < previous.afterArgPage) {
-      problem(['changesDuringScan', c, 'afterArgPage'], `changes are applied in order: ${change.afterArgPage} comes after ${previous.afterArgPage}`);
+  // changesDuringScan and the timeline each run in their own order; either may also follow the other, so the
+  // timeline is checked against the estate plus everything changesDuringScan creates.
+  const settingIds = new Set(estate.diagnosticSettings.map((setting) => setting.id.trim().toLowerCase()));
+  const created = (estate.changesDuringScan ?? []).flatMap((change) => (change.create ?? []).map((r) => normalizeResourceId(r.id)));
+  checkChanges('changesDuringScan', 'afterArgPage', estate.changesDuringScan ?? [], new Set(resourceIds.keys()), new Set(settingIds), problem);
+  checkChanges('timeline', 'afterSeconds', estate.timeline ?? [], new Set([...resourceIds.keys(), ...created]), settingIds, problem);
+}
+
+type ReferencingChange = z.infer<z.ZodObject<typeof referencedByChange>>;
+
+/**
+ * Changes in order: each may name what the estate holds or what an earlier change created; it may not create a
+ * duplicate. `existing` and `settings` (normalized ids) are updated as the walk goes.
+ */
+function checkChanges<K extends string>(
+  field: string,
+  orderKey: K,
+  changes: readonly (ReferencingChange & Record<K, number>)[],
+  existing: Set<string>,
+  settings: Set<string>,
+  problem: (path: (string | number)[], message: string) => void,
+): void {
+  changes.forEach((change, c) => {
+    const at = (...path: (string | number)[]) => [field, c, ...path];
+    const previous = changes[c - 1];
+    if (previous && change[orderKey] < previous[orderKey]) {
+      problem(at(orderKey), `changes are applied in order: ${change[orderKey]} comes after ${previous[orderKey]}`);
     }
     (change.create ?? []).forEach((resource, i) => {
       const key = normalizeResourceId(resource.id);
-      if (existing.has(key)) problem(['changesDuringScan', c, 'create', i, 'id'], `'${resource.id}' already exists at that point`);
+      if (existing.has(key)) problem(at('create', i, 'id'), `'${resource.id}' already exists at that point`);
       existing.add(key);
     });
+    (change.diagnosticSettings ?? []).forEach((setting) => settings.add(setting.id.trim().toLowerCase()));
+    (change.deleteDiagnosticSettings ?? []).forEach((id, i) => {
+      if (!settings.delete(id.trim().toLowerCase())) problem(at('deleteDiagnosticSettings', i), `'${id}' does not exist at that point`);
+    });
+    (change.tags ?? []).forEach(({ resourceId }, i) => {
+      if (!existing.has(normalizeResourceId(resourceId))) problem(at('tags', i, 'resourceId'), `'${resourceId}' does not exist at that point`);
+    });
     (change.delete ?? []).forEach((id, i) => {
-      if (!existing.delete(normalizeResourceId(id))) problem(['changesDuringScan', c, 'delete', i], `'${id}' does not exist at that point`);
+      if (!existing.delete(normalizeResourceId(id))) problem(at('delete', i), `'${id}' does not exist at that point`);
     });
   });
 }
@@ -258,18 +315,5 @@ export function readEstateFile(path: string): Estate {
   return parseEstate(raw, `estate file ${path}`);
 }
 
-export type EstateChange = NonNullable<Estate['changesDuringScan']>[number];
-
-/** The estate after one change: created resources and settings added, deleted resources gone with their settings. */
-export function applyChange(estate: Estate, change: EstateChange): Estate {
-  const deleted = new Set((change.delete ?? []).map(normalizeResourceId));
-  const keep = (id: string) => !deleted.has(normalizeResourceId(id));
-  return {
-    ...estate,
-    resources: [...estate.resources.filter((r) => keep(r.id)), ...(change.create ?? [])],
-    diagnosticSettings: [
-      ...estate.diagnosticSettings.filter((s) => keep(settingOwner(s.id)?.resourceId ?? s.id)),
-      ...(change.diagnosticSettings ?? []),
-    ],
-  };
-}
+/** What a change does, whatever triggers it: a changesDuringScan or timeline entry, or a write the emulator serves. */
+export type EstateChange = z.infer<z.ZodObject<typeof changeFields>>;

@@ -31,7 +31,7 @@ export interface IndexedResource {
 }
 
 /** The tenant an estate without `tenantId` lives in. */
-const defaultTenantId = '00000000-0000-0000-0000-000000000000';
+export const defaultTenantId = '00000000-0000-0000-0000-000000000000';
 
 export function indexEstate(estate: Estate): EstateIndex {
   const resourcesById = new Map<string, IndexedResource & { settings: EstateDiagnosticSetting[] }>();

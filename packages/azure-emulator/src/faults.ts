@@ -15,18 +15,25 @@ import { EmulatorInputError } from './errors.js';
  *   arg:duprow@1.0       ARG lists a page's first row twice
  *   arm:500@1.0~<sub>    every ARM read in subscription <sub> answers 500: a persistent per-subscription outage
  *   latency:arm=200ms    every ARM response is delayed by 200 ms
+ *   events:drop@0.1      Event Grid never delivers 10% of the events to the queue
+ *   events:dup@0.1       Event Grid delivers 10% of the events twice (at least once, as documented)
+ *   events:reorder@0.1   10% of the events are delivered after the event that follows them
+ *   latency:events=5000ms  every event reaches the queue 5 s (on the emulator's clock) after its operation
  *
- * Services: arg, arm, ingest. Outcomes: 429, 500, 502, 503, 504; 429ra and 503ra (that status with
- * Retry-After: 1); reset (status line, headers and part of the body are written, then the socket is
- * destroyed); rpthrottle (arm only); drop (ingest only); notoken and duprow (arg only). The `~<subscription id>` filter applies to arm only:
+ * Services: arg, arm, ingest (requests), events (Event Grid deliveries). Outcomes: 429, 500, 502, 503, 504; 429ra
+ * and 503ra (that status with Retry-After: 1); reset (status line, headers and part of the body are written, then
+ * the socket is destroyed), all three for requests only; rpthrottle (arm only); drop (ingest and events); notoken
+ * and duprow (arg only); dup and reorder (events only). The `~<subscription id>` filter applies to arm only:
  * ARM reads are the one request that targets a single subscription.
  */
 
-const faultServices = ['arg', 'arm', 'ingest'] as const;
+const faultServices = ['arg', 'arm', 'ingest', 'events'] as const;
 export type FaultService = (typeof faultServices)[number];
 
 const faultStatuses = [429, 500, 502, 503, 504] as const;
 export type FaultStatus = (typeof faultStatuses)[number];
+/** The services a status outcome applies to: those that answer requests. */
+const statusServices: readonly FaultService[] = ['arg', 'arm', 'ingest'];
 
 /** Outcomes that are not a plain status, and the services they apply to. */
 const namedOutcomes = {
@@ -34,7 +41,10 @@ const namedOutcomes = {
   '429ra': ['arg', 'arm', 'ingest'],
   '503ra': ['arg', 'arm', 'ingest'],
   rpthrottle: ['arm'],
-  drop: ['ingest'],
+  drop: ['ingest', 'events'],
+  // Event Grid's delivery, which is at least once and not ordered (Learn: "Delivery and retry").
+  dup: ['events'],
+  reorder: ['events'],
   // Hostile Resource Graph answers: a page that says there are more rows but carries no $skipToken, and a page that
   // lists its first row twice.
   notoken: ['arg'],
@@ -57,6 +67,9 @@ export type Fault =
 const failurePattern = /^([a-z]+):([a-z0-9]+)@([^~]*)(?:~(.*))?$/i;
 const latencyPattern = /^latency:([a-z]+)=(\d+)ms$/i;
 
+/** `a, b and c`. */
+const listed = (items: readonly (string | number)[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+
 function isService(value: string): value is FaultService {
   return (faultServices as readonly string[]).includes(value);
 }
@@ -65,7 +78,7 @@ function parseItem(item: string): Fault | string {
   const latency = latencyPattern.exec(item);
   if (latency) {
     const [, service = '', ms = ''] = latency;
-    if (!isService(service.toLowerCase())) return `'${item}': unknown service '${service}' (arg, arm or ingest)`;
+    if (!isService(service.toLowerCase())) return `'${item}': unknown service '${service}' (arg, arm, ingest or events)`;
     return { kind: 'latency', service: service.toLowerCase() as FaultService, ms: Number(ms) };
   }
   const failure = failurePattern.exec(item);
@@ -75,7 +88,7 @@ function parseItem(item: string): Fault | string {
   const outcome = rawOutcome.toLowerCase();
   const probability = Number(rawProbability);
   const problems: string[] = [];
-  if (!isService(service)) problems.push(`unknown service '${rawService}' (arg, arm or ingest)`);
+  if (!isService(service)) problems.push(`unknown service '${rawService}' (arg, arm, ingest or events)`);
   const status = faultStatuses.find((s) => String(s) === outcome);
   const named = Object.hasOwn(namedOutcomes, outcome) ? (outcome as NamedOutcome) : undefined;
   if (status === undefined && named === undefined) {
@@ -83,7 +96,10 @@ function parseItem(item: string): Fault | string {
   }
   const services: readonly FaultService[] | undefined = named ? namedOutcomes[named] : undefined;
   if (named && isService(service) && services && !services.includes(service)) {
-    problems.push(`outcome '${named}' applies to ${services.join(', ')} only`);
+    problems.push(`outcome '${named}' applies to ${listed(services)} only`);
+  }
+  if (status !== undefined && isService(service) && !statusServices.includes(service)) {
+    problems.push(`outcome '${status}' applies to ${listed(statusServices)} only`);
   }
   if (rawProbability.trim() === '' || !Number.isFinite(probability) || probability < 0 || probability > 1) {
     problems.push(`probability '${rawProbability}' is not a number from 0 to 1`);

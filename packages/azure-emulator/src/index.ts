@@ -1,8 +1,11 @@
 /**
- * A local Azure emulator: ARM diagnostic settings, Azure Resource Graph and Logs Ingestion on one HTTPS
- * origin, speaking the real wire contracts so the real Azure SDK clients run against it.
+ * A local Azure emulator: ARM diagnostic settings, Azure Resource Graph, the Activity Log and Logs Ingestion on one
+ * HTTPS origin, speaking the real wire contracts so the real Azure SDK clients run against it; Event Grid deliveries
+ * of the estate's changes to a Storage queue in Azurite, which startAzurite() runs.
  */
 export { startEmulator, type Emulator, type EmulatorOptions, type EmulatorStats, type IngestedBatch } from './server.js';
+export { startAzurite, azuriteAccount, type Azurite, type AzuriteOptions } from './azurite.js';
+export { type EventGridEvent, type EventsOptions, queueMessageBody } from './eventGrid.js';
 export { emulatorCredential } from './credential.js';
 export { EmulatorInputError, isEmulatorInputError, type EmulatorInputErrorCode } from './errors.js';
 export { estateSchema, type Estate, type EstateDiagnosticSetting, type EstateResource, readEstateFile, parseEstate } from './estate.js';

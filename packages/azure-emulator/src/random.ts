@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /*
  * The emulator's one source of seeded randomness, for reproducible faults and generated estates:
  * Math.random cannot be seeded.
@@ -24,4 +26,13 @@ export function hashSeed(text: string): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return hash >>> 0;
+}
+
+/** A GUID (version 4 layout) derived from a text (SHA-256, so distinct texts do not collide): ids the same seed reproduces. */
+export function seededGuid(text: string): string {
+  const hex = createHash('sha256').update(text).digest('hex').slice(0, 32).split('');
+  hex[12] = '4';
+  hex[16] = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  const s = hex.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
 }

@@ -4,13 +4,16 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
+import { type ActivityLogTarget, activityLogTarget } from './activityLog.js';
 import { normalizeResourceId } from './armIds.js';
 import { type ResourceTarget, getResource, resourceTarget } from './armResources.js';
 import { createServerCertificate } from './certificate.js';
 import { type DiagnosticSettingsTarget, type SettingsPaging, diagnosticSettingsTarget, listDiagnosticSettings } from './diagnosticSettings.js';
 import { describeError } from './errors.js';
-import { type Estate, type EstateChange, applyChange, parseEstate } from './estate.js';
-import { type EstateIndex, indexEstate } from './estateIndex.js';
+import { type Estate, type EstateChange, parseEstate } from './estate.js';
+import { EstateHistory } from './estateHistory.js';
+import { type EstateIndex, defaultTenantId, indexEstate } from './estateIndex.js';
+import { type EventDeliveryStats, EventDelivery, type EventsOptions, noEventDeliveries } from './eventGrid.js';
 import { FaultInjector } from './faultInjector.js';
 import type { Fault, FaultService } from './faults.js';
 import {
@@ -36,6 +39,9 @@ import {
   formatResetsAfter,
 } from './throttling.js';
 
+/** The services that answer requests (Event Grid's `events` delivers instead). */
+type RequestService = Exclude<FaultService, 'events'>;
+
 export interface EmulatorOptions {
   readonly estate: Estate;
   /**
@@ -59,9 +65,18 @@ export interface EmulatorOptions {
   readonly providerRetryAfterSeconds?: number;
   /** ARG refuses responses larger than this (ResponsePayloadTooLarge). Default 16 MiB. */
   readonly argMaxResponseBytes?: number;
+  /**
+   * The emulator's clock, in milliseconds since the epoch: the timeline, Activity Log times and event deliveries
+   * follow it. Injected, nothing happens in the background (call `settle()` after moving it); by default the real
+   * clock, checked a few times a second.
+   */
+  readonly clock?: () => number;
+  /** Event Grid: every ARM operation the estate goes through is delivered to this Storage queue (Azurite). */
+  readonly events?: EventsOptions;
 }
 
-export interface EmulatorStats {
+/** The counters; Event Grid's (EventDeliveryStats) are all 0 without the `events` option. */
+export interface EmulatorStats extends EventDeliveryStats {
   readonly argRequests: number;
   /** ARG requests that executed their query: pages of an estate that had not changed since are served from a cache. */
   readonly argQueriesExecuted: number;
@@ -102,6 +117,11 @@ export interface Emulator {
   readonly stats: EmulatorStats;
   /** Replaces the injected faults, e.g. to end an outage between two scans. */
   setFaults(faults: readonly Fault[]): void;
+  /**
+   * Applies what the clock has made due (timeline entries, delayed event deliveries) and resolves once every event
+   * due is in the queue (or dropped): what a test calls after moving an injected clock.
+   */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -109,6 +129,7 @@ type Route =
   | { readonly service: 'arg' }
   | { readonly service: 'arm'; readonly kind: 'settings'; readonly target: DiagnosticSettingsTarget }
   | { readonly service: 'arm'; readonly kind: 'resource'; readonly target: ResourceTarget }
+  | { readonly service: 'arm'; readonly kind: 'activityLog'; readonly target: ActivityLogTarget }
   | { readonly service: 'ingest'; readonly target: UploadTarget };
 
 /** The ResourceIds a gzipped JSON upload writes, sorted; empty for rows without one (scan rows) or a bad body. */
@@ -129,6 +150,8 @@ function route(method: string, path: string): Route | null {
   if (method === 'GET') {
     const settings = diagnosticSettingsTarget(path);
     if (settings) return { service: 'arm', kind: 'settings', target: settings };
+    const activityLog = activityLogTarget(path);
+    if (activityLog) return { service: 'arm', kind: 'activityLog', target: activityLog };
     const resource = resourceTarget(path);
     if (resource) return { service: 'arm', kind: 'resource', target: resource };
   }
@@ -212,9 +235,12 @@ class EstateState {
   view: ResourceGraphView;
   pagesServed = 0;
   changesApplied = 0;
-  private readonly pending: EstateChange[];
+  private readonly pending: NonNullable<Estate['changesDuringScan']>;
 
-  constructor(estate: Estate) {
+  constructor(
+    estate: Estate,
+    private readonly history: EstateHistory,
+  ) {
     this.estate = estate;
     this.index = indexEstate(estate);
     this.view = { index: this.index, tables: resourceGraphTables(this.index, estate.resourceGraphIndexesDiagnosticSettings), version: 0 };
@@ -224,13 +250,21 @@ class EstateState {
   /** One more ARG page answered: the changes due after it are applied before the next request. */
   pageServed(): void {
     this.pagesServed += 1;
-    let changed = false;
-    while (this.pending[0] && this.pending[0].afterArgPage <= this.pagesServed) {
-      this.estate = applyChange(this.estate, this.pending.shift()!);
+    const due: EstateChange[] = [];
+    while (this.pending[0] && this.pending[0].afterArgPage <= this.pagesServed) due.push(this.pending.shift()!);
+    this.apply(due);
+  }
+
+  /**
+   * Applies changes now: their operations reach the Activity Log and Event Grid, and the views are rebuilt. Every
+   * change to the estate goes through here, a write route's too (`state.apply([{ diagnosticSettings: [setting] }])`).
+   */
+  apply(changes: readonly EstateChange[]): void {
+    if (changes.length === 0) return;
+    for (const change of changes) {
+      this.estate = this.history.apply(this.estate, change);
       this.changesApplied += 1;
-      changed = true;
     }
-    if (!changed) return;
     this.index = indexEstate(this.estate);
     this.view = {
       index: this.index,
@@ -243,7 +277,16 @@ class EstateState {
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const estate = parseEstate(options.estate);
   const streams = declareStreams(options.streams);
-  const state = new EstateState(estate);
+  const clock = options.clock ?? Date.now;
+  let injector = new FaultInjector(options.faults ?? [], options.seed ?? 1);
+  const events = options.events ? await EventDelivery.connect(options.events, () => injector) : null;
+  const history = new EstateHistory(estate, { clock, seed: options.seed ?? 1, tenantId: estate.tenantId ?? defaultTenantId, events });
+  const state = new EstateState(estate, history);
+  /** The timeline entries due, applied; then the event deliveries due, sent. */
+  const tick = () => {
+    state.apply(history.due());
+    history.deliver();
+  };
   const cache = new ResultCache();
   const argLimits = {
     subscriptionLimit: estate.resourceGraphSubscriptionLimit ?? defaultResourceGraphLimits.subscriptionLimit,
@@ -257,15 +300,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   };
   const armReads = new ArmReadBuckets(armLimits);
   const providerThrottle = new ProviderThrottle(estate.providerThrottling ?? []);
-  let injector = new FaultInjector(options.faults ?? [], options.seed ?? 1);
   const retryAfterSeconds = options.retryAfterSeconds ?? 1;
   const providerRetryAfterSeconds = options.providerRetryAfterSeconds ?? 30;
   const dcrImmutableId = `dcr-${randomBytes(16).toString('hex')}`;
   /** https://127.0.0.1:<port>, once listening: nextLinks are absolute. */
   let origin = '';
 
-  const requests: Record<FaultService, number> = { arg: 0, arm: 0, ingest: 0 };
-  const throttled: Record<FaultService, number> = { arg: 0, arm: 0, ingest: 0 };
+  const requests: Record<RequestService, number> = { arg: 0, arm: 0, ingest: 0 };
+  const throttled: Record<RequestService, number> = { arg: 0, arm: 0, ingest: 0 };
   let faultsInjected = 0;
   let ingestRowsDropped = 0;
   let armInFlight = 0;
@@ -352,6 +394,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return fault && response.status === 200 ? corruptedPage(response, fault.outcome) : response;
       }
       case 'arm':
+        if (target.kind === 'activityLog') {
+          const linkTo = (skipToken: string) =>
+            `${origin}${request.path}?${new URLSearchParams([...[...request.query].filter(([name]) => name !== '$skiptoken'), ['$skiptoken', skipToken]])}`;
+          return history.activityLog.list(target.target, request.query, state.index.visibleSubscriptions, clock(), linkTo);
+        }
         return target.kind === 'settings'
           ? listDiagnosticSettings(target.target, request.query, state.index, settingsPaging(request))
           : getResource(target.target, request.query.get('api-version'), state.index);
@@ -369,7 +416,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   /** What identifies a request across retries, for reproducible fault decisions. */
   function requestKey(target: Route, request: EmulatorRequest): string {
-    if (target.service === 'arm') return `${target.kind === 'settings' ? '' : 'resource '}${normalizeResourceId(target.target.resourceId)}`;
+    if (target.service === 'arm') {
+      if (target.kind === 'activityLog') return `activity log ${target.target.subscriptionId} ${request.query.get('$filter') ?? ''} ${request.query.get('$skiptoken') ?? ''}`;
+      return `${target.kind === 'settings' ? '' : 'resource '}${normalizeResourceId(target.target.resourceId)}`;
+    }
     if (target.service === 'arg') return request.body.toString('utf8');
     // What an upload writes, not its path (which holds the DCR id, random per emulator) or its bytes (which hold
     // the scan's id and times): the same chunk gets the same decisions in every run of a seed.
@@ -379,6 +429,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { path, query } = parseRequestTarget(req.url ?? '/');
     const request: EmulatorRequest = { method: req.method ?? 'GET', path, query, headers: req.headers, body: await readBody(req) };
+    // Every answer reflects the estate as the clock has it.
+    tick();
     const target = route(request.method, path);
     if (target) requests[target.service] += 1;
     if (target?.service === 'arm') {
@@ -439,6 +491,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const { port } = server.address() as AddressInfo;
   origin = `https://127.0.0.1:${port}`;
+  // On the real clock the timeline and delayed deliveries happen by themselves, requests or not.
+  const ticker = options.clock ? null : setInterval(tick, 200).unref();
 
   return {
     url: `https://127.0.0.1:${port}`,
@@ -451,8 +505,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     setFaults: (faults) => {
       injector = new FaultInjector(faults, options.seed ?? 1);
     },
+    settle: async () => {
+      tick();
+      await events?.idle();
+    },
     get stats() {
       return {
+        ...(events?.stats ?? noEventDeliveries),
         argRequests: requests.arg,
         argQueriesExecuted: cache.executions,
         argPagesServed: state.pagesServed,
@@ -467,10 +526,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         faultsInjected,
       };
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      if (ticker) clearInterval(ticker);
+      await events?.idle();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

@@ -8,7 +8,9 @@ import { ids, subs, testEstate } from './testEstate.js';
 describe('parseFaultSpec', () => {
   it('parses every kind of item', () => {
     expect(
-      parseFaultSpec(`arg:429@0.3, arm:500@0.2,arm:reset@0.05,ingest:503@1,latency:arm=200ms,arm:502@1.0~${subs.apps.toUpperCase()}`),
+      parseFaultSpec(
+        `arg:429@0.3, arm:500@0.2,arm:reset@0.05,ingest:503@1,latency:arm=200ms,arm:502@1.0~${subs.apps.toUpperCase()},events:drop@0.1,events:dup@0.2,events:reorder@0.3,latency:events=5000ms`,
+      ),
     ).toEqual<Fault[]>([
       { kind: 'failure', service: 'arg', outcome: 429, probability: 0.3, subscriptionId: null },
       { kind: 'failure', service: 'arm', outcome: 500, probability: 0.2, subscriptionId: null },
@@ -16,6 +18,10 @@ describe('parseFaultSpec', () => {
       { kind: 'failure', service: 'ingest', outcome: 503, probability: 1, subscriptionId: null },
       { kind: 'latency', service: 'arm', ms: 200 },
       { kind: 'failure', service: 'arm', outcome: 502, probability: 1, subscriptionId: subs.apps },
+      { kind: 'failure', service: 'events', outcome: 'drop', probability: 0.1, subscriptionId: null },
+      { kind: 'failure', service: 'events', outcome: 'dup', probability: 0.2, subscriptionId: null },
+      { kind: 'failure', service: 'events', outcome: 'reorder', probability: 0.3, subscriptionId: null },
+      { kind: 'latency', service: 'events', ms: 5000 },
     ]);
   });
 
@@ -24,7 +30,7 @@ describe('parseFaultSpec', () => {
   });
 
   it('reports every bad item at once as InvalidFaults', () => {
-    const spec = `arg:429@0.3,dns:500@0.1,arm:418@0.5,arm:500@1.5,ingest:500@0.1~${subs.apps},arm:500@0.5~not-a-guid,latency:arm=fast,arm:500,arg:rpthrottle@0.1,arm:drop@0.1`;
+    const spec = `arg:429@0.3,dns:500@0.1,arm:418@0.5,arm:500@1.5,ingest:500@0.1~${subs.apps},arm:500@0.5~not-a-guid,latency:arm=fast,arm:500,arg:rpthrottle@0.1,arm:drop@0.1,events:500@0.1,events:reset@0.1,arm:dup@0.1,ingest:reorder@0.1`;
     let thrown: unknown;
     try {
       parseFaultSpec(spec);
@@ -33,15 +39,19 @@ describe('parseFaultSpec', () => {
     }
     expect(isEmulatorInputError(thrown) && thrown.code).toBe('InvalidFaults');
     expect(isEmulatorInputError(thrown) && thrown.details).toEqual([
-      "'dns:500@0.1': unknown service 'dns' (arg, arm or ingest)",
-      "'arm:418@0.5': unknown outcome '418' (429, 500, 502, 503, 504, reset, 429ra, 503ra, rpthrottle, drop, notoken, duprow)",
+      "'dns:500@0.1': unknown service 'dns' (arg, arm, ingest or events)",
+      "'arm:418@0.5': unknown outcome '418' (429, 500, 502, 503, 504, reset, 429ra, 503ra, rpthrottle, drop, dup, reorder, notoken, duprow)",
       "'arm:500@1.5': probability '1.5' is not a number from 0 to 1",
       `'ingest:500@0.1~${subs.apps}': a subscription filter applies only to arm faults`,
       "'arm:500@0.5~not-a-guid': 'not-a-guid' is not a subscription id",
       "'latency:arm=fast': expected service:status@probability[~subscriptionId] or latency:service=<n>ms",
       "'arm:500': expected service:status@probability[~subscriptionId] or latency:service=<n>ms",
       "'arg:rpthrottle@0.1': outcome 'rpthrottle' applies to arm only",
-      "'arm:drop@0.1': outcome 'drop' applies to ingest only",
+      "'arm:drop@0.1': outcome 'drop' applies to ingest and events only",
+      "'events:500@0.1': outcome '500' applies to arg, arm and ingest only",
+      "'events:reset@0.1': outcome 'reset' applies to arg, arm and ingest only",
+      "'arm:dup@0.1': outcome 'dup' applies to events only",
+      "'ingest:reorder@0.1': outcome 'reorder' applies to events only",
     ]);
   });
 });

@@ -79,3 +79,21 @@ export async function restError(promise: Promise<unknown>): Promise<{ statusCode
   }
   throw new Error('expected the call to fail');
 }
+
+/** A MonitorClient for one subscription, as the Activity Log list needs it. No retries: tests see each answer as sent. */
+export function activityLogClient(emulator: Emulator, subscriptionId: string) {
+  return new MonitorClient(emulatorCredential, subscriptionId, {
+    endpoint: emulator.url,
+    tlsOptions: { ca: emulator.certificatePem },
+    retryOptions: { maxRetries: 0, retryDelayInMs: 1 },
+  });
+}
+
+/** A test's own clock: the emulator reads it, the test moves it. */
+export function manualClock(startIso = '2030-01-01T00:00:00Z') {
+  let nowMs = Date.parse(startIso);
+  return {
+    now: () => nowMs,
+    advance: (ms: number) => void (nowMs += ms),
+  };
+}

@@ -1,0 +1,76 @@
+import { ActivityLog } from './activityLog.js';
+import type { Estate, EstateChange } from './estate.js';
+import { applyEstateChange } from './estateChanges.js';
+import { type EventDelivery, eventGridEvent, passesEventSubscriptionFilter } from './eventGrid.js';
+import { seededGuid } from './random.js';
+
+/*
+ * What the estate goes through over time, on the emulator's clock: the timeline still to come, and every change
+ * applied (timeline, changesDuringScan, writes the emulator serves) turned into ARM operations that the Activity Log
+ * keeps and Event Grid delivers. Every id (correlation, event, entry) is drawn from the seed and the operation's
+ * rank, so a seed reproduces the same events, and the same fault decisions on them.
+ */
+
+type TimelineEntry = NonNullable<Estate['timeline']>[number];
+
+export interface HistoryOptions {
+  /** The emulator's clock, in milliseconds since the epoch. */
+  readonly clock: () => number;
+  readonly seed: number;
+  readonly tenantId: string;
+  /** Where Event Grid delivers; null when the emulator has no `events` option (the Activity Log still records). */
+  readonly events: EventDelivery | null;
+}
+
+export class EstateHistory {
+  readonly activityLog: ActivityLog;
+  /** The clock's reading at start: timeline entries are due `afterSeconds` after it. */
+  readonly startedAtMs: number;
+  private readonly timeline: TimelineEntry[];
+  private operations = 0;
+
+  constructor(
+    estate: Estate,
+    private readonly options: HistoryOptions,
+  ) {
+    this.startedAtMs = options.clock();
+    this.timeline = [...(estate.timeline ?? [])];
+    this.activityLog = new ActivityLog({
+      tenantId: options.tenantId,
+      delayMs: (estate.activityLogDelaySeconds ?? 0) * 1000,
+      pageSize: estate.activityLogPageSize ?? 200,
+    });
+  }
+
+  /**
+   * Applies a change: its operations reach the Activity Log and, through the subscription's filter, Event Grid. A
+   * timeline entry's operations happened at its time, however late the emulator noticed; others happen now.
+   */
+  apply(estate: Estate, change: EstateChange): Estate {
+    const nowMs = 'afterSeconds' in change && typeof change.afterSeconds === 'number' ? this.startedAtMs + change.afterSeconds * 1000 : this.options.clock();
+    const { estate: next, operations } = applyEstateChange(estate, change);
+    for (const operation of operations) {
+      const rank = (this.operations += 1);
+      const id = (what: string) => seededGuid(`${this.options.seed}|${what}|${rank}`);
+      const correlationId = id('correlation');
+      const clientRequestId = id('request');
+      this.activityLog.record(operation, nowMs, { correlationId, clientRequestId, eventDataIds: [id('started'), id('succeeded')] });
+      if (this.options.events && passesEventSubscriptionFilter(operation)) {
+        this.options.events.publish(eventGridEvent(operation, nowMs, { id: id('event'), correlationId, clientRequestId }, this.options.tenantId), nowMs);
+      }
+    }
+    return next;
+  }
+
+  /** The timeline entries the clock has passed, in order; they are no longer to come. */
+  due(): TimelineEntry[] {
+    const elapsedMs = this.options.clock() - this.startedAtMs;
+    const count = this.timeline.findIndex((entry) => entry.afterSeconds * 1000 > elapsedMs);
+    return this.timeline.splice(0, count < 0 ? this.timeline.length : count);
+  }
+
+  /** Sends the event deliveries due now. */
+  deliver(): void {
+    this.options.events?.pump(this.options.clock());
+  }
+}
