@@ -28,6 +28,8 @@ export interface AzureConnection {
   readonly retryDelayInMs?: number;
   /** The Log Analytics query API; the public cloud's when absent (https://api.loganalytics.io/v1). */
   readonly logsQueryEndpoint?: string;
+  /** The clock (ms) answers are timed by, and the scan's: the real one when absent (tests move an emulator's). */
+  readonly now?: () => number;
 }
 
 /** HTTP requests seen on the wire, retries included: the SDKs retry internally and hide them otherwise. */
@@ -140,7 +142,7 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
     answered: (response) => {
       if (response.status === 429) counters.armThrottled += 1;
       const subscriptionId = subscriptionIdOf(new URL(response.request.url).pathname);
-      if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now());
+      if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), (connection.now ?? Date.now)());
     },
   });
   const httpClient: HttpClient = createDefaultHttpClient();

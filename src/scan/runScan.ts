@@ -277,7 +277,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   await work.atMost(0);
   reportProgress(true);
 
-  if (progress.listed > 0 && !resourceGraphHasDiagnosticSettings) {
+  if (progress.listed > 0 && !resourceGraphHasDiagnosticSettings && !incremental) {
     log.info('Azure Resource Graph returned no diagnostic settings (it does not index them); every resource was confirmed through ARM.');
   }
   for (const [failure, targets] of destinations.failures) {

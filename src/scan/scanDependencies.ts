@@ -32,7 +32,7 @@ export function scanDependencies(
   return {
     clients,
     sink: ingestion ? logsIngestionSink(clients.logsIngestion(ingestion.endpoint), ingestion.ruleId, retryDelay) : null,
-    now: () => new Date(),
+    now: connection.now ? () => new Date(connection.now!()) : () => new Date(),
     newScanId: randomUUID,
     log: options.log,
     ...retryDelay,
