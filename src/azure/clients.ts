@@ -12,6 +12,7 @@ import {
   systemErrorRetryPolicy,
 } from '@azure/core-rest-pipeline';
 import { LogsIngestionClient } from '@azure/monitor-ingestion';
+import { LogsQueryClient } from '@azure/monitor-query-logs';
 import { subscriptionIdOf } from '../control/resourceId.js';
 import { KvAuditError } from '../errors.js';
 import { type ArmBudgetSignal, ArmReadPacer } from './armReadPacer.js';
@@ -25,6 +26,8 @@ export interface AzureConnection {
   readonly trustedCertificatePem?: string;
   /** Overrides the SDK retry delays (tests keep them short). */
   readonly retryDelayInMs?: number;
+  /** The Log Analytics query API (…/v1); the public cloud's when absent. */
+  readonly logsQueryEndpoint?: string;
 }
 
 /** HTTP requests seen on the wire, retries included: the SDKs retry internally and hide them otherwise. */
@@ -52,6 +55,8 @@ export interface AzureClients {
   /** GET an absolute URL on the ARM endpoint (a list's nextLink), through the same pipeline; refuses any other origin. */
   getArmUrl(url: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse>;
   logsIngestion(endpoint: string): LogsIngestionClient;
+  /** The Log Analytics query API, for KV_AUDIT_VERIFY_DELIVERY; its SDK's own retry policy (throttling included) kept. */
+  logsQuery(): LogsQueryClient;
 }
 
 /**
@@ -102,10 +107,11 @@ export function armTokenScope(connection: AzureConnection): string {
   return `${(connection.armEndpoint ?? publicCloudArm).replace(/\/+$/, '')}/.default`;
 }
 
-export function createAzureClients(connection: AzureConnection): AzureClients {
+/** The options every SDK client of a connection shares: the emulator's CA, a user agent, and the retries. */
+function sdkOptions(connection: AzureConnection, userAgentPrefix = 'kv-audit-monitor') {
   const common = {
     ...(connection.trustedCertificatePem ? { tlsOptions: { ca: connection.trustedCertificatePem } } : {}),
-    userAgentOptions: { userAgentPrefix: 'kv-audit-monitor' },
+    userAgentOptions: { userAgentPrefix },
   };
   const retry = {
     retryOptions: {
@@ -115,6 +121,11 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
         : { retryDelayInMs: connection.retryDelayInMs, maxRetryDelayInMs: connection.retryDelayInMs * 8 }),
     },
   };
+  return { common, retry };
+}
+
+export function createAzureClients(connection: AzureConnection): AzureClients {
+  const { common, retry } = sdkOptions(connection);
   const endpoint = connection.armEndpoint ? { endpoint: connection.armEndpoint } : {};
   const counters: WireCounters = { argRequests: 0, armRequests: 0, armThrottled: 0 };
 
@@ -160,5 +171,20 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
     getArmResource: (resourceId, apiVersion, abortSignal) => getArmUrl(`${armEndpoint}${resourceId}?api-version=${encodeURIComponent(apiVersion)}`, abortSignal),
     getArmUrl,
     logsIngestion: (ingestionEndpoint) => new LogsIngestionClient(ingestionEndpoint, connection.credential, { ...common, ...retry }),
+    logsQuery: () =>
+      new LogsQueryClient(connection.credential, {
+        ...common,
+        ...retry,
+        ...(connection.logsQueryEndpoint ? { endpoint: connection.logsQueryEndpoint } : {}),
+      }),
   };
+}
+
+/**
+ * The client `kv-audit fix` writes diagnostic settings with, as the caller: the SDK's default pipeline, whose retry
+ * policy waits out 429s itself (writes are few, and no read queue paces them). Never made by the scan or the timer.
+ */
+export function createMonitorWriteClient(connection: AzureConnection): MonitorClient {
+  const { common, retry } = sdkOptions(connection, 'kv-audit-monitor-fix');
+  return new MonitorClient(connection.credential, { ...common, ...retry, ...(connection.armEndpoint ? { endpoint: connection.armEndpoint } : {}) });
 }

@@ -1,11 +1,12 @@
 import { createArmReadQueue } from '../azure/armReadQueue.js';
 import type { AzureClients } from '../azure/clients.js';
+import { createDeliveryCheck } from '../azure/deliveryCheck.js';
 import { createDestinationCheck } from '../azure/destinations.js';
 import { type RowSink, streamingUpload } from '../azure/ingestion.js';
 import { type InventoryItem, isScopeRefused, readInventoryPages, readableScope, readsAnySubscription, unreadableSubscriptions } from '../azure/inventory.js';
 import { createResourceGraphRunner } from '../azure/resourceGraph.js';
-import type { Settings } from '../config/settings.js';
-import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
+import { type Settings, controlPolicyOf } from '../config/settings.js';
+import { type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
 import { auditDestinationTargets, maxSettingsPerResource, settingsOfResource } from '../control/diagnosticSetting.js';
 import { describeError } from '../errors.js';
 import { type FindingRow, type ScanRow, type ScanTrigger, findingsTable, scansTable } from '../findings/schema.js';
@@ -36,7 +37,7 @@ export interface ScanProgress {
 }
 
 export interface ScanDependencies {
-  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters' | 'armReadPacer' | 'getArmResource' | 'getArmUrl'>;
+  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters' | 'armReadPacer' | 'getArmResource' | 'getArmUrl' | 'logsQuery'>;
   /** Where rows go; null evaluates without writing (kv-audit scan without --ingest). */
   readonly sink: RowSink | null;
   readonly now: () => Date;
@@ -135,13 +136,14 @@ function scanCollaborators(settings: Settings, deps: ScanDependencies) {
   return {
     runner,
     armReads,
-    destinations: createDestinationCheck(clients, armReads, { now: clock, ...retryDelay, ...budget }),
+    destinations: createDestinationCheck(clients, armReads, {
+      now: clock,
+      ...retryDelay,
+      ...budget,
+      delivery: settings.verifyDelivery ? createDeliveryCheck(clients.logsQuery(), budget) : null,
+    }),
     uploads: deps.sink ? streamingUpload(deps.sink, findingsTable.streamName) : null,
-    policy: {
-      exemptionTag: settings.exemptionTag,
-      approvedDestinations: settings.approvedDestinations,
-      remediationWorkspaceId: settings.remediationWorkspaceId,
-    } satisfies ControlPolicy,
+    policy: controlPolicyOf(settings),
   };
 }
 
@@ -153,7 +155,11 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   const countersBefore = { ...clients.counters };
   const { runner, armReads, destinations, uploads, policy } = scanCollaborators(settings, deps);
   const evaluate = (item: InventoryItem, evidence: SettingsEvidence) =>
-    evaluateAuditLogging({ resource: item.resource, settings: evidence, destinationExistence: destinations.existence }, policy, deps.now());
+    evaluateAuditLogging(
+      { resource: item.resource, settings: evidence, destinationExistence: destinations.existence, destinationFacts: destinations.facts, delivery: destinations.delivery },
+      policy,
+      deps.now(),
+    );
 
   const counts: Record<FindingRow['Status'], number> = { Pass: 0, Fail: 0, Exempt: 0, Error: 0 };
   const progress = { listed: 0, total: null as number | null, evaluated: 0 };
@@ -258,6 +264,9 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   }
   for (const [failure, targets] of destinations.failures) {
     errors.push(`${targets} audit destination${targets === 1 ? '' : 's'} could not be confirmed through ARM and stay Unverified: ${failure}`);
+  }
+  for (const [failure, workspaces] of destinations.deliveryFailures) {
+    errors.push(`Delivery could not be verified in ${plural(workspaces, 'workspace', 'workspaces')} (KV_AUDIT_VERIFY_DELIVERY): ${failure}`);
   }
   if (progress.total !== null && progress.total !== progress.listed) {
     log.info(
