@@ -11,8 +11,9 @@ import { describeRestError } from './armError.js';
  * (@azure/monitor-query-logs, the SDK's own retries kept), for the latest AuditEvent of every Key Vault and Managed
  * HSM that writes there: in the resource-specific AZKVAuditLogs table or the legacy AzureDiagnostics one. `union
  * isfuzzy=true` because a workspace has a table only once data reached it (Learn: "Diagnostic settings in Azure
- * Monitor", destinations). No resource id enters the query: it summarizes what the workspace holds, and each
- * vault's row is picked here.
+ * Monitor", destinations), and an empty datatable leg because a fuzzy union none of whose tables exists is an error
+ * (Kusto docs, union operator: "If no resolutions were successful, the query returns an error"). No resource id
+ * enters the query: it summarizes what the workspace holds, and each vault's row is picked here.
  *
  * The identity needs Log Analytics Reader (or Reader) on each destination workspace; without it the workspace
  * answers 403 and its vaults' delivery stays Unverified. Any other failure is reported, and the scan says it could
@@ -28,7 +29,8 @@ union isfuzzy=true
     (AzureDiagnostics
     | where TimeGenerated > ago(lookback)
     | where ResourceProvider == 'MICROSOFT.KEYVAULT' and Category == 'AuditEvent'
-    | project TimeGenerated, ResourceId = tolower(_ResourceId))
+    | project TimeGenerated, ResourceId = tolower(_ResourceId)),
+    (datatable(TimeGenerated: datetime, ResourceId: string) [])
 | summarize LastAuditEventAt = max(TimeGenerated) by ResourceId`;
 
 /** Queries in flight at once: the query API allows a user a few hundred a minute, and a scan needs one per workspace. */

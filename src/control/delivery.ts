@@ -44,7 +44,9 @@ export function deliveryVerdict(
   const queried = answers.filter((a): a is Extract<WorkspaceDelivery, { state: 'Queried' }> => a.state === 'Queried');
   if (queried.length === 0) {
     const why = answers.find((a): a is Extract<WorkspaceDelivery, { state: 'Unavailable' }> => a.state === 'Unavailable')?.why;
-    const reason = why ?? (workspaceIds.length === 0 ? 'its audit logs go to no Log Analytics workspace' : "no destination workspace could be queried (it needs Log Analytics Reader there)");
+    const reason = why ?? (workspaceIds.length === 0
+        ? 'its audit logs go to no Log Analytics workspace'
+        : 'no destination workspace could be queried (the scanner finds a workspace with Reader on it, and queries it with Log Analytics Reader)');
     return { check: 'Unverified', lastAuditEventAt: null, note: `Delivery not verified: ${reason}.` };
   }
   const times = queried.flatMap((q) => {

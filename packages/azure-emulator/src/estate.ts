@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { guidPattern, normalizeResourceId, parseResourceId, settingOwner } from './armIds.js';
 import { EmulatorInputError, describeError } from './errors.js';
+import { checkProofReferences, proofEstateFields, proofReferencesShape } from './estateProof.js';
 
 /*
  * An estate: the Azure resources and diagnostic settings the emulator serves.
@@ -146,11 +147,12 @@ const estateShape = z.strictObject({
   providerThrottling: z.array(providerThrottleSchema).optional(),
   /** Settings per page of the ARM list API; later pages are linked with nextLink. Absent: one page. */
   diagnosticSettingsPageSize: z.int().positive().optional(),
+  ...proofEstateFields,
 });
 
 /** What the cross-reference checks read. */
 const referencesShape = z.object({
-  resources: z.array(z.object({ id: z.string() })),
+  resources: z.array(z.object({ id: z.string(), properties: z.unknown().optional() })),
   diagnosticSettings: z.array(z.object({ id: z.string() })),
   denied: z.array(z.string()),
   unavailable: z.array(z.string()).optional(),
@@ -159,6 +161,7 @@ const referencesShape = z.object({
   changesDuringScan: z
     .array(z.object({ afterArgPage: z.number(), create: z.array(z.object({ id: z.string() })).optional(), delete: z.array(z.string()).optional() }))
     .optional(),
+  ...proofReferencesShape,
 });
 
 function checkReferences(estate: z.infer<typeof referencesShape>, ctx: z.RefinementCtx): void {
@@ -181,6 +184,7 @@ function checkReferences(estate: z.infer<typeof referencesShape>, ctx: z.Refinem
       if (!resourceIds.has(normalizeResourceId(id))) problem([field, i], `'${id}' is not in resources`);
     });
   }
+  checkProofReferences(estate, problem);
   // A change may delete what the estate holds or what an earlier change created; it may not create a duplicate.
   const existing = new Set(resourceIds.keys());
   (estate.changesDuringScan ?? []).forEach((change, c) => {
