@@ -176,6 +176,7 @@ describe('the Bicep sources', () => {
       Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
       MonitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
       StorageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+      LogAnalyticsReader: '73c42c96-874c-492b-b04d-ab87d138a893',
     });
   });
 
