@@ -62,7 +62,7 @@ const auditDestinationSchema = z.strictObject({
   Status: z.enum(destinationStatuses).describe('Exists / Blocked (Azure Monitor cannot write to it) / NotFound (known deleted) / Unverified (out of the scanner\'s sight).'),
   Approved: z.boolean().nullable().describe('On the approved-destinations list; null when no list is configured.'),
   Problem: z.string().nullable().describe('Why a Blocked destination cannot receive resource logs (the rule), and what to change.'),
-  Retention: retentionSchema.nullable().describe('How long the destination keeps the audit logs; null when the destination could not be read.'),
+  Retention: retentionSchema.nullable().describe('How long the destination keeps the audit logs; null for a destination known to be gone (NotFound).'),
 });
 export type AuditDestination = z.infer<typeof auditDestinationSchema>;
 

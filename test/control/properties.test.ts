@@ -29,6 +29,8 @@ const hostileId = fc.oneof(fc.string(), fc.integer(), anyJson);
 const settingOf = (logEntry: fc.Arbitrary<unknown>, id: fc.Arbitrary<unknown>, list: fc.Arbitrary<unknown>) =>
   fc.record({
     name: fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom('audit', 'to-law', 'x"|\\\'{}')),
+    // ARM's metadata: when the setting last changed, read loosely (a malformed one changes nothing).
+    systemData: fc.constantFrom(undefined, { lastModifiedAt: '2026-11-20T00:00:00Z' }, { lastModifiedAt: 42 }),
     properties: fc.record(
       {
         workspaceId: id,
@@ -52,7 +54,14 @@ const setting = fc.oneof(
 );
 
 /** Audit to one workspace or one storage account only: whether it is reachable and keeps the logs long enough decides. */
-const singleDestination = settingOf(fc.constant({ categoryGroup: 'audit', enabled: true }), fc.constantFrom(ids.workspace, ids.storage), fc.constant(null));
+const singleDestination = fc.record({
+  name: fc.constant('single'),
+  systemData: fc.constantFrom(undefined, { lastModifiedAt: '2026-11-20T00:00:00Z' }),
+  properties: fc.oneof(
+    fc.record({ workspaceId: fc.constant(ids.workspace), logAnalyticsDestinationType: fc.constantFrom('Dedicated', null), logs: fc.constant([{ categoryGroup: 'audit', enabled: true }]) }),
+    fc.record({ storageAccountId: fc.constant(ids.storage), logs: fc.constant([{ category: 'AuditEvent', enabled: true }]) }),
+  ),
+});
 
 const targets = [ids.workspace, ids.otherWorkspace, ids.storage, ids.eventHubRule, ids.partner].map(normalizeResourceId);
 
@@ -102,6 +111,7 @@ const vaultId = normalizeResourceId(vault().id);
 const delivery = fc.option(
   fc.constantFrom(
     new Map([[workspace, { state: 'Queried' as const, lastEvents: new Map([[vaultId, new Date('2026-11-21T00:00:00Z')]]) }]]),
+    new Map([[workspace, { state: 'Queried' as const, lastEvents: new Map([[vaultId, new Date('2026-11-19T00:00:00Z')]]) }]]),
     new Map([[workspace, { state: 'Queried' as const, lastEvents: new Map<string, Date>() }]]),
     new Map([[workspace, { state: 'Unavailable' as const, why: 'no Log Analytics Reader' }]]),
   ),
@@ -210,12 +220,12 @@ describe('control invariants over generated settings', () => {
   const runs = { numRuns: 2_000, seed: 20261122 };
 
   it('the generator reaches every reason, destination status, delivery check and exemption source, so the invariants below are not vacuous', () => {
-    const findings = fc.sample(fc.tuple(evidence, policies), { numRuns: 2_000, seed: runs.seed }).map(([input, p]) => evaluateAuditLogging(input, p, scanTime));
+    const findings = fc.sample(fc.tuple(evidence, policies), { numRuns: 5_000, seed: runs.seed }).map(([input, p]) => evaluateAuditLogging(input, p, scanTime));
     const seen = (values: readonly (string | null | undefined)[]) => [...new Set(values.filter((v) => v != null))].sort();
     expect(seen(findings.map((f) => f.Reason))).toEqual([...findingReasons].sort());
     expect(seen(findings.flatMap((f) => f.Destinations.map((d) => d.Status)))).toEqual(['Blocked', 'Exists', 'NotFound', 'Unverified']);
     expect(seen(findings.flatMap((f) => f.Destinations.map((d) => d.Retention?.MeetsMinimum?.toString())))).toEqual(['false', 'true']);
-    expect(seen(findings.map((f) => f.DeliveryCheck))).toEqual(['EventsSeen', 'NoEvents', 'NotChecked', 'Unverified']);
+    expect(seen(findings.map((f) => f.DeliveryCheck))).toEqual(['EventsSeen', 'NoEvents', 'NotChecked', 'Stopped', 'Unverified']);
     expect(seen(findings.map((f) => f.Exemption && `${f.Exemption.Source} ${f.Exemption.State}`))).toEqual([
       'CentralList Active', 'CentralList Expired', 'Tag Active', 'Tag Disabled', 'Tag Expired', 'Tag Invalid',
     ]);
