@@ -96,6 +96,26 @@ param remediationWorkspaceId string = ''
 @description('KV_AUDIT_ARM_CONCURRENCY: ARM diagnostic-settings reads in flight at once; each subscription is also paced to its ARM read budget.')
 param armConcurrency int = 64
 
+@description('KV_AUDIT_PROFILE: default (any AuditEvent, audit or allLogs entry) or cis (audit and allLogs in one setting).')
+param controlProfile 'default' | 'cis' = 'default'
+
+@description('KV_AUDIT_MIN_RETENTION_DAYS: days audit logs must be kept, e.g. 365; 0: retention is evidence only.')
+@minValue(0)
+@maxValue(4383)
+param minRetentionDays int = 0
+
+@description('KV_AUDIT_VERIFY_DELIVERY: query each destination workspace for the vaults\' latest AuditEvent.')
+param verifyDelivery bool = false
+
+@description('Destination workspaces (resource ids, comma-separated) the function identity may query for delivery: Log Analytics Reader on each. Needed only for workspaces outside the scanned subscriptions.')
+param deliveryWorkspaceIds string = ''
+
+@description('KV_AUDIT_EXEMPTIONS: the central exemption list, a JSON array of {scope, reason, expires, approvedBy}.')
+param exemptions string = '[]'
+
+@description('KV_AUDIT_TAG_EXEMPTIONS: on, the exemption tag exempts; off, only the central list does.')
+param tagExemptions 'on' | 'off' = 'on'
+
 @description('Email address that receives alert notifications. Empty: no action group; alerts still show in Azure Monitor.')
 param alertEmail string = ''
 
@@ -377,6 +397,17 @@ module scanReaders 'modules/rbacSubscriptionReader.bicep' = [for subscriptionId 
   }
 }]
 
+var deliveryWorkspaces = union(filter(map(split(deliveryWorkspaceIds, [',', ';', ' ']), id => trim(id)), id => !empty(id)), [])
+
+module deliveryReaders 'modules/rbacDeliveryWorkspaceReader.bicep' = [for id in deliveryWorkspaces: {
+  name: 'kvaudit-delivery-reader-${uniqueString(toLower(id), resourceToken)}'
+  scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
+  params: {
+    workspaceName: last(split(id, '/'))
+    principalId: identities.outputs.functionPrincipalId
+  }
+}]
+
 module alertsWorkspaceReader 'modules/rbacWorkspaceReader.bicep' = {
   name: 'kvaudit-alerts-reader-${resourceToken}'
   scope: resourceGroup(workspaceSubscriptionId, workspaceResourceGroupName)
@@ -418,6 +449,11 @@ module functionApp 'modules/functionApp.bicep' = {
     approvedDestinations: approvedDestinations
     remediationWorkspaceId: empty(remediationWorkspaceId) ? workspaceResourceId : remediationWorkspaceId
     armConcurrency: armConcurrency
+    controlProfile: controlProfile
+    minRetentionDays: minRetentionDays
+    verifyDelivery: verifyDelivery
+    exemptions: exemptions
+    tagExemptions: tagExemptions
     logsIngestionEndpoint: findingsStore.outputs.logsIngestionEndpoint
     dataCollectionRuleImmutableId: findingsStore.outputs.dataCollectionRuleImmutableId
     fullScanIntervalHours: fullScanIntervalHours

@@ -58,6 +58,21 @@ param remediationWorkspaceId string
 @description('KV_AUDIT_ARM_CONCURRENCY: ARM diagnostic-settings reads in flight at once; each subscription is also paced to its ARM read budget.')
 param armConcurrency int
 
+@description('KV_AUDIT_PROFILE: default or cis.')
+param controlProfile string
+
+@description('KV_AUDIT_MIN_RETENTION_DAYS: days audit logs must be kept; 0 for none.')
+param minRetentionDays int
+
+@description('KV_AUDIT_VERIFY_DELIVERY: query destination workspaces for the latest AuditEvent.')
+param verifyDelivery bool
+
+@description('KV_AUDIT_EXEMPTIONS: the central exemption list (JSON).')
+param exemptions string
+
+@description('KV_AUDIT_TAG_EXEMPTIONS: on or off.')
+param tagExemptions string
+
 @description('KV_AUDIT_LOGS_INGESTION_ENDPOINT: the logs ingestion endpoint of the DCR.')
 param logsIngestionEndpoint string
 
@@ -172,6 +187,12 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
       KV_AUDIT_APPROVED_DESTINATIONS: approvedDestinations
       KV_AUDIT_REMEDIATION_WORKSPACE_ID: remediationWorkspaceId
       KV_AUDIT_ARM_CONCURRENCY: string(armConcurrency)
+      KV_AUDIT_PROFILE: controlProfile
+      // Empty means no minimum: the app refuses 0 as a number of days.
+      KV_AUDIT_MIN_RETENTION_DAYS: minRetentionDays == 0 ? '' : string(minRetentionDays)
+      KV_AUDIT_VERIFY_DELIVERY: verifyDelivery ? 'true' : 'false'
+      KV_AUDIT_EXEMPTIONS: exemptions
+      KV_AUDIT_TAG_EXEMPTIONS: tagExemptions
       KV_AUDIT_LOGS_INGESTION_ENDPOINT: logsIngestionEndpoint
       KV_AUDIT_DCR_IMMUTABLE_ID: dataCollectionRuleImmutableId
     }

@@ -49,6 +49,13 @@ var queries = [
     resourceTypes: [workspaceType]
   }
   {
+    file: 'audit-logs-stopped'
+    displayName: 'Key Vault audit logging: audit logs that stopped'
+    description: 'Resources whose AuditEvent stopped arriving after their audit setting changed (KV_AUDIT_VERIFY_DELIVERY).'
+    body: loadTextContent('../queries/audit-logs-stopped.kql')
+    resourceTypes: [workspaceType]
+  }
+  {
     file: 'scan-health'
     displayName: 'Key Vault audit logging: scan health'
     description: 'The scans of the last 7 days: completeness, counts, findings landed, duration, errors.'

@@ -112,10 +112,11 @@ export function armTokenScope(connection: AzureConnection): string {
   return `${(connection.armEndpoint ?? publicCloudArm).replace(/\/+$/, '')}/.default`;
 }
 
-export function createAzureClients(connection: AzureConnection): AzureClients {
+/** The options every SDK client of a connection shares: the emulator's CA, a user agent, and the retries. */
+function sdkOptions(connection: AzureConnection, userAgentPrefix = 'kv-audit-monitor') {
   const common = {
     ...(connection.trustedCertificatePem ? { tlsOptions: { ca: connection.trustedCertificatePem } } : {}),
-    userAgentOptions: { userAgentPrefix: 'kv-audit-monitor' },
+    userAgentOptions: { userAgentPrefix },
   };
   const retry = {
     retryOptions: {
@@ -125,6 +126,11 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
         : { retryDelayInMs: connection.retryDelayInMs, maxRetryDelayInMs: connection.retryDelayInMs * 8 }),
     },
   };
+  return { common, retry };
+}
+
+export function createAzureClients(connection: AzureConnection): AzureClients {
+  const { common, retry } = sdkOptions(connection);
   const endpoint = connection.armEndpoint ? { endpoint: connection.armEndpoint } : {};
   const counters: WireCounters = { argRequests: 0, armRequests: 0, armThrottled: 0 };
 
@@ -174,4 +180,13 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
     logsIngestion: (ingestionEndpoint) => new LogsIngestionClient(ingestionEndpoint, connection.credential, { ...common, ...retry }),
     logsQuery: new LogsQueryClient(connection.credential, { ...common, ...retry, ...(connection.logsQueryEndpoint ? { endpoint: connection.logsQueryEndpoint } : {}) }),
   };
+}
+
+/**
+ * The client `kv-audit fix` writes diagnostic settings with, as the caller: the SDK's default pipeline, whose retry
+ * policy waits out 429s itself (writes are few, and no read queue paces them). Never made by the scan or the timer.
+ */
+export function createMonitorWriteClient(connection: AzureConnection): MonitorClient {
+  const { common, retry } = sdkOptions(connection, 'kv-audit-monitor-fix');
+  return new MonitorClient(connection.credential, { ...common, ...retry, ...(connection.armEndpoint ? { endpoint: connection.armEndpoint } : {}) });
 }

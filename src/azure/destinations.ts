@@ -1,9 +1,13 @@
+import type { FactsAnswer } from '../control/destinationFacts.js';
+import type { WorkspaceDelivery } from '../control/delivery.js';
 import { parseResourceId } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 import { describeArmError, describeRestError } from './armError.js';
 import type { ArmAttempt, ArmReadQueue } from './armReadQueue.js';
 import type { AzureClients } from './clients.js';
 import { throttleOf } from './armDiagnosticSettings.js';
+import type { DeliveryCheck } from './deliveryCheck.js';
+import { parseFacts } from './destinationFacts.js';
 import { type CutOffRetryOptions, repeatingCutOffs } from './transientFailures.js';
 
 /*
@@ -12,6 +16,9 @@ import { type CutOffRetryOptions, repeatingCutOffs } from './transientFailures.j
  * look missing there and one deleted a minute ago would still look present. Each target is read once a scan,
  * through the same queue and pacing as the settings reads. An event hub destination depends on its
  * authorization rule and, when the setting names one, its event hub, neither of which Resource Graph lists.
+ * The same answers carry what else the control weighs (destinationFacts.ts): a storage account's firewall and
+ * region come with its GET; a workspace's table retention, a storage lifecycle policy and audit container, an
+ * Event Hubs namespace and its network rule set are one more paced read each, once a scan.
  *
  *   200                                               → Exists
  *   404 ResourceNotFound / ResourceGroupNotFound /
@@ -23,29 +30,42 @@ import { type CutOffRetryOptions, repeatingCutOffs } from './transientFailures.j
 /** Api-versions of the destination types ARM is asked about (the types' current stable versions). */
 const apiVersions = new Map([
   ['microsoft.operationalinsights/workspaces', '2023-09-01'],
+  ['microsoft.operationalinsights/workspaces/tables', '2022-10-01'],
   ['microsoft.storage/storageaccounts', '2023-05-01'],
+  ['microsoft.storage/storageaccounts/managementpolicies', '2023-05-01'],
+  ['microsoft.storage/storageaccounts/blobservices/containers', '2023-05-01'],
   ['microsoft.eventhub/namespaces', '2024-01-01'],
+  ['microsoft.eventhub/namespaces/networkrulesets', '2024-01-01'],
   ['microsoft.eventhub/namespaces/authorizationrules', '2024-01-01'],
   ['microsoft.eventhub/namespaces/eventhubs', '2024-01-01'],
   ['microsoft.eventhub/namespaces/eventhubs/authorizationrules', '2024-01-01'],
 ]);
 
-/** Codes of a 404 that says the resource itself is gone, rather than that its subscription is out of reach. */
-const goneCodes = new Set(['resourcenotfound', 'resourcegroupnotfound', 'parentresourcenotfound']);
+/**
+ * Codes of a 404 that says the resource itself is gone (or was never made), rather than that its subscription is
+ * out of reach: a storage account without a lifecycle policy answers ManagementPolicyNotFound.
+ */
+const goneCodes = new Set(['resourcenotfound', 'resourcegroupnotfound', 'parentresourcenotfound', 'managementpolicynotfound', 'containernotfound']);
 
 export interface DestinationCheck {
   /** Confirms the targets not asked about before; resolves once each one is known or out of sight. */
   confirm(targetIds: Iterable<string>): Promise<void>;
   /** Existence by normalized id; targets left out are out of sight or unconfirmed (Unverified). */
   readonly existence: ReadonlyMap<string, 'Exists' | 'NotFound'>;
+  /** What ARM said of each target beyond existence, by normalized id: its facts, or absent; not seen = not there. */
+  readonly facts: ReadonlyMap<string, FactsAnswer>;
+  /** With KV_AUDIT_VERIFY_DELIVERY: what each destination workspace's query found; null when delivery is not checked. */
+  readonly delivery: ReadonlyMap<string, WorkspaceDelivery> | null;
   /** Why targets could not be confirmed, and for how many, by distinct reason: their destinations stay Unverified. */
   readonly failures: ReadonlyMap<string, number>;
+  /** Why destination workspaces could not be queried for delivery, and for how many, by distinct reason. */
+  readonly deliveryFailures: ReadonlyMap<string, number>;
 }
 
-type Answer = 'Exists' | 'NotFound' | 'OutOfSight' | { readonly failure: string };
+type Answer = { readonly exists: unknown } | 'NotFound' | 'OutOfSight' | { readonly failure: string };
 
 function answerOf(status: number, body: unknown): Answer {
-  if (status >= 200 && status < 300) return 'Exists';
+  if (status >= 200 && status < 300) return { exists: body };
   const { summary } = describeArmError(status, body);
   if (status === 404) {
     const code = /^HTTP 404 ([A-Za-z]+)/.exec(summary)?.[1]?.toLowerCase() ?? '';
@@ -58,11 +78,13 @@ function answerOf(status: number, body: unknown): Answer {
 export function createDestinationCheck(
   clients: Pick<AzureClients, 'getArmResource'>,
   queue: ArmReadQueue,
-  options: CutOffRetryOptions & { readonly abortSignal?: AbortSignal; readonly now?: () => number } = {},
+  options: CutOffRetryOptions & { readonly abortSignal?: AbortSignal; readonly now?: () => number; readonly delivery?: DeliveryCheck | null } = {},
 ): DestinationCheck {
   const now = options.now ?? Date.now;
   const existence = new Map<string, 'Exists' | 'NotFound'>();
+  const facts = new Map<string, FactsAnswer>();
   const failures = new Map<string, number>();
+  const delivery = options.delivery ?? null;
   const asked = new Map<string, Promise<void>>();
 
   async function attempt(targetId: string, apiVersion: string): Promise<ArmAttempt<Answer>> {
@@ -74,32 +96,53 @@ export function createDestinationCheck(
     }
   }
 
-  async function check(targetId: string, subscriptionId: string, apiVersion: string): Promise<void> {
+  async function check(targetId: string, type: string, subscriptionId: string, apiVersion: string): Promise<void> {
     const answer = await queue.run(subscriptionId, 'destinations', () => attempt(targetId, apiVersion), (why) => ({ failure: why }));
-    if (answer === 'Exists' || answer === 'NotFound') existence.set(targetId, answer);
-    else if (answer !== 'OutOfSight') {
+    if (answer === 'NotFound') {
+      existence.set(targetId, answer);
+      facts.set(targetId, { kind: 'absent' });
+    } else if (typeof answer === 'object' && 'exists' in answer) {
+      existence.set(targetId, 'Exists');
+      const parsed = parseFacts(type, answer.exists);
+      if (parsed) facts.set(targetId, parsed);
+    } else if (answer !== 'OutOfSight') {
       const reason = describeError(answer.failure);
       failures.set(reason, (failures.get(reason) ?? 0) + 1);
     }
   }
 
+  /** The workspaces among the targets whose customer id ARM gave: what the delivery check can query. */
+  function queryableWorkspaces(targetIds: Iterable<string>): Map<string, string> {
+    const workspaces = new Map<string, string>();
+    for (const id of targetIds) {
+      const answer = facts.get(id);
+      if (answer?.kind === 'workspace' && answer.customerId) workspaces.set(id, answer.customerId);
+    }
+    return workspaces;
+  }
+
   return {
     existence,
+    facts,
+    delivery: delivery?.results ?? null,
     failures,
+    deliveryFailures: delivery?.failures ?? new Map(),
     async confirm(targetIds) {
+      const ids = [...targetIds];
       const waits = new Set<Promise<void>>();
-      for (const id of targetIds) {
+      for (const id of ids) {
         let known = asked.get(id);
         if (!known) {
           // Only a well-formed id of a destination type is sent to ARM; anything else stays out of sight.
           const parts = parseResourceId(id);
           const apiVersion = parts?.type ? apiVersions.get(parts.type) : undefined;
-          known = parts && apiVersion ? check(id, parts.subscriptionId, apiVersion) : Promise.resolve();
+          known = parts?.type && apiVersion ? check(id, parts.type, parts.subscriptionId, apiVersion) : Promise.resolve();
           asked.set(id, known);
         }
         waits.add(known);
       }
       await Promise.all(waits);
+      await delivery?.check(queryableWorkspaces(ids));
     },
   };
 }

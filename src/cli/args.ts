@@ -11,7 +11,7 @@ const outputFormats = ['table', 'json', 'ndjson', ...reportFormats] as const;
 export type OutputFormat = 'table' | 'json' | 'ndjson' | ReportFormat;
 
 export type CliCommand =
-  | { readonly command: 'help'; readonly topic: 'scan' | 'demo' | null }
+  | { readonly command: 'help'; readonly topic: HelpTopic | null }
   | { readonly command: 'version' }
   | {
       readonly command: 'scan';
@@ -33,7 +33,20 @@ export type CliCommand =
       readonly out: string | null;
       readonly faults: string | null;
       readonly seed: number;
+      /** Then run `kv-audit fix --apply` against the emulator, and scan again. */
+      readonly fix: boolean;
+    }
+  | {
+      readonly command: 'fix';
+      readonly subscriptions: readonly string[];
+      readonly managementGroups: readonly string[];
+      readonly workspace: string | null;
+      readonly apply: boolean;
+      readonly output: 'table' | 'json';
+      readonly verbose: boolean;
     };
+
+export type HelpTopic = 'scan' | 'demo' | 'fix';
 
 export interface CommandLine {
   readonly command: CliCommand;
@@ -53,6 +66,9 @@ const optionSpecs = {
   estate: { type: 'string' },
   faults: { type: 'string' },
   seed: { type: 'string' },
+  workspace: { type: 'string' },
+  apply: { type: 'boolean' },
+  fix: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -60,10 +76,12 @@ type OptionName = keyof typeof optionSpecs;
 
 const optionsOf = {
   scan: ['subscription', 'management-group', 'output', 'out', 'ingest', 'verbose', 'state', 'since', 'help'],
-  demo: ['estate', 'output', 'out', 'faults', 'seed', 'help'],
+  demo: ['estate', 'output', 'out', 'faults', 'seed', 'fix', 'help'],
+  fix: ['subscription', 'management-group', 'workspace', 'apply', 'output', 'verbose', 'help'],
 } as const;
 
-const commands = ['scan', 'demo', 'help'] as const;
+const commands = ['scan', 'demo', 'fix', 'help'] as const;
+const isHelpTopic = (topic: string): topic is HelpTopic => topic === 'scan' || topic === 'demo' || topic === 'fix';
 
 /** An ISO 8601 date and time with its offset, as --since takes it. */
 const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -104,7 +122,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 
   if (command === undefined || command === 'help') {
     const topic = extra[0];
-    if (topic !== undefined && topic !== 'scan' && topic !== 'demo') {
+    if (topic !== undefined && !isHelpTopic(topic)) {
       throw usageError(`No help on '${topic}'. Commands: ${commands.join(', ')}.`);
     }
     if (command === undefined && values.version === true) return { command: { command: 'version' }, problems: [] };
@@ -112,7 +130,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     if (unknown.length > 0) throw usageError(`${unknown.map((t) => t.rawName).join(', ')}: not an option without a command (kv-audit help)`);
     return { command: { command: 'help', topic: topic ?? null }, problems: [] };
   }
-  if (command !== 'scan' && command !== 'demo') {
+  if (command !== 'scan' && command !== 'demo' && command !== 'fix') {
     throw usageError(`Unknown command '${command}'. Commands: ${commands.join(', ')}.`);
   }
   if (values.help === true) return { command: { command: 'help', topic: command }, problems: [] };
@@ -171,8 +189,16 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       problems,
     };
   }
+  if (command === 'fix') {
+    if (output !== 'table' && output !== 'json') problems.push(`--output: '${output}' is not one of table, json (kv-audit fix)`);
+    const fixOutput = output === 'json' ? 'json' : 'table';
+    return {
+      command: { command, subscriptions, managementGroups, workspace: text('workspace'), apply: values.apply === true, output: fixOutput, verbose: values.verbose === true },
+      problems,
+    };
+  }
   const seedText = text('seed') ?? '1';
   const seed = /^\d+$/.test(seedText) ? Number(BigInt(seedText) % seedModulus) : 1;
   if (!/^\d+$/.test(seedText)) problems.push(`--seed: '${seedText}' is not a whole number`);
-  return { command: { command, estate: text('estate'), output, out: text('out'), faults: text('faults'), seed }, problems };
+  return { command: { command, estate: text('estate'), output, out: text('out'), faults: text('faults'), seed, fix: values.fix === true }, problems };
 }

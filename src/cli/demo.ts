@@ -7,6 +7,7 @@ import { KvAuditError } from '../errors.js';
 import { columnFilePath } from '../findings/columns.js';
 import { type FindingRow, findingsTable, tables } from '../findings/schema.js';
 import type { CliCommand } from './args.js';
+import { renderFix, runFix } from './fix.js';
 import { configurationProblems, usageError } from './usage.js';
 import { outputFileOrProblem } from './outputFile.js';
 import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './session.js';
@@ -103,28 +104,37 @@ export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { c
   const estate = command.estate === null ? sampleEstate : checked(() => readEstateFile(resolve(io.cwd, command.estate!)));
   const env = demoEnv(io, sampleEnv, command.estate === null);
   try {
-    loadSettings(env, { requireIngestion: false });
+    const checked = loadSettings(env, { requireIngestion: false });
+    if (command.fix && checked.remediationWorkspaceId === null) problems.push('--fix: needs KV_AUDIT_REMEDIATION_WORKSPACE_ID, the workspace the new settings send to');
   } catch (error) {
     problems.push(...configurationProblems(error));
   }
+  if (command.fix && command.output !== 'table') problems.push(`--fix: prints the scan before and after as tables; it takes no -o ${command.output}`);
   const out = outputFileOrProblem(io.cwd, command.out === null ? '--out (default)' : '--out', command.out ?? defaultDemoOut, problems);
   if (problems.length > 0 || out === null || faults === null || estate === null) throw usageError('demo', problems);
 
   const emulator = await startEmulator({ estate, streams: deployedStreams(), faults, seed: command.seed });
   try {
     const settings = loadSettings({ ...env, KV_AUDIT_LOGS_INGESTION_ENDPOINT: emulator.url, KV_AUDIT_DCR_IMMUTABLE_ID: emulator.dcrImmutableId }, { requireIngestion: true });
-    io.stderr.write(`Local Azure emulator listening on ${emulator.url} (ARM, Resource Graph, Logs Ingestion).\n`);
+    io.stderr.write(`Local Azure emulator listening on ${emulator.url} (ARM, Resource Graph, Log Analytics queries, Logs Ingestion).\n`);
     const connection: AzureConnection = {
       credential: emulatorCredential,
       armEndpoint: emulator.url,
+      logsQueryEndpoint: `${emulator.url}/v1`,
       trustedCertificatePem: emulator.certificatePem,
       retryDelayInMs: 100,
     };
-    const result = await scanWith(io, settings, connection, 'Demo', true);
     // The NDJSON is what the emulated Logs Ingestion API accepted: the round trip, not the in-memory copy.
-    const landed = emulator.rows(findingsTable.streamName).filter((row) => row['ScanId'] === result.scan.ScanId) as FindingRow[];
-    render(io, command.output, result, landed);
-    writeFindingsFile(io, out, landed);
+    const landedOf = (scanId: string) => emulator.rows(findingsTable.streamName).filter((row) => row['ScanId'] === scanId) as FindingRow[];
+    let result = await scanWith(io, settings, connection, 'Demo', true);
+    render(io, command.output, result, landedOf(result.scan.ScanId));
+    if (command.fix && settings.remediationWorkspaceId) {
+      const run = await runFix(connection, settings, result.findings, settings.remediationWorkspaceId, true);
+      io.stdout.write(`\n${run.blockers.length > 0 ? `kv-audit fix cannot run: ${run.blockers.join('; ')}\n` : renderFix(run, true, settings.profile)}\nThe scan again, after kv-audit fix --apply:\n\n`);
+      result = await scanWith(io, settings, connection, 'Demo', true);
+      render(io, command.output, result, landedOf(result.scan.ScanId));
+    }
+    writeFindingsFile(io, out, landedOf(result.scan.ScanId));
     return exitCodeOf(result);
   } finally {
     await emulator.close();

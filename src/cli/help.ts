@@ -1,4 +1,6 @@
 import { settingDefinitions } from '../config/settings.js';
+import type { HelpTopic } from './args.js';
+import { fixRoles } from './fix.js';
 import { ocsfSchemaVersion } from './reports/ocsf.js';
 
 /** The process exit codes, one meaning each, so scripts can tell "not signed in" from "scan incomplete". */
@@ -31,6 +33,7 @@ export const generalHelp = `kv-audit — is every Key Vault and Managed HSM's au
 Usage:
   kv-audit scan [options]   scan your Azure estate with your az login
   kv-audit demo [options]   scan a sample estate on a local Azure emulator (no Azure account)
+  kv-audit fix [options]    plan, or with --apply add, the diagnostic setting each failing vault needs
   kv-audit help <command>   details of a command
   kv-audit --version
 
@@ -109,6 +112,52 @@ ${outputHelp(24)}
                         reorder (events: delivered after the next one); ~<subscription> scopes an arm fault;
                         latency:events=<n>ms delays every Event Grid delivery
       --seed N          seed for the fault decisions (default 1): the same seed gives the same run
+      --fix             then run 'kv-audit fix --apply' against the emulator (to the sample's remediation
+                        workspace) and scan again: failing vaults go from Fail to Pass
   -h, --help            this help
 
 ${exitCodesHelp}`;
+
+export const fixHelp = `kv-audit fix — add the diagnostic setting each failing vault and Managed HSM needs
+
+Usage:
+  kv-audit fix [--workspace ID] [--apply] [--subscription ID]... [--management-group ID]... [-o table|json]
+
+What it does:
+  Scans the scope (nothing is written to Log Analytics), then, for every resource that fails, plans one new
+  diagnostic setting: the profile's audit category groups (KV_AUDIT_PROFILE: default audit; cis audit and
+  allLogs) to the workspace, resource-specific (AZKVAuditLogs), named kv-audit-logs (or -2 … -5 if taken).
+  Without --apply nothing changes. With --apply each setting is created through ARM, one result per resource.
+  It never modifies or deletes a setting: a resource that already has 5 settings (Azure's limit), or a setting
+  sending to the workspace (Azure refuses the same category twice to one destination), is skipped and said so.
+  Running it again adds nothing twice: a fixed resource passes, and a skipped one says why again.
+
+Options:
+      --workspace ID           the Log Analytics workspace the settings send to (default:
+                               KV_AUDIT_REMEDIATION_WORKSPACE_ID); it must exist, be approved when
+                               KV_AUDIT_APPROVED_DESTINATIONS is set, and keep logs KV_AUDIT_MIN_RETENTION_DAYS
+      --apply                  create the settings (default: print the plan only)
+  -s, --subscription ID        limit the scope (as kv-audit scan)
+  -m, --management-group ID    limit the scope to management groups
+  -o, --output FORMAT          table (default) or json
+  -h, --help                   this help
+
+Permissions:
+  It runs as you (az login), never as the monitor's identity, which stays read-only. --apply needs
+  ${fixRoles}. Without it each resource's result says so, and the exit code is 1.
+
+${exitCodesHelp}`;
+
+/** The help text of a topic, or the general one. */
+export function helpFor(topic: HelpTopic | null): string {
+  switch (topic) {
+    case 'scan':
+      return scanHelp;
+    case 'demo':
+      return demoHelp;
+    case 'fix':
+      return fixHelp;
+    case null:
+      return generalHelp;
+  }
+}

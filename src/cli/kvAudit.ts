@@ -2,12 +2,14 @@ import { resolve } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureConnection } from '../azure/clients.js';
 import { type Env, type Settings, loadSettings } from '../config/settings.js';
+import { isResourceIdOf, normalizeResourceId } from '../control/resourceId.js';
 import { type KvAuditErrorCode, isKvAuditError } from '../errors.js';
 import { fileStateStore } from '../state/stateStore.js';
 import { version } from '../version.js';
 import { type CliCommand, parseCommandLine } from './args.js';
 import { runDemoCommand } from './demo.js';
-import { exitCodes, demoHelp, generalHelp, scanHelp } from './help.js';
+import { renderFix, runFix } from './fix.js';
+import { exitCodes, helpFor } from './help.js';
 import { outputFileOrProblem } from './outputFile.js';
 import { printable } from './printable.js';
 import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './session.js';
@@ -26,13 +28,13 @@ const realAzure = (): AzureConnection => ({ credential: new DefaultAzureCredenti
 const flagOf = { KV_AUDIT_SUBSCRIPTIONS: '--subscription', KV_AUDIT_MANAGEMENT_GROUPS: '--management-group' } as const;
 
 /** Flag values become the settings they override, so one validation path checks both; problems name the flag. */
-function scanSettings(command: Extract<CliCommand, { command: 'scan' }>, env: Env, problems: string[]): Settings | null {
+function scanSettings(command: Extract<CliCommand, { command: 'scan' | 'fix' }>, env: Env, problems: string[], ingest = false): Settings | null {
   const fromFlags = command.subscriptions.length > 0 || command.managementGroups.length > 0;
   const merged = fromFlags
     ? { ...env, KV_AUDIT_SUBSCRIPTIONS: command.subscriptions.join(','), KV_AUDIT_MANAGEMENT_GROUPS: command.managementGroups.join(',') }
     : env;
   try {
-    return loadSettings(merged, { requireIngestion: command.ingest });
+    return loadSettings(merged, { requireIngestion: ingest });
   } catch (error) {
     problems.push(
       ...configurationProblems(error).map((d) =>
@@ -46,7 +48,7 @@ function scanSettings(command: Extract<CliCommand, { command: 'scan' }>, env: En
 async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command: 'scan' }>, argumentProblems: readonly string[]): Promise<number> {
   // Arguments, settings and the output file are all checked before any work, and every problem is reported at once.
   const problems = [...argumentProblems];
-  const settings = scanSettings(command, io.env, problems);
+  const settings = scanSettings(command, io.env, problems, command.ingest);
   const out = command.out === null ? null : outputFileOrProblem(io.cwd, '--out', command.out, problems);
   const store = command.state === null ? null : fileStateStore(resolve(io.cwd, command.state));
   const loaded = store ? await store.load() : null;
@@ -64,6 +66,29 @@ async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command:
     io.stderr.write(`State for the next scan written to ${resolve(io.cwd, command.state!)}\n`);
   }
   return result.noAccess ? exitCodes.noAccess : exitCodeOf(result);
+}
+
+const workspaceType = new Set(['microsoft.operationalinsights/workspaces']);
+
+/** `kv-audit fix`: scan (without writing findings anywhere), then plan, or with --apply add, one setting per failing vault. */
+async function runFixCommand(io: CliIo, command: Extract<CliCommand, { command: 'fix' }>, argumentProblems: readonly string[]): Promise<number> {
+  const problems = [...argumentProblems];
+  const settings = scanSettings(command, io.env, problems);
+  const workspace = command.workspace ?? settings?.remediationWorkspaceId ?? null;
+  if (workspace === null) problems.push('--workspace: required: the Log Analytics workspace the new settings send to (or set KV_AUDIT_REMEDIATION_WORKSPACE_ID)');
+  else if (!isResourceIdOf(workspace, workspaceType)) problems.push(`--workspace: '${workspace}' is not a Log Analytics workspace resource id`);
+  else if (settings?.approvedDestinations && !settings.approvedDestinations.has(normalizeResourceId(workspace))) {
+    problems.push(`--workspace: '${workspace}' is not in KV_AUDIT_APPROVED_DESTINATIONS: the vaults would still fail DestinationNotApproved`);
+  }
+  if (problems.length > 0 || settings === null || workspace === null) throw usageError('fix', problems);
+  const connection = (io.azure ?? realAzure)();
+  await ensureSignedIn(connection, command.verbose);
+  const scan = await scanWith(io, settings, connection, 'Cli', false);
+  const run = await runFix(connection, settings, scan.findings, workspace, command.apply);
+  if (run.blockers.length > 0) throw usageError('fix', run.blockers);
+  io.stdout.write(command.output === 'json' ? `${JSON.stringify({ scan: scan.scan, apply: command.apply, ...run }, null, 2)}\n` : renderFix(run, command.apply, settings.profile));
+  for (const error of scan.scan.Errors) io.stderr.write(`warning: ${printable(error)}\n`);
+  return run.results.some((r) => r.action === 'Failed') || !scan.scan.Complete ? exitCodes.incomplete : exitCodes.complete;
 }
 
 /** A message of several lines (a problem per line), each made safe for the terminal. */
@@ -86,10 +111,12 @@ export async function kvAudit(argv: readonly string[], io: CliIo): Promise<numbe
         io.stdout.write(`${version}\n`);
         return 0;
       case 'help':
-        io.stdout.write(`${command.topic === 'scan' ? scanHelp : command.topic === 'demo' ? demoHelp : generalHelp}\n`);
+        io.stdout.write(`${helpFor(command.topic)}\n`);
         return 0;
       case 'scan':
         return await runScanCommand(io, command, problems);
+      case 'fix':
+        return await runFixCommand(io, command, problems);
       case 'demo':
         return await runDemoCommand(io, command, problems);
     }

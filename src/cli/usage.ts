@@ -3,7 +3,7 @@ import { KvAuditError, isKvAuditError } from '../errors.js';
 /* Usage problems of `scan` and `demo`: arguments, configuration and inputs, gathered and reported as one. */
 
 /** One usage error for everything wrong with a command's arguments, configuration and inputs: one round, not several. */
-export function usageError(command: 'scan' | 'demo', problems: readonly string[]): KvAuditError {
+export function usageError(command: 'scan' | 'demo' | 'fix', problems: readonly string[]): KvAuditError {
   const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
   return new KvAuditError('InvalidArguments', `Invalid arguments or configuration for 'kv-audit ${command}' (${count}; see kv-audit ${command} --help):`, {
     details: problems,

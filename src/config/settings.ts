@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import type { ControlPolicy } from '../control/auditLogging.js';
+import type { CentralExemption } from '../control/exemption.js';
 import { guidPattern, isResourceIdOf, normalizeResourceId, parseResourceId } from '../control/resourceId.js';
 import { KvAuditError } from '../errors.js';
+import { parseExemptionList } from './exemptionList.js';
 import { ncrontabProblem } from './ncrontab.js';
-import type { ScanScope } from '../findings/schema.js';
+import { type ControlProfile, type ScanScope, controlProfiles } from '../findings/schema.js';
 
 /*
  * Every setting the app reads, parsed from an env object passed in (never
@@ -33,6 +36,15 @@ export interface Settings {
   readonly fullScanIntervalHours: number;
   /** How far before the last scan's start the Activity Log is read again: it lags. */
   readonly activityLogOverlapMinutes: number;
+  readonly profile: ControlProfile;
+  /** Days audit logs must be kept; null: retention is evidence only. */
+  readonly minRetentionDays: number | null;
+  /** Query each destination workspace for the vaults' latest AuditEvent. */
+  readonly verifyDelivery: boolean;
+  /** The central exemption list. */
+  readonly exemptions: readonly CentralExemption[];
+  /** Whether the exemption tag may exempt a resource. */
+  readonly tagExemptions: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -107,6 +119,31 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     description: 'Log Analytics workspace id written into remediation commands. Empty: a placeholder.',
     example: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-central',
     placeholder: true,
+  },
+  {
+    name: 'KV_AUDIT_PROFILE',
+    description: "default: any AuditEvent, audit or allLogs entry passes. cis: one setting with a usable destination must enable both the audit and allLogs groups (CIS Azure Foundations 6.1.1.4).",
+    example: 'default',
+  },
+  {
+    name: 'KV_AUDIT_MIN_RETENTION_DAYS',
+    description: 'Days audit logs must be kept (1-4383, e.g. 365 for PCI DSS 4.0 10.5.1); shorter retention is a Fail (RetentionTooShort). Empty: retention is evidence only.',
+    example: '',
+  },
+  {
+    name: 'KV_AUDIT_VERIFY_DELIVERY',
+    description: "true: one query per destination workspace a scan finds each vault's latest AuditEvent (needs Log Analytics Reader there). Default false.",
+    example: 'false',
+  },
+  {
+    name: 'KV_AUDIT_EXEMPTIONS',
+    description: 'The central exemption list: a JSON array of {"scope", "reason", "expires": "YYYY-MM-DD", "approvedBy"}; scope is a resource, resource group or subscription id.',
+    example: '[]',
+  },
+  {
+    name: 'KV_AUDIT_TAG_EXEMPTIONS',
+    description: 'on: the exemption tag exempts a resource (self-service); off: only the central list does, and tags are reported as ignored. Default on.',
+    example: 'on',
   },
   {
     name: 'KV_AUDIT_ARM_CONCURRENCY',
@@ -190,6 +227,17 @@ const envSchema = z.object({
   KV_AUDIT_FINDINGS_WORKSPACE_ID: optional(z.string().refine(isWorkspaceId, 'must be a Log Analytics workspace resource id')),
   KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: optional(wholeNumber(1, 48)),
   KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: optional(wholeNumber(0, 1440)),
+  KV_AUDIT_PROFILE: optional(z.enum(controlProfiles, `must be one of ${controlProfiles.join(', ')}`)),
+  // 4,383 days (12 years) is the longest total retention Log Analytics offers: a longer minimum no workspace could meet.
+  KV_AUDIT_MIN_RETENTION_DAYS: optional(
+    z
+      .string()
+      .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 4383, 'must be a whole number of days from 1 to 4383')
+      .transform(Number),
+  ),
+  KV_AUDIT_VERIFY_DELIVERY: optional(z.enum(['true', 'false'], 'must be true or false')),
+  KV_AUDIT_EXEMPTIONS: optional(z.string()),
+  KV_AUDIT_TAG_EXEMPTIONS: optional(z.enum(['on', 'off'], 'must be on or off')),
   AZURE_CLIENT_ID: optional(z.string().regex(guidPattern, 'must be a client id (GUID)')),
 });
 
@@ -206,6 +254,8 @@ export function loadSettings(env: Env, options: LoadOptions): Settings {
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   const values = parsed.success ? parsed.data : null;
+  const exemptionList = parseExemptionList(values?.KV_AUDIT_EXEMPTIONS ?? '[]');
+  problems.push(...exemptionList.problems);
 
   if (values?.KV_AUDIT_SUBSCRIPTIONS?.length && values.KV_AUDIT_MANAGEMENT_GROUPS?.length) {
     problems.push('KV_AUDIT_SUBSCRIPTIONS, KV_AUDIT_MANAGEMENT_GROUPS: set one or the other, not both');
@@ -256,5 +306,16 @@ export function loadSettings(env: Env, options: LoadOptions): Settings {
       values.KV_AUDIT_LOGS_INGESTION_ENDPOINT && values.KV_AUDIT_DCR_IMMUTABLE_ID
         ? { endpoint: values.KV_AUDIT_LOGS_INGESTION_ENDPOINT, ruleId: values.KV_AUDIT_DCR_IMMUTABLE_ID }
         : null,
+    profile: values.KV_AUDIT_PROFILE ?? 'default',
+    minRetentionDays: values.KV_AUDIT_MIN_RETENTION_DAYS ?? null,
+    verifyDelivery: values.KV_AUDIT_VERIFY_DELIVERY === 'true',
+    exemptions: exemptionList.entries,
+    tagExemptions: values.KV_AUDIT_TAG_EXEMPTIONS !== 'off',
   };
+}
+
+/** The part of the settings the control weighs. */
+export function controlPolicyOf(settings: Settings): ControlPolicy {
+  const { exemptionTag, approvedDestinations, remediationWorkspaceId, profile, minRetentionDays, exemptions, tagExemptions } = settings;
+  return { exemptionTag, approvedDestinations, remediationWorkspaceId, profile, minRetentionDays, exemptions, tagExemptions };
 }

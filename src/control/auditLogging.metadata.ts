@@ -100,6 +100,13 @@ export const auditLoggingControl: ControlMetadata = {
       source: 'CIS benchmark text (as carried in Prowler compliance/azure/cis_*_azure.json and mitre/azure-foundations-cis-baseline)',
     },
     {
+      framework: 'CIS Microsoft Azure Foundations Benchmark',
+      version: '6.0.0',
+      control: '6.1.1.4',
+      title: "Ensure that Logging for Azure Key Vault is 'Enabled'",
+      source: "CIS benchmark text as carried in Prowler compliance/azure/cis_6.0_azure.json (audit and allLogs checked, a destination configured: KV_AUDIT_PROFILE=cis)",
+    },
+    {
       framework: 'Microsoft cloud security benchmark',
       version: 'v1',
       control: 'LT-3',
@@ -161,6 +168,13 @@ export const auditLoggingControl: ControlMetadata = {
       control: '10.2.1',
       title: 'Audit logs are enabled and active for all system components and cardholder data',
       source: "kv-audit-monitor's own mapping from the requirement text; no published tool mapping found",
+    },
+    {
+      framework: 'PCI DSS',
+      version: '4.0',
+      control: '10.5.1',
+      title: 'Retain audit log history for at least 12 months, with at least the most recent three months immediately available for analysis',
+      source: "kv-audit-monitor's own mapping from the requirement text: checked with KV_AUDIT_MIN_RETENTION_DAYS=365 (total retention of each destination)",
     },
   ],
 };

@@ -1,6 +1,7 @@
 import type {
   AuditDestination,
   AuditSource,
+  ControlProfile,
   ControlReason,
   ControlStatus,
   DestinationKind,
@@ -20,7 +21,9 @@ import {
   enabledAuditSources,
   maxSettingsPerResource,
 } from './diagnosticSetting.js';
-import { readExemption } from './exemption.js';
+import { type DeliveryEvidence, deliveryVerdict } from './delivery.js';
+import { type DestinationFactsMap, blockedProblem, retentionOf } from './destinationFacts.js';
+import { type CentralExemption, centralExemption, readExemption } from './exemption.js';
 import { redactSecrets } from './redaction.js';
 import { azCliRemediation, shellQuote } from './remediation.js';
 import { lastSegment, normalizeResourceId } from './resourceId.js';
@@ -53,6 +56,10 @@ export interface VaultEvidence {
    * authorization rule and hub, …). Absent = out of the scanner's sight, or not confirmed.
    */
   readonly destinationExistence: ReadonlyMap<string, 'Exists' | 'NotFound'>;
+  /** What ARM said of the destinations' network rules, regions and retention, by normalized id; absent = not read. */
+  readonly destinationFacts?: DestinationFactsMap;
+  /** What the delivery check found in the destination workspaces; absent or null when it did not run. */
+  readonly delivery?: DeliveryEvidence;
 }
 
 export interface ControlPolicy {
@@ -62,6 +69,14 @@ export interface ControlPolicy {
   readonly approvedDestinations: ReadonlySet<string> | null;
   /** Workspace the remediation command points at; null prints a placeholder. */
   readonly remediationWorkspaceId: string | null;
+  /** default: any audit source passes; cis: one setting must enable both the audit and allLogs groups. */
+  readonly profile: ControlProfile;
+  /** Days audit logs must be kept (KV_AUDIT_MIN_RETENTION_DAYS); null: retention is evidence only. */
+  readonly minRetentionDays: number | null;
+  /** The central exemption list (KV_AUDIT_EXEMPTIONS). */
+  readonly exemptions: readonly CentralExemption[];
+  /** Whether the exemption tag may exempt (KV_AUDIT_TAG_EXEMPTIONS). */
+  readonly tagExemptions: boolean;
 }
 
 /** The control's verdict on one resource: a finding row without the scan's fields, never Removed. */
@@ -98,18 +113,27 @@ function listSome(items: readonly string[], separator = ', '): string {
 
 const quoteList = (names: readonly string[]) => listSome(names.map((n) => `'${n}'`));
 
-function describeDestinations(destinations: readonly AuditDestination[]): string {
+/** How long a destination keeps the logs, as a phrase: "kept 730 days", "kept until deleted"; empty when unknown. */
+function keptFor(d: AuditDestination): string {
+  if (d.Retention?.Status !== 'Known') return '';
+  return d.Retention.TotalDays === null ? ', kept until deleted' : `, kept ${d.Retention.TotalDays} days`;
+}
+
+function describeDestinations(destinations: readonly AuditDestination[], why: (d: AuditDestination) => string = () => ''): string {
   return listSome(
     destinations.map((d) => {
       const approval = d.Approved === false ? ', not approved' : '';
-      return `${kindLabels[d.Kind]} '${lastSegment(destinationApprovalId(d.Kind, d.Id))}' (${d.Status}${approval})`;
+      return `${kindLabels[d.Kind]} '${lastSegment(destinationApprovalId(d.Kind, d.Id))}' (${d.Status}${approval}${keptFor(d)}${why(d)})`;
     }),
   );
 }
 
-/** A destination audit logs can actually reach, and are allowed to go to. */
+/** Azure Monitor can write there: it exists (or cannot be checked) and nothing known blocks it. */
+const isReachable = (d: AuditDestination) => d.Status !== 'NotFound' && d.Status !== 'Blocked';
+
+/** A destination audit logs can actually reach, are allowed to go to, and stay in long enough. */
 function isUsable(destination: AuditDestination): boolean {
-  return destination.Status !== 'NotFound' && destination.Approved !== false;
+  return isReachable(destination) && destination.Approved !== false && destination.Retention?.MeetsMinimum !== false;
 }
 
 /**
@@ -122,23 +146,37 @@ function destinationStatus(targets: readonly string[], existence: VaultEvidence[
   return known.length > 0 && known.every((status) => status === 'Exists') ? 'Exists' : 'Unverified';
 }
 
+const noFacts: DestinationFactsMap = new Map();
+
 function assess(setting: DiagnosticSetting, evidence: VaultEvidence, policy: ControlPolicy): SettingAssessment {
   const approved = policy.approvedDestinations;
+  const facts = evidence.destinationFacts ?? noFacts;
+  const vaultId = normalizeResourceId(evidence.resource.id);
   return {
     setting,
     sources: enabledAuditSources(setting),
-    destinations: setting.destinations.map((d) => ({
-      Setting: setting.name,
-      Kind: d.kind,
-      Id: d.id,
-      Status: destinationStatus(d.existenceTargets, evidence.destinationExistence),
-      Approved: approved ? approved.has(d.approvalId) || approved.has(normalizeResourceId(d.id)) : null,
-    })),
+    destinations: setting.destinations.map((d) => {
+      const status = destinationStatus(d.existenceTargets, evidence.destinationExistence);
+      const problem = status === 'NotFound' ? null : blockedProblem(d.kind, d.approvalId, facts, evidence.resource.location);
+      return {
+        Setting: setting.name,
+        Kind: d.kind,
+        Id: d.id,
+        Status: problem ? 'Blocked' : status,
+        Approved: approved ? approved.has(d.approvalId) || approved.has(normalizeResourceId(d.id)) : null,
+        Problem: problem,
+        Retention: status === 'NotFound' ? null : retentionOf(d.kind, d.approvalId, setting.workspaceTable, vaultId, facts, policy.minRetentionDays),
+      };
+    }),
   };
 }
 
-function delivers(assessment: SettingAssessment): boolean {
-  return assessment.sources.length > 0 && assessment.destinations.some(isUsable);
+/** The audit sources a profile asks of one setting: any for default; both the audit and allLogs groups for cis (CIS's wording). */
+const enablesProfileSources = (sources: readonly AuditSource[], profile: ControlProfile) =>
+  profile === 'cis' ? sources.includes('audit') && sources.includes('allLogs') : sources.length > 0;
+
+function delivers(assessment: SettingAssessment, profile: ControlProfile): boolean {
+  return enablesProfileSources(assessment.sources, profile) && assessment.destinations.some(isUsable);
 }
 
 /** What settings that enable no audit source do enable, e.g. "enables only metrics AllMetrics". */
@@ -157,14 +195,37 @@ function describeWhatIsEnabled(settings: readonly DiagnosticSetting[]): string {
   return parts.length > 0 ? `${verb} only ${parts.join('; ')}` : `${verb} nothing`;
 }
 
-function failVerdict(assessments: readonly SettingAssessment[]): Verdict & { Reason: FailReason } {
+function failVerdict(assessments: readonly SettingAssessment[], policy: Pick<ControlPolicy, 'profile' | 'minRetentionDays'>): Verdict & { Reason: FailReason } {
   const auditing = assessments.filter((a) => a.sources.length > 0);
   const auditDestinations = auditing.flatMap((a) => a.destinations);
   const fail = (Reason: FailReason, Detail: string) => ({ Status: 'Fail' as const, Reason, Detail });
 
-  const reachable = auditDestinations.filter((d) => d.Status !== 'NotFound');
+  const deliveringAnySource = auditing.filter((a) => delivers(a, 'default'));
+  if (policy.profile === 'cis' && deliveringAnySource.length > 0) {
+    return fail(
+      'CisCategoryGroupsMissing',
+      `Audit logs are delivered by ${quoteList(deliveringAnySource.map((a) => a.setting.name))}, but no setting with a usable destination ` +
+        'enables both the audit and allLogs category groups, as the CIS profile (CIS Azure Foundations 6.1.1.4) requires: enable both in one setting.',
+    );
+  }
+  const reachable = auditDestinations.filter(isReachable);
+  const tooShort = reachable.filter((d) => d.Approved !== false && d.Retention?.MeetsMinimum === false);
+  if (tooShort.length > 0) {
+    return fail(
+      'RetentionTooShort',
+      `Audit logs go only to destinations that keep them less than the required ${policy.minRetentionDays} days (KV_AUDIT_MIN_RETENTION_DAYS): ` +
+        `${describeDestinations(tooShort, (d) => `: ${d.Retention?.Basis ?? ''}`)}. Lengthen the retention, or add a destination that keeps them long enough.`,
+    );
+  }
   if (reachable.length > 0) {
     return fail('DestinationNotApproved', `Audit logs go only to destinations not on the approved list: ${describeDestinations(reachable)}.`);
+  }
+  const blocked = auditDestinations.filter((d) => d.Status === 'Blocked');
+  if (blocked.length > 0) {
+    return fail(
+      'DestinationBlocked',
+      `Audit logs go only to destinations Azure Monitor cannot write to: ${describeDestinations(blocked, (d) => `: ${d.Problem ?? ''}`)}.`,
+    );
   }
   if (auditDestinations.length > 0) {
     return fail('DestinationNotFound', `Audit logs go only to destinations that no longer exist: ${describeDestinations(auditDestinations)}.`);
@@ -182,35 +243,48 @@ function failVerdict(assessments: readonly SettingAssessment[]): Verdict & { Rea
   return fail('NoDiagnosticSettings', 'No diagnostic settings: secret, key and certificate operations are not logged anywhere.');
 }
 
-function passVerdict(delivering: readonly SettingAssessment[]): Verdict {
+function passVerdict(delivering: readonly SettingAssessment[], profile: ControlProfile): Verdict {
   const sources = [...new Set(delivering.flatMap((a) => a.sources))];
   const destinations = delivering.flatMap((a) => a.destinations.filter(isUsable));
   const unverified = destinations.some((d) => d.Status === 'Unverified')
     ? ' Unverified destinations are outside what the scanner can read; delivery to them is assumed.'
     : '';
+  const cis = profile === 'cis' ? ' (CIS profile: audit and allLogs in one setting)' : '';
   return {
     Status: 'Pass',
     Reason: 'AuditLogsDelivered',
-    Detail: `Audit logs (${sources.join(', ')}) are delivered by ${quoteList(delivering.map((a) => a.setting.name))} to ${describeDestinations(destinations)}.${unverified}`,
+    Detail: `Audit logs (${sources.join(', ')}) are delivered${cis} by ${quoteList(delivering.map((a) => a.setting.name))} to ${describeDestinations(destinations)}.${unverified}`,
   };
+}
+
+/** The central list first (governed), then the tag; an active exemption wins over an expired or invalid one. */
+function exemptionOf(resource: VaultResource, policy: ControlPolicy, now: Date): Exemption | null {
+  const central = centralExemption(resource.id, policy.exemptions, now);
+  const tag = readExemption(resource.tags, policy.exemptionTag, now, policy.tagExemptions);
+  return [central, tag].find((e) => e?.State === 'Active') ?? central ?? tag;
+}
+
+function exemptionSource(exemption: Exemption, tagName: string): string {
+  return exemption.Source === 'CentralList'
+    ? `the central exemption list entry for ${exemption.Scope ?? '?'}, approved by ${exemption.ApprovedBy ?? '?'}`
+    : `tag '${tagName}'`;
 }
 
 function applyExemption(verdict: Verdict, exemption: Exemption | null, tagName: string): Verdict {
   if (exemption === null) return verdict;
+  const source = exemptionSource(exemption, tagName);
+  // Only a Fail can be exempted: an Error is missing evidence, and an exemption never hides it.
   if (verdict.Status === 'Fail' && exemption.State === 'Active') {
     const until = exemption.Until ? `until ${exemption.Until}` : 'with no end date';
     return {
       Status: 'Exempt',
       Reason: 'Exempted',
-      Detail: `Exempted ${until} by tag '${tagName}': ${exemption.Reason}. Without the exemption: Fail (${verdict.Reason}). ${verdict.Detail}`,
+      Detail: `Exempted ${until} by ${source}: ${exemption.Reason}. Without the exemption: Fail (${verdict.Reason}). ${verdict.Detail}`,
     };
   }
-  if (exemption.State !== 'Active') {
-    return { ...verdict, Detail: `${verdict.Detail} Exemption tag '${tagName}' ignored: ${exemption.Problem}.` };
-  }
-  return verdict.Status === 'Pass'
-    ? { ...verdict, Detail: `${verdict.Detail} Exemption tag '${tagName}' is present but not needed.` }
-    : verdict;
+  const what = exemption.Source === 'CentralList' ? `Central exemption for ${exemption.Scope ?? '?'}` : `Exemption tag '${tagName}'`;
+  if (exemption.State !== 'Active') return { ...verdict, Detail: `${verdict.Detail} ${what} ignored: ${exemption.Problem}.` };
+  return verdict.Status === 'Pass' ? { ...verdict, Detail: `${verdict.Detail} ${what} is present but not needed.` } : verdict;
 }
 
 /** "Not destinations: 'law' workspaceId 'garbage' is not a Log Analytics workspace resource id". */
@@ -241,7 +315,8 @@ function errorRemediation(reason: ErrorReason, resourceId: string): string {
 export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPolicy, now: Date): Finding {
   const { resource, settings } = evidence;
   const resourceId = normalizeResourceId(resource.id);
-  const exemption = readExemption(resource.tags, policy.exemptionTag, now);
+  const exemption = exemptionOf(resource, policy, now);
+  const delivery = evidence.delivery ?? null;
   const common = {
     ControlId: auditLoggingControl.id,
     ResourceId: resourceId,
@@ -253,6 +328,7 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
     AzureTenantId: resource.tenantId,
     Severity: auditLoggingControl.severity,
     EvidenceSource: settings.source,
+    Profile: policy.profile,
     Exemption: exemption,
     Tags: { ...resource.tags },
   };
@@ -269,13 +345,15 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
       Destinations: [],
       CisStrict: null,
       DisabledAuditEntry: null,
+      DeliveryCheck: delivery === null ? 'NotChecked' : 'Unverified',
+      LastAuditEventAt: null,
       Remediation: errorRemediation(settings.reason, resourceId),
     });
   }
 
   const malformed = settings.records.filter((r) => !r.ok);
   const assessments = settings.records.flatMap((r) => (r.ok ? [assess(r.setting, evidence, policy)] : []));
-  const delivering = assessments.filter(delivers);
+  const delivering = assessments.filter((a) => delivers(a, policy.profile));
   const enabledSources = new Set(assessments.flatMap((a) => a.sources));
   const cisStrict = assessments.some(
     (a) => a.destinations.length > 0 && a.sources.includes('audit') && a.sources.includes('allLogs'),
@@ -289,37 +367,44 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
   let verdict: Verdict;
   if (settings.records.length > maxSettingsPerResource) {
     // More settings than Azure allows is no real list: neither a Pass nor a Fail may rest on it.
-    const alone = delivering.length > 0 ? 'Pass' : `Fail (${failVerdict(assessments).Reason})`;
+    const alone = delivering.length > 0 ? 'Pass' : `Fail (${failVerdict(assessments, policy).Reason})`;
     verdict = {
       Status: 'Error',
       Reason: 'MalformedRecord',
       Detail: `The resource lists ${settings.records.length} diagnostic settings, but Azure allows at most ${maxSettingsPerResource} per resource: the list cannot be trusted, and its destinations were not checked. Taken at face value it would give ${alone}.`,
     };
   } else if (delivering.length > 0) {
-    verdict = passVerdict(delivering);
+    verdict = passVerdict(delivering, policy.profile);
   } else if (malformed.length > 0) {
     // A record we cannot read might be the one that delivers: never Fail without evidence.
     const problems = malformed.map((r) => `${r.name === null ? 'unnamed setting' : `'${r.name}'`}: ${r.problem}`);
     verdict = {
       Status: 'Error',
       Reason: 'MalformedRecord',
-      Detail: `${malformed.length} of ${settings.records.length} diagnostic settings could not be parsed (${listSome(problems, ' | ')}); the readable ones alone would give Fail (${failVerdict(assessments).Reason}).`,
+      Detail: `${malformed.length} of ${settings.records.length} diagnostic settings could not be parsed (${listSome(problems, ' | ')}); the readable ones alone would give Fail (${failVerdict(assessments, policy).Reason}).`,
     };
   } else {
-    verdict = failVerdict(assessments);
+    verdict = failVerdict(assessments, policy);
   }
   verdict = applyExemption(verdict, exemption, policy.exemptionTag);
 
   const remediation =
     verdict.Status === 'Fail' || verdict.Status === 'Exempt'
-      ? azCliRemediation(resourceId, policy.remediationWorkspaceId)
+      ? azCliRemediation(resourceId, policy.remediationWorkspaceId, policy.profile)
       : verdict.Status === 'Error'
         ? errorRemediation('MalformedRecord', resourceId)
         : '';
 
-  const destinations = assessments.filter((a) => a.sources.length > 0).flatMap((a) => a.destinations);
+  const auditing = assessments.filter((a) => a.sources.length > 0);
+  const destinations = auditing.flatMap((a) => a.destinations);
   const unlisted = destinations.length - maxEvidenceDestinations;
+  const workspaces = [
+    ...new Set(destinations.filter((d) => d.Kind === 'LogAnalyticsWorkspace' && d.Status !== 'NotFound').map((d) => normalizeResourceId(d.Id))),
+  ];
+  const changes = auditing.flatMap((a) => (a.setting.changedAt ? [a.setting.changedAt.getTime()] : []));
+  const arrival = deliveryVerdict(resourceId, workspaces, changes.length > 0 ? new Date(Math.max(...changes)) : null, delivery, now);
   const notes = [
+    ...(arrival.note ? [arrival.note] : []),
     ...(unlisted > 0 ? [`(${unlisted} more audit destinations are not listed in Destinations.)`] : []),
     ...describeRejectedDestinations(assessments.map((a) => a.setting)),
     ...describeSkippedEntries(assessments.map((a) => a.setting)),
@@ -334,6 +419,8 @@ export function evaluateAuditLogging(evidence: VaultEvidence, policy: ControlPol
     Destinations: destinations.slice(0, maxEvidenceDestinations),
     CisStrict: unknownUnlessTrue(cisStrict),
     DisabledAuditEntry: unknownUnlessTrue(disabledAuditEntry),
+    DeliveryCheck: arrival.check,
+    LastAuditEventAt: arrival.lastAuditEventAt?.toISOString() ?? null,
     Remediation: remediation,
   });
 }

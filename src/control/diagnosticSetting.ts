@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AuditSource, DestinationKind } from '../findings/schema.js';
+import { evidenceTargetsOf } from './destinationFacts.js';
 import { redactSecrets } from './redaction.js';
 import { normalizeResourceId, parseResourceId } from './resourceId.js';
 
@@ -36,6 +37,7 @@ const diagnosticSettingSchema = z.looseObject({
     eventHubName: optionalId,
     serviceBusRuleId: optionalId,
     marketplacePartnerId: optionalId,
+    logAnalyticsDestinationType: z.unknown().optional(),
     // The list API always returns logs, as an empty array when none: without it the record cannot say what it enables.
     logs: z.array(z.unknown(), "must be an array: without it the setting cannot say which logs it enables"),
     metrics: z.array(z.unknown()).nullish(),
@@ -53,7 +55,13 @@ export interface DiagnosticSetting {
   readonly skippedEntries: readonly string[];
   /** Destination fields that hold something other than a resource id of their kind, and why: not destinations. */
   readonly rejectedDestinations: readonly string[];
+  /** The workspace table it writes to: AZKVAuditLogs with logAnalyticsDestinationType Dedicated, else AzureDiagnostics. */
+  readonly workspaceTable: WorkspaceTable;
+  /** When the setting was last changed (systemData.lastModifiedAt, else createdAt); null when ARM does not say. */
+  readonly changedAt: Date | null;
 }
+
+export type WorkspaceTable = 'AZKVAuditLogs' | 'AzureDiagnostics';
 
 export interface SettingDestination {
   readonly kind: DestinationKind;
@@ -66,6 +74,8 @@ export interface SettingDestination {
    * hub the authorization rule the setting sends with and, when the setting names one, the event hub.
    */
   readonly existenceTargets: readonly string[];
+  /** What else is read of it, normalized: its network rules, region and retention (destinationFacts.ts). */
+  readonly evidenceTargets: readonly string[];
 }
 
 /** One diagnostic-setting record as read: parsed, or why it could not be. */
@@ -128,13 +138,24 @@ function eventHubTargets(ruleId: string, eventHubName: string | null | undefined
   return hubId && !rule.startsWith(`${hubId}/`) && parseResourceId(hubId) ? [rule, hubId] : [rule];
 }
 
-function destinationOf(kind: DestinationKind, id: string, eventHubName: string | null | undefined): SettingDestination {
+function destinationOf(kind: DestinationKind, id: string, eventHubName: string | null | undefined, table: WorkspaceTable): SettingDestination {
+  const approvalId = destinationApprovalId(kind, id);
   return {
     kind,
     id,
-    approvalId: destinationApprovalId(kind, id),
+    approvalId,
     existenceTargets: kind === 'EventHub' ? eventHubTargets(id, eventHubName) : [normalizeResourceId(id)],
+    evidenceTargets: parseResourceId(approvalId) ? evidenceTargetsOf(kind, approvalId, table) : [],
   };
+}
+
+/** systemData is ARM's metadata, read loosely: a malformed one says nothing about audit logs, and changes no verdict. */
+function changedAtOf(raw: unknown): Date | null {
+  const systemData = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)['systemData'] : undefined;
+  if (typeof systemData !== 'object' || systemData === null) return null;
+  const { lastModifiedAt, createdAt } = systemData as Record<string, unknown>;
+  const at = [lastModifiedAt, createdAt].find((v): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v)));
+  return at === undefined ? null : new Date(at);
 }
 
 /** Which audit source a log entry names, whether or not it is enabled. */
@@ -180,6 +201,10 @@ export function parseDiagnosticSetting(raw: unknown): SettingRecord {
     return [];
   });
 
+  const workspaceTable: WorkspaceTable =
+    typeof properties.logAnalyticsDestinationType === 'string' && properties.logAnalyticsDestinationType.toLowerCase() === 'dedicated'
+      ? 'AZKVAuditLogs'
+      : 'AzureDiagnostics';
   const destinations: SettingDestination[] = [];
   const rejectedDestinations: string[] = [];
   // serviceBusRuleId is the legacy field of an event hub's authorization rule, kept by the API for old settings.
@@ -191,10 +216,13 @@ export function parseDiagnosticSetting(raw: unknown): SettingRecord {
     const problem = destinationProblem(kind, id);
     if (problem) rejectedDestinations.push(`${field} '${shown(id)}' ${problem}`);
     else if (!destinations.some((d) => d.kind === kind && normalizeResourceId(d.id) === normalizeResourceId(id))) {
-      destinations.push(destinationOf(kind, id, properties.eventHubName));
+      destinations.push(destinationOf(kind, id, properties.eventHubName, workspaceTable));
     }
   }
-  return { ok: true, setting: { name: parsed.data.name, logs, metrics, destinations, skippedEntries, rejectedDestinations } };
+  return {
+    ok: true,
+    setting: { name: parsed.data.name, logs, metrics, destinations, skippedEntries, rejectedDestinations, workspaceTable, changedAt: changedAtOf(raw) },
+  };
 }
 
 /**
@@ -228,9 +256,11 @@ export function enabledAuditSources(setting: DiagnosticSetting): AuditSource[] {
   });
 }
 
-/** Resources whose existence decides the destinations of settings that enable audit: what the destination check must resolve. */
+/** Resources whose existence and facts decide the destinations of settings that enable audit: what the destination check must resolve. */
 export function auditDestinationTargets(records: readonly SettingRecord[]): string[] {
   return records.flatMap((record) =>
-    record.ok && enabledAuditSources(record.setting).length > 0 ? record.setting.destinations.flatMap((d) => d.existenceTargets) : [],
+    record.ok && enabledAuditSources(record.setting).length > 0
+      ? record.setting.destinations.flatMap((d) => [...d.existenceTargets, ...d.evidenceTargets])
+      : [],
   );
 }

@@ -21,7 +21,10 @@ export type ControlStatus = (typeof controlStatuses)[number];
 const passReasons = ['AuditLogsDelivered'] as const;
 /** Fail reasons, from closest to passing to furthest. */
 const failReasons = [
+  'CisCategoryGroupsMissing',
+  'RetentionTooShort',
   'DestinationNotApproved',
+  'DestinationBlocked',
   'DestinationNotFound',
   'NoDestination',
   'AuditLogsNotEnabled',
@@ -44,23 +47,47 @@ export type AuditSource = (typeof auditSources)[number];
 
 const destinationKinds = ['LogAnalyticsWorkspace', 'StorageAccount', 'EventHub', 'PartnerSolution'] as const;
 export type DestinationKind = (typeof destinationKinds)[number];
-const destinationStatuses = ['Exists', 'NotFound', 'Unverified'] as const;
+const destinationStatuses = ['Exists', 'Blocked', 'NotFound', 'Unverified'] as const;
+export type DestinationStatus = (typeof destinationStatuses)[number];
+
+export const controlProfiles = ['default', 'cis'] as const;
+export type ControlProfile = (typeof controlProfiles)[number];
+
+const retentionSchema = z.strictObject({
+  Status: z.enum(['Known', 'Unverified']).describe('Known: read from the destination; Unverified: out of sight, or kept downstream (event hubs).'),
+  TotalDays: z.int32().nonnegative().nullable().describe('Days the audit logs are kept in all, archive included; null when nothing deletes them, or when Unverified.'),
+  InteractiveDays: z.int32().nonnegative().nullable().describe('Days a workspace keeps them queryable (interactive retention); null for other destinations.'),
+  ImmutableDays: z.int32().nonnegative().nullable().describe('Days a storage container\'s time-based immutability policy keeps them from deletion; null without one.'),
+  ImmutabilityLocked: z.boolean().nullable().describe('The immutability policy is locked (cannot be shortened or removed); null without one.'),
+  Basis: z.string().describe('Where the retention comes from: the workspace table, the workspace default, a lifecycle rule, or why it is unknown.'),
+  MeetsMinimum: z.boolean().nullable().describe('TotalDays reaches KV_AUDIT_MIN_RETENTION_DAYS; null when no minimum is set or the retention is Unverified.'),
+});
+export type RetentionEvidence = z.infer<typeof retentionSchema>;
 
 const auditDestinationSchema = z.strictObject({
   Setting: z.string().describe('Name of the diagnostic setting that carries this destination.'),
   Kind: z.enum(destinationKinds).describe('LogAnalyticsWorkspace, StorageAccount, EventHub or PartnerSolution.'),
   Id: z.string().describe('Destination id exactly as the diagnostic setting holds it.'),
-  Status: z.enum(destinationStatuses).describe('Exists / NotFound (known deleted) / Unverified (out of the scanner\'s sight).'),
+  Status: z.enum(destinationStatuses).describe('Exists / Blocked (Azure Monitor cannot write to it) / NotFound (known deleted) / Unverified (out of the scanner\'s sight).'),
   Approved: z.boolean().nullable().describe('On the approved-destinations list; null when no list is configured.'),
+  Problem: z.string().nullable().describe('Why a Blocked destination cannot receive resource logs (the rule), and what to change.'),
+  Retention: retentionSchema.nullable().describe('How long the destination keeps the audit logs; null for a destination known to be gone (NotFound).'),
 });
 export type AuditDestination = z.infer<typeof auditDestinationSchema>;
 
-const exemptionStates = ['Active', 'Expired', 'Invalid'] as const;
+const deliveryChecks = ['NotChecked', 'EventsSeen', 'NoEvents', 'Stopped', 'Unverified'] as const;
+export type DeliveryCheck = (typeof deliveryChecks)[number];
+
+const exemptionStates = ['Active', 'Expired', 'Invalid', 'Disabled'] as const;
+const exemptionSources = ['Tag', 'CentralList'] as const;
 const exemptionSchema = z.strictObject({
+  Source: z.enum(exemptionSources).describe('Tag (self-service, on the resource) or CentralList (KV_AUDIT_EXEMPTIONS, governed).'),
+  Scope: z.string().nullable().describe('The resource, resource group or subscription a central-list entry covers; null for a tag.'),
   Reason: z.string(),
   Until: z.string().nullable().describe('Last day (UTC, YYYY-MM-DD) the exemption applies; null = no end date.'),
-  State: z.enum(exemptionStates),
-  Problem: z.string().nullable().describe('Why an Invalid or Expired exemption was ignored.'),
+  ApprovedBy: z.string().nullable().describe('Who approved a central-list entry; null for a tag.'),
+  State: z.enum(exemptionStates).describe('Active, Expired, Invalid, or Disabled (a tag while KV_AUDIT_TAG_EXEMPTIONS is off).'),
+  Problem: z.string().nullable().describe('Why an Invalid, Expired or Disabled exemption was ignored.'),
 });
 export type Exemption = z.infer<typeof exemptionSchema>;
 
@@ -89,12 +116,17 @@ export const findingRowSchema = z.strictObject({
   AuditSettings: z.array(z.string()).describe('Names of the settings that deliver audit logs.'),
   AuditSources: z.array(z.enum(auditSources)).describe('Enabled audit entries across all settings.'),
   Destinations: z.array(auditDestinationSchema).describe('Destinations of settings that enable audit logs.'),
+  Profile: z.enum(controlProfiles).describe('The rule the verdict follows: default (any audit source) or cis (audit and allLogs in one setting).'),
   CisStrict: z.boolean().nullable().describe('Some setting with a destination enables both the audit and allLogs category groups.'),
   DisabledAuditEntry: z
     .boolean()
     .nullable()
     .describe('Some setting carries an explicitly disabled AuditEvent/audit/allLogs entry.'),
-  Exemption: exemptionSchema.nullable().describe('Parsed exemption tag, if the resource carries one.'),
+  Exemption: exemptionSchema.nullable().describe('The exemption that applies or was ignored (central list first, then the tag), if any.'),
+  DeliveryCheck: z
+    .enum(deliveryChecks)
+    .describe('Whether audit events were seen arriving: NotChecked, EventsSeen, NoEvents, Stopped (none since the setting changed), Unverified.'),
+  LastAuditEventAt: isoTimestamp().nullable().describe('Latest AuditEvent of the resource found in its destination workspaces (30 days back); null when none or not checked.'),
   Remediation: z.string().describe('A ready command that fixes a failure; empty when nothing needs fixing.'),
   Tags: z.record(z.string(), z.string()).describe('Resource tags.'),
 });

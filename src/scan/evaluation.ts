@@ -1,15 +1,16 @@
 import { createArmReadQueue } from '../azure/armReadQueue.js';
+import { createDeliveryCheck } from '../azure/deliveryCheck.js';
 import { createDestinationCheck } from '../azure/destinations.js';
 import { streamingUpload } from '../azure/ingestion.js';
 import type { InventoryItem } from '../azure/inventory.js';
 import { createResourceGraphRunner } from '../azure/resourceGraph.js';
-import type { Settings } from '../config/settings.js';
-import { type ControlPolicy, type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
+import { type Settings, controlPolicyOf } from '../config/settings.js';
+import { type Finding, type SettingsEvidence, evaluateAuditLogging } from '../control/auditLogging.js';
 import { auditLoggingControl } from '../control/auditLogging.metadata.js';
 import { auditDestinationTargets, maxSettingsPerResource, settingsOfResource } from '../control/diagnosticSetting.js';
 import { lastSegment, parseResourceId } from '../control/resourceId.js';
 import type { WireCounters } from '../azure/clients.js';
-import { type ControlStatus, type FindingRow, type ScanRow, findingsTable, scansTable } from '../findings/schema.js';
+import { type ControlProfile, type ControlStatus, type FindingRow, type ScanRow, findingsTable, scansTable } from '../findings/schema.js';
 import { version } from '../version.js';
 import type { ScanDependencies } from './runScan.js';
 
@@ -55,13 +56,14 @@ export function scanCollaborators(settings: Settings, deps: ScanDependencies) {
   return {
     runner,
     armReads,
-    destinations: createDestinationCheck(clients, armReads, { now: clock, ...retryDelay, ...budget }),
+    destinations: createDestinationCheck(clients, armReads, {
+      now: clock,
+      ...retryDelay,
+      ...budget,
+      delivery: settings.verifyDelivery ? createDeliveryCheck(clients.logsQuery, budget) : null,
+    }),
     uploads: deps.sink ? streamingUpload(deps.sink, findingsTable.streamName) : null,
-    policy: {
-      exemptionTag: settings.exemptionTag,
-      approvedDestinations: settings.approvedDestinations,
-      remediationWorkspaceId: settings.remediationWorkspaceId,
-    } satisfies ControlPolicy,
+    policy: controlPolicyOf(settings),
   };
 }
 
@@ -82,7 +84,11 @@ export interface EvaluationTally {
 
 export function evaluator({ armReads, destinations, policy }: ScanCollaborators, now: () => Date, tally: EvaluationTally) {
   const evaluate = (item: InventoryItem, evidence: SettingsEvidence) =>
-    evaluateAuditLogging({ resource: item.resource, settings: evidence, destinationExistence: destinations.existence }, policy, now());
+    evaluateAuditLogging(
+      { resource: item.resource, settings: evidence, destinationExistence: destinations.existence, destinationFacts: destinations.facts, delivery: destinations.delivery },
+      policy,
+      now(),
+    );
 
   /** The finding ARG's own evidence gives, when it needs no confirmation: a Pass, or a malformed ARG record. */
   async function resourceGraphFinding(item: InventoryItem): Promise<Evaluation | null> {
@@ -111,7 +117,7 @@ export function evaluator({ armReads, destinations, policy }: ScanCollaborators,
 }
 
 /** The row that records a resource leaving the scope: deleted, moved out of it, or no longer a vault. */
-export function removedRow(id: string, scanId: string, at: Date): FindingRow {
+export function removedRow(id: string, scanId: string, at: Date, profile: ControlProfile): FindingRow {
   const parts = parseResourceId(id);
   return {
     TimeGenerated: at.toISOString(),
@@ -138,6 +144,9 @@ export function removedRow(id: string, scanId: string, at: Date): FindingRow {
     Exemption: null,
     Remediation: '',
     Tags: {},
+    Profile: profile,
+    DeliveryCheck: 'NotChecked',
+    LastAuditEventAt: null,
   };
 }
 

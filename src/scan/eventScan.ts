@@ -147,7 +147,7 @@ export async function evaluateNamedResources(settings: Settings, ids: ReadonlySe
     }
     const read = await armReads.run(subscriptionId, 'event', () => readVault(id, subscriptionId), (why) => ({ failure: why }));
     if (read === 'Gone') {
-      await write(removedRow(id, scanId, deps.now()));
+      await write(removedRow(id, scanId, deps.now(), settings.profile));
       return;
     }
     if ('failure' in read) {

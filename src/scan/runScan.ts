@@ -37,7 +37,7 @@ export interface ScanProgress {
 }
 
 export interface ScanDependencies {
-  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters' | 'armReadPacer' | 'getArmResource' | 'getArmUrl'>;
+  readonly clients: Pick<AzureClients, 'resourceGraph' | 'monitor' | 'counters' | 'armReadPacer' | 'getArmResource' | 'getArmUrl' | 'logsQuery'>;
   /** Where rows go; null evaluates without writing (kv-audit scan without --ingest). */
   readonly sink: RowSink | null;
   readonly now: () => Date;
@@ -120,9 +120,7 @@ function basisOf(settings: Settings, policy: ControlPolicy): string {
   return basisFingerprint({
     version,
     scope: settings.scope,
-    exemptionTag: policy.exemptionTag,
-    approved: policy.approvedDestinations ? [...policy.approvedDestinations].sort() : null,
-    remediation: policy.remediationWorkspaceId,
+    policy: { ...policy, approvedDestinations: policy.approvedDestinations ? [...policy.approvedDestinations].sort() : null },
   });
 }
 
@@ -160,9 +158,18 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   const history = deps.history;
   const previous = history?.previous ?? null;
   const basis = basisOf(settings, policy);
-  const choice: ModeChoice = history ? chooseMode(previous, basis, startedAt, await landingOf(history, deps.sink !== null), history.policy) : { mode: 'Full', why: 'no history kept', rewrite: [] };
+  const choice: ModeChoice = !history
+    ? { mode: 'Full', why: 'no history kept', rewrite: [] }
+    : settings.verifyDelivery
+      ? // Each vault's latest audit event changes by the minute: a carried-forward finding would hold a stale one.
+        { mode: 'Full', why: 'delivery is verified (KV_AUDIT_VERIFY_DELIVERY), which every finding records afresh', rewrite: [] }
+      : chooseMode(previous, basis, startedAt, await landingOf(history, deps.sink !== null), history.policy);
   const incremental = choice.mode === 'Incremental' && previous !== null;
   if (history) log.info(`${choice.mode} scan: ${choice.why}.`);
+  /** What this scan knows of a destination that a finding rests on: whether it exists, and its facts. */
+  const destinationFingerprint = (id: string) =>
+    basisFingerprint({ existence: destinations.existence.get(id) ?? 'Unverified', facts: destinations.facts.get(id) ?? null });
+
   const signals = incremental ? await changeSignals(previous, history!.policy) : null;
 
   /** The state each resource leaves, by normalized id (kept only with history). */
@@ -178,7 +185,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     await uploads?.add(row);
   }
 
-  /** What this scan learned since the last one: the Activity Log, and destinations that came or went. */
+  /** What this scan learned since the last one: the Activity Log, and destinations that came, went or changed. */
   async function changeSignals(last: ScanState, policyOf: HistoryPolicy): Promise<ChangeSignals> {
     const subscriptions = new Set(Object.keys(last.resources).map((id) => parseResourceId(id)?.subscriptionId ?? ''));
     subscriptions.delete('');
@@ -190,11 +197,10 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     for (const [subscriptionId, why] of activity.unread) {
       log.warn(`The Activity Log of subscription ${subscriptionId} could not be read (${why}); each of its resources is read again.`);
     }
-    const existenceNow = (id: string) => destinations.existence.get(id) ?? 'Unverified';
     return {
       changed: activity.changed,
       unreadLogs: new Set(activity.unread.keys()),
-      destinationsChanged: new Set(Object.entries(last.destinations).filter(([id, was]) => existenceNow(id) !== was).map(([id]) => id)),
+      destinationsChanged: new Set(Object.entries(last.destinations).filter(([id, was]) => destinationFingerprint(id) !== was).map(([id]) => id)),
       today: utcDay(startedAt),
     };
   }
@@ -283,6 +289,9 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   for (const [failure, targets] of destinations.failures) {
     errors.push(`${targets} audit destination${targets === 1 ? '' : 's'} could not be confirmed through ARM and stay Unverified: ${failure}`);
   }
+  for (const [failure, workspaces] of destinations.deliveryFailures) {
+    errors.push(`Delivery could not be verified in ${plural(workspaces, 'workspace', 'workspaces')} (KV_AUDIT_VERIFY_DELIVERY): ${failure}`);
+  }
   if (progress.total !== null && progress.total !== progress.listed) {
     log.info(
       `The estate changed while it was listed (${progress.total} vaults and Managed HSMs counted, ${progress.listed} listed): ` +
@@ -296,7 +305,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     // Resources the last scan knew that this complete listing did not find left the scope: said, not left to absence.
     for (const id of Object.keys(previous?.resources ?? {})) {
       if (nextResources.has(id)) continue;
-      if (inventoryComplete && !listedIds.has(id)) await write(removedRow(id, scanId, deps.now()));
+      if (inventoryComplete && !listedIds.has(id)) await write(removedRow(id, scanId, deps.now(), settings.profile));
       else nextResources.set(id, previous!.resources[id]!);
     }
     // Rows of the last scan that did not all arrive, written again unless this scan wrote something newer.
@@ -337,7 +346,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
         lastFullAt: incremental ? previous.lastFullAt : startedAt.toISOString(),
         basis,
         resources: Object.fromEntries(nextResources),
-        destinations: Object.fromEntries([...nextDestinations(nextResources)].map((id) => [id, destinations.existence.get(id) ?? 'Unverified'])),
+        destinations: Object.fromEntries([...nextDestinations(nextResources)].map((id) => [id, destinationFingerprint(id)])),
         writtenCount,
         written: writtenCount <= maxKeptRows ? written : null,
       }

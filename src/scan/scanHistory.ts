@@ -59,7 +59,7 @@ export interface ChangeSignals {
   readonly changed: ReadonlySet<string>;
   /** Subscriptions whose Activity Log could not be read: each of their resources is read again. */
   readonly unreadLogs: ReadonlySet<string>;
-  /** Destinations whose existence differs from what the last scan confirmed. */
+  /** Destinations that differ from what the last scan confirmed: existence, firewall, region or retention. */
   readonly destinationsChanged: ReadonlySet<string>;
   /** Today, UTC (YYYY-MM-DD): an exemption that ended before it changes the finding. */
   readonly today: string;
@@ -73,7 +73,7 @@ export function readReason(item: InventoryItem, previous: ResourceState | undefi
   if (signals.unreadLogs.has(item.resource.subscriptionId.toLowerCase())) return "its subscription's Activity Log could not be read";
   if (recordFingerprint(item.resource) !== previous.record) return 'its Resource Graph record (tags, name or location) changed';
   if (previous.exemptionUntil !== null && previous.exemptionUntil < signals.today) return 'its exemption ended';
-  if (previous.destinations.some((d) => signals.destinationsChanged.has(d))) return 'a destination of its audit logs appeared or disappeared';
+  if (previous.destinations.some((d) => signals.destinationsChanged.has(d))) return 'a destination of its audit logs appeared, disappeared or changed';
   return null;
 }
 

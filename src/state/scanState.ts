@@ -13,7 +13,7 @@ import { type ControlStatus, type FindingRow, controlStatuses } from '../finding
  * Log Analytics turn out not to have stored them.
  */
 
-export const scanStateVersion = 1;
+export const scanStateVersion = 2;
 
 const resourceStateSchema = z.strictObject({
   /** Fingerprint of the finding's content (everything but TimeGenerated and ScanId). */
@@ -30,7 +30,6 @@ const resourceStateSchema = z.strictObject({
 });
 export type ResourceState = z.infer<typeof resourceStateSchema>;
 
-const destinationExistence = z.enum(['Exists', 'NotFound', 'Unverified']);
 
 export const scanStateSchema = z.strictObject({
   version: z.literal(scanStateVersion),
@@ -42,8 +41,8 @@ export const scanStateSchema = z.strictObject({
   /** Fingerprint of what shapes findings besides Azure (scope, policy settings, scanner version): a change means a full scan. */
   basis: z.string(),
   resources: z.record(z.string(), resourceStateSchema),
-  /** Existence of each destination as the scan confirmed it. */
-  destinations: z.record(z.string(), destinationExistence),
+  /** Each destination as the scan confirmed it (existence, firewall, region, retention), as a fingerprint. */
+  destinations: z.record(z.string(), z.string()),
   /** How many finding rows (Removed rows included) the scan wrote. */
   writtenCount: z.int().nonnegative(),
   /** The rows the scan wrote, when few enough to keep; null when it wrote more (it was full). */

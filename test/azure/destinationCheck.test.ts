@@ -3,7 +3,7 @@ import { createArmReadQueue } from '../../src/azure/armReadQueue.js';
 import { createAzureClients } from '../../src/azure/clients.js';
 import { createDestinationCheck } from '../../src/azure/destinations.js';
 import { normalizeResourceId } from '../../src/control/resourceId.js';
-import { type Emulator, type Estate, parseFaultSpec, startEmulator } from '../support/emulator.js';
+import { type Emulator, type Estate, type EstateResource, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { emulatorConnection } from '../support/emulatorScan.js';
 import { ids, subs, testEstate } from '../../packages/azure-emulator/test/testEstate.js';
 
@@ -92,5 +92,39 @@ describe('confirming audit destinations through ARM', () => {
     await check.confirm([n(destinations.workspace), n(destinations.missingStorage)]);
     expect(check.existence.size).toBe(0);
     expect([...check.failures]).toEqual([[expect.stringMatching(/^HTTP 500 InternalServerError/), 2]]);
+  });
+});
+
+describe('what else ARM says of a destination: the facts the control weighs, parsed at the edge', () => {
+  const factsEstate: Estate = {
+    ...estate,
+    resources: [
+      ...estate.resources.map((r): EstateResource => {
+        if (r.id === namespace) return { ...r, location: 'northeurope', properties: { publicNetworkAccess: 'Disabled' } };
+        return r.id === ids.workspace ? { ...r, properties: { customerId: 'c', retentionInDays: 'thirty' } } : r;
+      }),
+      {
+        id: `${namespace}/networkRuleSets/default`,
+        name: 'default',
+        type: 'Microsoft.EventHub/namespaces/networkRuleSets',
+        location: 'northeurope',
+        properties: { defaultAction: 'Deny', publicNetworkAccess: 'Disabled', trustedServiceAccessEnabled: false, ipRules: [{ ipMask: '10.0.0.0/8' }] },
+      },
+    ],
+  };
+
+  it('keeps each answer\'s facts, absent ones as absent, and no facts for a body that does not parse', async () => {
+    emulator = await startEmulator({ estate: factsEstate, retryAfterSeconds: 0 });
+    const clients = createAzureClients(emulatorConnection(emulator));
+    const check = createDestinationCheck(clients, createArmReadQueue(clients, clients.armReadPacer, { concurrency: 4, retryDelayMs: 1 }));
+    const targets = [n(namespace), n(`${namespace}/networkRuleSets/default`), n(`${destinations.missingStorage}/managementPolicies/default`), n(ids.workspace)];
+    await check.confirm(targets);
+    expect(Object.fromEntries(targets.map((t) => [t, check.facts.get(t)]))).toEqual({
+      [targets[0]!]: { kind: 'eventHubNamespace', location: 'northeurope', publicNetworkAccess: 'Disabled' },
+      [targets[1]!]: { kind: 'networkRuleSet', defaultAction: 'Deny', publicNetworkAccess: 'Disabled', trustedServiceAccessEnabled: false, ruleCount: 1 },
+      [targets[2]!]: { kind: 'absent' },
+      // retentionInDays: 'thirty' is not a number: no facts, so the workspace's retention stays Unverified.
+      [targets[3]!]: undefined,
+    });
   });
 });

@@ -29,27 +29,41 @@ describe('kv-audit command line', () => {
     },
     {
       argv: ['demo', '-o', 'csv', '--out', 'f.ndjson'],
-      parsed: { command: 'demo', estate: null, output: 'csv', out: 'f.ndjson', faults: null, seed: 1 },
+      parsed: { command: 'demo', estate: null, output: 'csv', out: 'f.ndjson', faults: null, seed: 1, fix: false },
     },
     {
       argv: ['demo', '--output=ocsf'],
-      parsed: { command: 'demo', estate: null, output: 'ocsf', out: null, faults: null, seed: 1 },
+      parsed: { command: 'demo', estate: null, output: 'ocsf', out: null, faults: null, seed: 1, fix: false },
     },
     {
       argv: ['demo', '--estate', 'estate.json', '--faults', 'arm:500@0.2', '--seed', '7'],
-      parsed: { command: 'demo', estate: 'estate.json', output: 'table', out: null, faults: 'arm:500@0.2', seed: 7 },
+      parsed: { command: 'demo', estate: 'estate.json', output: 'table', out: null, faults: 'arm:500@0.2', seed: 7, fix: false },
     },
     {
       argv: ['demo', '--seed', '340282366920938463463374607431768211457'],
-      parsed: { command: 'demo', estate: null, output: 'table', out: null, faults: null, seed: 1 },
+      parsed: { command: 'demo', estate: null, output: 'table', out: null, faults: null, seed: 1, fix: false },
+    },
+    {
+      argv: ['demo', '--fix'],
+      parsed: { command: 'demo', estate: null, output: 'table', out: null, faults: null, seed: 1, fix: true },
+    },
+    { argv: ['fix', '-h'], parsed: { command: 'help', topic: 'fix' } },
+    { argv: ['help', 'fix'], parsed: { command: 'help', topic: 'fix' } },
+    {
+      argv: ['fix'],
+      parsed: { command: 'fix', subscriptions: [], managementGroups: [], workspace: null, apply: false, output: 'table', verbose: false },
+    },
+    {
+      argv: ['fix', '--workspace', '/subscriptions/x/w', '--apply', '-s', 'a', '-o', 'json', '--verbose'],
+      parsed: { command: 'fix', subscriptions: ['a'], managementGroups: [], workspace: '/subscriptions/x/w', apply: true, output: 'json', verbose: true },
     },
   ])('$argv', ({ argv, parsed }) => {
     expect(parseCommandLine(argv)).toEqual({ command: parsed, problems: [] });
   });
 
   it.each([
-    { argv: ['audit'], message: "Unknown command 'audit'. Commands: scan, demo, help." },
-    { argv: ['help', 'bogus'], message: "No help on 'bogus'. Commands: scan, demo, help." },
+    { argv: ['audit'], message: "Unknown command 'audit'. Commands: scan, demo, fix, help." },
+    { argv: ['help', 'bogus'], message: "No help on 'bogus'. Commands: scan, demo, fix, help." },
     { argv: ['--bogus'], message: '--bogus: not an option without a command (kv-audit help)' },
   ])('rejects $argv', ({ argv, message }) => {
     expect(() => parseCommandLine(argv)).toThrow(message);
@@ -78,6 +92,11 @@ describe('kv-audit command line', () => {
     { argv: ['scan', '-m', '   '], problem: '--management-group: needs a value' },
     { argv: ['demo', '--out'], problem: '--out: needs a value' },
     { argv: ['demo', '--ingest'], problem: "--ingest: not an option of 'demo'" },
+    { argv: ['fix', '-o', 'csv'], problem: "--output: 'csv' is not one of table, json (kv-audit fix)" },
+    { argv: ['fix', '--workspace'], problem: '--workspace: needs a value' },
+    { argv: ['fix', '--apply=yes'], problem: '--apply: takes no value' },
+    { argv: ['fix', '--out', 'f.ndjson'], problem: "--out: not an option of 'fix'" },
+    { argv: ['scan', '--apply'], problem: "--apply: not an option of 'scan'" },
   ])('$problem', ({ argv, problem }) => {
     expect(problemsOf(argv)).toContain(problem);
   });

@@ -173,15 +173,16 @@ describe('the built-in demo honours the environment, and says so', () => {
     const { code, stdout, stderr } = await run(['demo', '-o', 'json', '--out', 'f.ndjson'], { env: { KV_AUDIT_EXEMPTION_TAG: 'waiver', KV_AUDIT_LOGS_INGESTION_ENDPOINT: 'https://ignored.example' } });
     expect(code).toBe(0);
     expect(stderr).toContain("Demo settings from the environment: KV_AUDIT_EXEMPTION_TAG; the others from the built-in sample estate's settings.");
-    const findings = (JSON.parse(stdout) as { findings: { Status: string }[] }).findings;
-    expect(findings.filter((f) => f.Status === 'Exempt')).toEqual([]);
+    const findings = (JSON.parse(stdout) as { findings: { Status: string; Exemption: { Source: string } | null }[] }).findings;
+    // Only the central list (KV_AUDIT_EXEMPTIONS) still exempts: the tag the sample vault carries is no longer read.
+    expect(findings.filter((f) => f.Status === 'Exempt').map((f) => f.Exemption?.Source)).toEqual(['CentralList']);
     expect(sampleEnv['KV_AUDIT_EXEMPTION_TAG']).not.toBe('waiver');
   });
 });
 
 describe('small things users hit', () => {
   it.each([
-    { argv: ['help', 'bogus'], code: 2, out: '', err: "kv-audit: No help on 'bogus'. Commands: scan, demo, help.\n" },
+    { argv: ['help', 'bogus'], code: 2, out: '', err: "kv-audit: No help on 'bogus'. Commands: scan, demo, fix, help.\n" },
     { argv: ['-v'], code: 0, out: `${version}\n`, err: '' },
     { argv: ['--version'], code: 0, out: `${version}\n`, err: '' },
   ])('kv-audit $argv', async ({ argv, code, out, err }) => {

@@ -19,22 +19,24 @@ describe('kv-audit demo', () => {
   it('scans the built-in sample estate, prints the summary and writes the findings NDJSON that landed', async () => {
     const { code, stdout, stderr, cwd } = await run(['demo']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^Scan [0-9a-f-]{36} \(Demo, every subscription in the emulator's estate\) complete in [\d.]+ s: 18 vaults and Managed HSMs\./);
+    expect(stdout).toMatch(/^Scan [0-9a-f-]{36} \(Demo, every subscription in the emulator's estate\) complete in [\d.]+ s: 21 vaults and Managed HSMs\./);
     expect(stdout).toMatch(/^Pass {4}6 {6}AuditLogsDelivered 6$/m);
-    expect(stdout).toMatch(/^Fail {4}8 {6}DestinationNotApproved 1, DestinationNotFound 1, NoDestination 1, AuditLogsNotEnabled 2, NoDiagnosticSettings 3$/m);
-    expect(stdout).toMatch(/^Exempt {2}1 {6}Exempted 1$/m);
+    expect(stdout).toMatch(
+      /^Fail {4}10 {5}RetentionTooShort 1, DestinationNotApproved 1, DestinationBlocked 2, DestinationNotFound 1, NoDestination 1, AuditLogsNotEnabled 2, NoDiagnosticSettings 2$/m,
+    );
+    expect(stdout).toMatch(/^Exempt {2}2 {6}Exempted 2$/m);
     expect(stdout).toMatch(/^Error {3}3 {6}AccessDenied 1, ReadFailed 1, MalformedRecord 1$/m);
     expect(stdout).toMatch(/^Fail +NoDestination +kv-crm-prod +rg-crm-prod /m);
     expect(stderr).toContain(`Findings written to ${join(cwd, '.kv-audit/demo-findings.ndjson')}`);
     const rows = lines(readFileSync(join(cwd, '.kv-audit/demo-findings.ndjson'), 'utf8')).map((l) => findingRowSchema.parse(JSON.parse(l)));
-    expect(rows).toHaveLength(18);
+    expect(rows).toHaveLength(21);
   });
 
   it.each([
-    { output: 'ndjson', check: (stdout: string) => expect(lines(stdout).map((l) => findingRowSchema.parse(JSON.parse(l)).ResourceName)).toHaveLength(18) },
+    { output: 'ndjson', check: (stdout: string) => expect(lines(stdout).map((l) => findingRowSchema.parse(JSON.parse(l)).ResourceName)).toHaveLength(21) },
     {
       output: 'json',
-      check: (stdout: string) => expect(JSON.parse(stdout)).toMatchObject({ scan: { Complete: true, ResourceCount: 18 }, findings: expect.any(Array) }),
+      check: (stdout: string) => expect(JSON.parse(stdout)).toMatchObject({ scan: { Complete: true, ResourceCount: 21 }, findings: expect.any(Array) }),
     },
   ])('-o $output prints machine-readable output on stdout', async ({ output, check }) => {
     const { code, stdout } = await run(['demo', '-o', output, '--out', 'f.ndjson']);
@@ -51,7 +53,7 @@ describe('kv-audit demo', () => {
     const { code, stdout, stderr } = await runCli(['demo', '-o', output], {}, { tty: true });
     expect(code).toBe(0);
     expect(stdout).toMatch(head);
-    expect(findings(stdout)).toBe(18);
+    expect(findings(stdout)).toBe(21);
     expect([stdout.includes('\x1b'), stdout.includes('emulator listening'), stdout.includes('Findings written to')]).toEqual([false, false, false]);
     expect(stderr).toMatch(/\r\x1b\[2KListing vaults and Managed HSMs/);
     expect(stderr).toContain('Findings written to');
@@ -97,15 +99,15 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
   it('-o csv prints a row per finding, and --out still writes the findings NDJSON', async () => {
     const { code, stdout, cwd } = await run(['scan', '-o', 'csv', '--out', 'findings.ndjson'], sampleEnv, emulator);
     expect(code).toBe(0);
-    expect(stdout.split('\r\n').filter((row) => row !== '')).toHaveLength(19);
-    expect(lines(readFileSync(join(cwd, 'findings.ndjson'), 'utf8')).map((l) => findingRowSchema.parse(JSON.parse(l)))).toHaveLength(18);
+    expect(stdout.split('\r\n').filter((row) => row !== '')).toHaveLength(22);
+    expect(lines(readFileSync(join(cwd, 'findings.ndjson'), 'utf8')).map((l) => findingRowSchema.parse(JSON.parse(l)))).toHaveLength(21);
   });
 
   it('evaluates without writing anything to Log Analytics, prints JSON and writes the NDJSON file', async () => {
     const { code, stdout, cwd } = await run(['scan', '-o', 'json', '--out', 'findings.ndjson'], sampleEnv, emulator);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).scan).toMatchObject({ Trigger: 'Cli', Complete: true, ResourceCount: 18, FindingsWritten: 0 });
-    expect(lines(readFileSync(join(cwd, 'findings.ndjson'), 'utf8'))).toHaveLength(18);
+    expect(JSON.parse(stdout).scan).toMatchObject({ Trigger: 'Cli', Complete: true, ResourceCount: 21, FindingsWritten: 0 });
+    expect(lines(readFileSync(join(cwd, 'findings.ndjson'), 'utf8'))).toHaveLength(21);
     expect(emulator.stats.ingestRequests).toBe(0);
   });
 
@@ -120,7 +122,7 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
   it('--ingest writes the findings, then the scan row, through the DCR', async () => {
     const { code } = await run(['scan', '--ingest'], emulatorEnv(emulator, sampleEnv), emulator);
     expect(code).toBe(0);
-    expect(emulator.rows(findingsTable.streamName)).toHaveLength(18);
+    expect(emulator.rows(findingsTable.streamName)).toHaveLength(21);
     expect(emulator.rows(scansTable.streamName)).toEqual([expect.objectContaining({ Trigger: 'Cli', Complete: true })]);
   });
 
@@ -174,7 +176,7 @@ describe('kv-audit', () => {
   it('rejects an unknown command with exit code 2', async () => {
     const { code, stderr } = await run(['audit']);
     expect(code).toBe(2);
-    expect(stderr).toBe("kv-audit: Unknown command 'audit'. Commands: scan, demo, help.\n");
+    expect(stderr).toBe("kv-audit: Unknown command 'audit'. Commands: scan, demo, fix, help.\n");
   });
 });
 

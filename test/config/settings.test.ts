@@ -34,6 +34,11 @@ describe('defaults', () => {
       findingsWorkspaceId: null,
       fullScanIntervalHours: 24,
       activityLogOverlapMinutes: 30,
+      profile: 'default',
+      minRetentionDays: null,
+      verifyDelivery: false,
+      exemptions: [],
+      tagExemptions: true,
     });
   });
 
@@ -69,6 +74,13 @@ describe('valid settings', () => {
         KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: '12',
         KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: '0',
         AZURE_CLIENT_ID: sub2,
+        KV_AUDIT_PROFILE: 'cis',
+        KV_AUDIT_MIN_RETENTION_DAYS: '365',
+        KV_AUDIT_VERIFY_DELIVERY: 'true',
+        KV_AUDIT_TAG_EXEMPTIONS: 'off',
+        KV_AUDIT_EXEMPTIONS: JSON.stringify([
+          { scope: `/subscriptions/${sub1}/resourceGroups/RG-PKI`, reason: 'PKI HSM, vendor ships logs', expires: '2027-03-31', approvedBy: 'CISO office' },
+        ]),
       },
       { requireIngestion: true },
     );
@@ -83,6 +95,11 @@ describe('valid settings', () => {
       findingsWorkspaceId: workspace,
       fullScanIntervalHours: 12,
       activityLogOverlapMinutes: 0,
+      profile: 'cis',
+      minRetentionDays: 365,
+      verifyDelivery: true,
+      exemptions: [{ scope: `/subscriptions/${sub1}/resourcegroups/rg-pki`, reason: 'PKI HSM, vendor ships logs', expires: '2027-03-31', approvedBy: 'CISO office' }],
+      tagExemptions: false,
     });
   });
 });
@@ -117,8 +134,49 @@ describe('invalid settings are all reported at once, each naming its setting', (
     { env: { ...ingestion, KV_AUDIT_DCR_IMMUTABLE_ID: 'my-dcr' }, problem: 'KV_AUDIT_DCR_IMMUTABLE_ID: must look like dcr-<32 hex digits>' },
     { env: { KV_AUDIT_DCR_IMMUTABLE_ID: ingestion.KV_AUDIT_DCR_IMMUTABLE_ID }, problem: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT, KV_AUDIT_DCR_IMMUTABLE_ID: set both or neither' },
     { env: { AZURE_CLIENT_ID: 'my-identity' }, problem: 'AZURE_CLIENT_ID: must be a client id (GUID)' },
+    { env: { KV_AUDIT_PROFILE: 'CIS-v2' }, problem: 'KV_AUDIT_PROFILE: must be one of default, cis' },
+    { env: { KV_AUDIT_MIN_RETENTION_DAYS: '0' }, problem: 'KV_AUDIT_MIN_RETENTION_DAYS: must be a whole number of days from 1 to 4383' },
+    { env: { KV_AUDIT_MIN_RETENTION_DAYS: '1y' }, problem: 'KV_AUDIT_MIN_RETENTION_DAYS: must be a whole number of days from 1 to 4383' },
+    { env: { KV_AUDIT_MIN_RETENTION_DAYS: '5000' }, problem: 'KV_AUDIT_MIN_RETENTION_DAYS: must be a whole number of days from 1 to 4383' },
+    { env: { KV_AUDIT_VERIFY_DELIVERY: 'yes' }, problem: 'KV_AUDIT_VERIFY_DELIVERY: must be true or false' },
+    { env: { KV_AUDIT_TAG_EXEMPTIONS: 'false' }, problem: 'KV_AUDIT_TAG_EXEMPTIONS: must be on or off' },
+    { env: { KV_AUDIT_EXEMPTIONS: '{"scope":' }, problem: expect.stringMatching(/^KV_AUDIT_EXEMPTIONS: not JSON \(/) },
+    { env: { KV_AUDIT_EXEMPTIONS: '{}' }, problem: 'KV_AUDIT_EXEMPTIONS: must be a JSON array of exemptions' },
+    {
+      env: { KV_AUDIT_EXEMPTIONS: JSON.stringify([{ scope: 'kv-hr-prod', reason: 'x', expires: '2027-01-01', approvedBy: 'me' }]) },
+      problem: 'KV_AUDIT_EXEMPTIONS[0].scope: must be a subscription, resource group or resource id (/subscriptions/<guid>[/resourceGroups/<group>[/providers/…]])',
+    },
+    {
+      env: { KV_AUDIT_EXEMPTIONS: JSON.stringify([{ scope: workspace, reason: 'x', expires: '31/12/2027', approvedBy: 'me' }]) },
+      problem: 'KV_AUDIT_EXEMPTIONS[0].expires: must be the last exempt day, YYYY-MM-DD (every central exemption ends)',
+    },
+    {
+      env: { KV_AUDIT_EXEMPTIONS: JSON.stringify([{ scope: workspace, reason: 'x', approvedBy: 'me' }]) },
+      problem: expect.stringMatching(/^KV_AUDIT_EXEMPTIONS\[0\]\.expires: /),
+    },
+    {
+      env: { KV_AUDIT_EXEMPTIONS: JSON.stringify([{ scope: workspace, reason: 'x', expires: '2027-01-01', approvedBy: ' ' }]) },
+      problem: 'KV_AUDIT_EXEMPTIONS[0].approvedBy: must name who approved it',
+    },
+    {
+      env: { KV_AUDIT_EXEMPTIONS: JSON.stringify([{ scope: workspace, reason: '\u200b', expires: '2027-01-01', approvedBy: 'me' }]) },
+      problem: 'KV_AUDIT_EXEMPTIONS[0].reason: must say why, in words',
+    },
+    {
+      env: { KV_AUDIT_EXEMPTIONS: JSON.stringify([{ scope: workspace, reason: 'x', expires: '2027-01-01', approvedBy: 'me', expiry: '2027-01-01' }]) },
+      problem: expect.stringMatching(/^KV_AUDIT_EXEMPTIONS\[0\]: Unrecognized key: "expiry"/),
+    },
+    {
+      env: {
+        KV_AUDIT_EXEMPTIONS: JSON.stringify([
+          { scope: workspace, reason: 'x', expires: '2027-01-01', approvedBy: 'me' },
+          { scope: workspace.toUpperCase(), reason: 'y', expires: '2027-01-01', approvedBy: 'me' },
+        ]),
+      },
+      problem: `KV_AUDIT_EXEMPTIONS[1].scope: '${workspace.toUpperCase()}' is already exempted by entry 0; one entry per scope`,
+    },
   ])('$problem', ({ env, problem }) => {
-    expect(problemsOf(env)).toContain(problem);
+    expect(problemsOf(env)).toContainEqual(problem);
   });
 
   it('lists every problem in one error whose message names each setting', () => {

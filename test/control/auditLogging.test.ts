@@ -488,7 +488,7 @@ describe('remediation', () => {
     const finding = evaluateAuditLogging(evidence(read([])), policy(), scanTime);
     expect(finding.Remediation).toBe(
       `az monitor diagnostic-settings create --name kv-audit-logs --resource '${vault().id.toLowerCase()}' ` +
-        `--workspace '<log-analytics-workspace-resource-id>' --logs '[{"categoryGroup":"audit","enabled":true}]'`,
+        `--workspace '<log-analytics-workspace-resource-id>' --logs '[{"categoryGroup":"audit","enabled":true}]' --export-to-resource-specific true`,
     );
   });
 
@@ -517,5 +517,375 @@ describe('Managed HSM', () => {
     const finding = evaluateAuditLogging(evidence(read(settings), { resource: managedHsm() }), policy(), scanTime);
     expect(finding.Status).toBe(status);
     expect(finding.ResourceType).toBe('microsoft.keyvault/managedhsms');
+  });
+});
+
+/*
+ * Issue 17: proof that audit logs can arrive. Facts are what ARM answers for each destination (destinationFacts.ts),
+ * keyed by normalized id; a missing entry means the scanner did not see it.
+ */
+const storageFirewall = (defaultAction: string, bypass: string[], location = 'westeurope') =>
+  ({ [ids.storage]: { kind: 'storageAccount', location, defaultAction, bypass } }) as const;
+const noLifecycle = { [`${ids.storage}/managementpolicies/default`]: { kind: 'absent' }, [`${ids.storage}/blobservices/default/containers/insights-logs-auditevent`]: { kind: 'absent' } } as const;
+const lifecycle = (deleteAfterDays: number, prefixes: string[] = ['insights-logs-auditevent'], blobTypes = ['appendBlob', 'blockBlob']) => ({
+  [`${ids.storage}/managementpolicies/default`]: { kind: 'lifecyclePolicy', rules: [{ name: 'expire-logs', enabled: true, prefixes, blobTypes, deleteAfterDays }] },
+});
+const immutable = (days: number, state: string) => ({
+  [`${ids.storage}/blobservices/default/containers/insights-logs-auditevent`]: { kind: 'container', immutableDays: days, immutabilityState: state },
+});
+const namespaceFacts = (location: string, publicNetworkAccess: string) => ({ [ids.eventHubNamespace]: { kind: 'eventHubNamespace', location, publicNetworkAccess } });
+const ruleSet = (defaultAction: string, trustedServiceAccessEnabled: boolean, ruleCount: number, publicNetworkAccess = 'Enabled') => ({
+  [`${ids.eventHubNamespace}/networkrulesets/default`]: { kind: 'networkRuleSet', defaultAction, publicNetworkAccess, trustedServiceAccessEnabled, ruleCount },
+});
+const workspaceFacts = (retentionInDays: number, location = 'northeurope') => ({
+  [ids.workspace]: { kind: 'workspace', location, customerId: '6e2f4a1b-8c3d-4e5f-9a0b-1c2d3e4f5a6b', retentionInDays },
+});
+const tableFacts = (table: string, retentionInDays: number, totalRetentionInDays: number) => ({
+  [`${ids.workspace}/tables/${table.toLowerCase()}`]: { kind: 'workspaceTable', retentionInDays, totalRetentionInDays },
+});
+const noTable = (table: string) => ({ [`${ids.workspace}/tables/${table.toLowerCase()}`]: { kind: 'absent' } });
+
+describe('blocked destinations: Azure Monitor cannot write there (Learn: "Diagnostic settings in Azure Monitor", Destinations)', () => {
+  const toStorage = [setting('archive', { logs: [auditEvent], storageAccountId: ids.storage })];
+  const toHub = [setting('siem', { logs: [audit], eventHubAuthorizationRuleId: ids.eventHubRule })];
+  it.each([
+    {
+      scenario: 'a storage firewall that denies by default without the AzureServices bypass blocks it',
+      settings: toStorage,
+      facts: { ...storageFirewall('Deny', ['Logging', 'Metrics']), ...noLifecycle },
+      status: 'Blocked',
+      problem: /networkAcls\.defaultAction Deny\) and does not let trusted Microsoft services bypass it: add AzureServices to networkAcls\.bypass/,
+    },
+    { scenario: 'a firewall with the AzureServices bypass lets Azure Monitor through', settings: toStorage, facts: { ...storageFirewall('Deny', ['AzureServices']), ...noLifecycle }, status: 'Exists', problem: null },
+    { scenario: 'a storage account open to all networks takes the logs', settings: toStorage, facts: { ...storageFirewall('Allow', ['None']), ...noLifecycle }, status: 'Exists', problem: null },
+    {
+      scenario: 'a storage account in another region than the vault is blocked',
+      settings: toStorage,
+      facts: { ...storageFirewall('Allow', [], 'North Europe'), ...noLifecycle },
+      status: 'Blocked',
+      problem: /^the storage account is in North Europe and the vault in westeurope: Azure Monitor sends a regional resource's logs only to a storage account in the same region/,
+    },
+    { scenario: 'a region spelled with a space and capitals is the same region', settings: toStorage, facts: { ...storageFirewall('Allow', [], 'West Europe'), ...noLifecycle }, status: 'Exists', problem: null },
+    {
+      scenario: 'an event hub namespace with public access disabled and no trusted-service access is blocked',
+      settings: toHub,
+      facts: { ...namespaceFacts('westeurope', 'Disabled'), ...ruleSet('Deny', false, 0, 'Disabled') },
+      status: 'Blocked',
+      problem: /^the Event Hubs namespace disables public network access and does not let trusted Microsoft services \(Azure Monitor among them\) bypass it: set trustedServiceAccessEnabled to true/,
+    },
+    {
+      scenario: 'an event hub namespace denying by default, with IP rules and no trusted-service access, is blocked',
+      settings: toHub,
+      facts: { ...namespaceFacts('westeurope', 'Enabled'), ...ruleSet('Deny', false, 2) },
+      status: 'Blocked',
+      problem: /denies public traffic by default/,
+    },
+    {
+      scenario: 'a namespace with public access disabled but trusted services allowed takes the logs',
+      settings: toHub,
+      facts: { ...namespaceFacts('westeurope', 'Disabled'), ...ruleSet('Deny', true, 0, 'Disabled') },
+      status: 'Exists',
+      problem: null,
+    },
+    {
+      scenario: 'defaultAction Deny without any IP or virtual network rule leaves a namespace open (Event Hubs docs)',
+      settings: toHub,
+      facts: { ...namespaceFacts('westeurope', 'Enabled'), ...ruleSet('Deny', false, 0) },
+      status: 'Exists',
+      problem: null,
+    },
+    {
+      scenario: 'an event hub namespace in another region is blocked',
+      settings: toHub,
+      facts: { ...namespaceFacts('northeurope', 'Enabled'), ...ruleSet('Allow', true, 0) },
+      status: 'Blocked',
+      problem: /^the event hub namespace is in northeurope and the vault in westeurope/,
+    },
+    {
+      scenario: 'without its network rule set, a namespace with public access disabled is not called blocked on missing evidence',
+      settings: toHub,
+      facts: namespaceFacts('westeurope', 'Disabled'),
+      status: 'Exists',
+      problem: null,
+    },
+  ])('$scenario', ({ settings, facts, status, problem }) => {
+    const existence = exists(ids.storage, ids.eventHubRule);
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence, facts: facts as never }), policy(), scanTime);
+    expect(finding.Destinations.map((d) => d.Status)).toEqual([status]);
+    expect(finding.Destinations[0]?.Problem).toEqual(problem === null ? null : expect.stringMatching(problem));
+    expect(finding.Status).toBe(status === 'Blocked' ? 'Fail' : 'Pass');
+  });
+
+  it('a setting whose audit destinations are all blocked fails DestinationBlocked, saying which rule and what to change', () => {
+    const settings = [setting('archive', { logs: [auditEvent], storageAccountId: ids.storage })];
+    const finding = evaluateAuditLogging(
+      evidence(read(settings), { existence: exists(ids.storage), facts: { ...storageFirewall('Deny', []), ...noLifecycle } as never }),
+      policy(),
+      scanTime,
+    );
+    expect(finding).toMatchObject({ Status: 'Fail', Reason: 'DestinationBlocked' });
+    expect(finding.Detail).toMatch(/^Audit logs go only to destinations Azure Monitor cannot write to: storage account 'stauditarchive' \(Blocked, kept until deleted: the storage account's firewall denies by default/);
+  });
+
+  it('one blocked and one usable destination in the same setting passes', () => {
+    const settings = [setting('both', { logs: [audit], storageAccountId: ids.storage, workspaceId: ids.workspace })];
+    const finding = evaluateAuditLogging(
+      evidence(read(settings), { existence: exists(ids.storage, ids.workspace), facts: storageFirewall('Deny', []) as never }),
+      policy(),
+      scanTime,
+    );
+    expect(finding.Status).toBe('Pass');
+    expect(finding.Destinations.map((d) => d.Status)).toEqual(['LogAnalyticsWorkspace', 'StorageAccount'].map((k) => (k === 'StorageAccount' ? 'Blocked' : 'Exists')));
+  });
+});
+
+describe('retention evidence, and KV_AUDIT_MIN_RETENTION_DAYS', () => {
+  const toWorkspace = (type?: string) => [setting('law', { logs: [audit], workspaceId: ids.workspace, ...(type ? { logAnalyticsDestinationType: type } : {}) })];
+  const toStorage = [setting('archive', { logs: [auditEvent], storageAccountId: ids.storage })];
+  const toHub = [setting('siem', { logs: [audit], eventHubAuthorizationRuleId: ids.eventHubRule })];
+  it.each([
+    {
+      scenario: 'a resource-specific setting reads the AZKVAuditLogs table: total retention counts',
+      settings: toWorkspace('Dedicated'),
+      facts: { ...workspaceFacts(90), ...tableFacts('AZKVAuditLogs', 90, 730) },
+      minimum: 365,
+      retention: { Status: 'Known', TotalDays: 730, InteractiveDays: 90, Basis: 'table AZKVAuditLogs', MeetsMinimum: true },
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'a legacy setting reads the AzureDiagnostics table',
+      settings: toWorkspace(),
+      facts: { ...workspaceFacts(90), ...tableFacts('AzureDiagnostics', 30, 30) },
+      minimum: 365,
+      retention: { Status: 'Known', TotalDays: 30, InteractiveDays: 30, Basis: 'table AzureDiagnostics', MeetsMinimum: false },
+      reason: 'RetentionTooShort',
+    },
+    {
+      scenario: 'without the table yet, the workspace default applies',
+      settings: toWorkspace('Dedicated'),
+      facts: { ...workspaceFacts(120), ...noTable('AZKVAuditLogs') },
+      minimum: 365,
+      retention: { Status: 'Known', TotalDays: 120, InteractiveDays: 120, Basis: 'workspace default (no table AZKVAuditLogs yet)', MeetsMinimum: false },
+      reason: 'RetentionTooShort',
+    },
+    {
+      scenario: 'a workspace out of sight is Unverified, which never fails',
+      settings: toWorkspace('Dedicated'),
+      facts: {},
+      minimum: 365,
+      retention: { Status: 'Unverified', TotalDays: null, Basis: 'the workspace could not be read', MeetsMinimum: null },
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'an unreadable table leaves a readable workspace Unverified',
+      settings: toWorkspace('Dedicated'),
+      facts: workspaceFacts(30),
+      minimum: 365,
+      retention: { Status: 'Unverified', Basis: 'table AZKVAuditLogs could not be read', MeetsMinimum: null },
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'storage without a lifecycle rule keeps the logs until deleted',
+      settings: toStorage,
+      facts: noLifecycle,
+      minimum: 365,
+      retention: { Status: 'Known', TotalDays: null, Basis: 'no lifecycle rule deletes them', ImmutableDays: null, MeetsMinimum: true },
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'a lifecycle rule on the insights-logs container deletes them after its days',
+      settings: toStorage,
+      facts: { ...lifecycle(90), ...immutable(0, 'Unlocked') },
+      minimum: 365,
+      retention: { Status: 'Known', TotalDays: 90, Basis: "lifecycle rule 'expire-logs'", ImmutableDays: 0, ImmutabilityLocked: false, MeetsMinimum: false },
+      reason: 'RetentionTooShort',
+    },
+    {
+      scenario: 'a locked immutability policy keeps them past a shorter lifecycle rule',
+      settings: toStorage,
+      facts: { ...lifecycle(90), ...immutable(400, 'Locked') },
+      minimum: 365,
+      retention: { Status: 'Known', TotalDays: 400, ImmutableDays: 400, ImmutabilityLocked: true, MeetsMinimum: true },
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: "a rule for another container does not touch the audit logs",
+      settings: toStorage,
+      facts: { ...lifecycle(7, ['insights-logs-allmetrics']), ...immutable(0, 'Unlocked') },
+      minimum: 365,
+      retention: { Status: 'Known', TotalDays: null, MeetsMinimum: true },
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'a rule for block blobs only does not touch the append blobs resource logs are',
+      settings: toStorage,
+      facts: { ...lifecycle(7, [], ['blockBlob']), ...immutable(0, 'Unlocked') },
+      minimum: 365,
+      retention: { Status: 'Known', TotalDays: null, MeetsMinimum: true },
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: "a rule on this vault's own path applies",
+      settings: toStorage,
+      facts: { ...lifecycle(30, [`insights-logs-auditevent/resourceId=${vault().id.toUpperCase()}`]), ...immutable(0, 'Unlocked') },
+      minimum: 365,
+      retention: { Status: 'Known', TotalDays: 30, MeetsMinimum: false },
+      reason: 'RetentionTooShort',
+    },
+    {
+      scenario: 'an unreadable lifecycle policy is Unverified',
+      settings: toStorage,
+      facts: immutable(0, 'Unlocked'),
+      minimum: 365,
+      retention: { Status: 'Unverified', Basis: 'the lifecycle management policy could not be read', MeetsMinimum: null },
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'an event hub is Unverified: retention is downstream',
+      settings: toHub,
+      facts: {},
+      minimum: 365,
+      retention: { Status: 'Unverified', Basis: 'an event hub streams the logs on: how long they are kept is decided downstream of it', MeetsMinimum: null },
+      reason: 'AuditLogsDelivered',
+    },
+    {
+      scenario: 'without a minimum, a short retention is evidence only',
+      settings: toWorkspace('Dedicated'),
+      facts: { ...workspaceFacts(30), ...tableFacts('AZKVAuditLogs', 30, 30) },
+      minimum: null,
+      retention: { Status: 'Known', TotalDays: 30, MeetsMinimum: null },
+      reason: 'AuditLogsDelivered',
+    },
+  ])('$scenario', ({ settings, facts, minimum, retention, reason }) => {
+    const existence = exists(ids.workspace, ids.storage, ids.eventHubRule);
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence, facts: facts as never }), policy({ minRetentionDays: minimum }), scanTime);
+    expect(finding.Destinations[0]?.Retention).toMatchObject(retention);
+    expect(finding.Reason).toBe(reason);
+  });
+
+  it('RetentionTooShort says the minimum and where each retention comes from', () => {
+    const finding = evaluateAuditLogging(
+      evidence(read(toWorkspace('Dedicated')), { existence: exists(ids.workspace), facts: { ...workspaceFacts(90), ...tableFacts('AZKVAuditLogs', 90, 90) } as never }),
+      policy({ minRetentionDays: 365 }),
+      scanTime,
+    );
+    expect(finding.Detail).toMatch(
+      /^Audit logs go only to destinations that keep them less than the required 365 days \(KV_AUDIT_MIN_RETENTION_DAYS\): Log Analytics workspace 'law-central' \(Exists, kept 90 days: table AZKVAuditLogs\)\./,
+    );
+  });
+
+  it('one destination that keeps them long enough is enough', () => {
+    const settings = [...toWorkspace('Dedicated'), ...toStorage];
+    const facts = { ...workspaceFacts(30), ...tableFacts('AZKVAuditLogs', 30, 30), ...noLifecycle };
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence: exists(ids.workspace, ids.storage), facts: facts as never }), policy({ minRetentionDays: 365 }), scanTime);
+    expect(finding).toMatchObject({ Status: 'Pass', AuditSettings: ['archive'] });
+  });
+
+  it('a deleted destination has no retention evidence', () => {
+    const finding = evaluateAuditLogging(evidence(read(toStorage), { existence: deleted(ids.storage) }), policy({ minRetentionDays: 365 }), scanTime);
+    expect(finding.Destinations[0]?.Retention).toBeNull();
+  });
+});
+
+describe('profiles: KV_AUDIT_PROFILE=cis passes only audit and allLogs in one setting with a usable destination', () => {
+  it.each([
+    { scenario: 'both groups in one setting pass', settings: [setting('s', { logs: [audit, allLogs], workspaceId: ids.workspace })], status: 'Pass', reason: 'AuditLogsDelivered' },
+    { scenario: 'AuditEvent alone is not CIS', settings: [setting('s', { logs: [auditEvent], workspaceId: ids.workspace })], status: 'Fail', reason: 'CisCategoryGroupsMissing' },
+    { scenario: 'the audit group alone is not CIS', settings: [setting('s', { logs: [audit], workspaceId: ids.workspace })], status: 'Fail', reason: 'CisCategoryGroupsMissing' },
+    {
+      scenario: 'both groups split over two settings are not CIS',
+      settings: [setting('a', { logs: [audit], workspaceId: ids.workspace }), setting('b', { logs: [allLogs], storageAccountId: ids.storage })],
+      status: 'Fail',
+      reason: 'CisCategoryGroupsMissing',
+    },
+    {
+      scenario: 'both groups to a deleted workspace fail as the default profile would',
+      settings: [setting('s', { logs: [audit, allLogs], workspaceId: ids.workspace })],
+      existence: deleted(ids.workspace),
+      status: 'Fail',
+      reason: 'DestinationNotFound',
+    },
+    { scenario: 'no settings fail as the default profile would', settings: [], status: 'Fail', reason: 'NoDiagnosticSettings' },
+  ])('$scenario', ({ settings, existence, status, reason }) => {
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence: existence ?? exists(ids.workspace, ids.storage) }), policy({ profile: 'cis' }), scanTime);
+    expect([finding.Status, finding.Reason, finding.Profile]).toEqual([status, reason, 'cis']);
+  });
+
+  it('CisCategoryGroupsMissing names the setting that delivers, and its remediation enables both groups', () => {
+    const finding = evaluateAuditLogging(evidence(read([setting('to-law', { logs: [audit], workspaceId: ids.workspace })]), { existence: exists(ids.workspace) }), policy({ profile: 'cis' }), scanTime);
+    expect(finding.Detail).toMatch(/^Audit logs are delivered by 'to-law', but no setting with a usable destination enables both the audit and allLogs category groups/);
+    expect(finding.Remediation).toContain(`--logs '[{"categoryGroup":"audit","enabled":true},{"categoryGroup":"allLogs","enabled":true}]'`);
+  });
+
+  it('the default profile is unchanged, and says so on the finding', () => {
+    const finding = evaluateAuditLogging(evidence(read([setting('s', { logs: [auditEvent], workspaceId: ids.workspace })]), { existence: exists(ids.workspace) }), policy(), scanTime);
+    expect([finding.Status, finding.Profile]).toEqual(['Pass', 'default']);
+  });
+});
+
+describe('logs actually arriving: KV_AUDIT_VERIFY_DELIVERY', () => {
+  const vaultId = vault().id.toLowerCase();
+  const workspaceId = ids.workspace.toLowerCase();
+  const at = (iso: string) => new Date(iso);
+  const queried = (events: Record<string, string>) =>
+    new Map([[workspaceId, { state: 'Queried' as const, lastEvents: new Map(Object.entries(events).map(([id, t]) => [id, at(t)])) }]]);
+  const changedAt = '2026-11-20T10:00:00Z';
+  const toLaw = (lastModifiedAt?: string) => [setting('law', { logs: [audit], workspaceId: ids.workspace, ...(lastModifiedAt ? { lastModifiedAt } : {}) })];
+  it.each([
+    { scenario: 'not asked for, nothing is checked', settings: toLaw(), delivery: null, check: 'NotChecked', last: null, note: null },
+    { scenario: 'a recent event is seen arriving', settings: toLaw(changedAt), delivery: queried({ [vaultId]: '2026-11-22T09:00:00Z' }), check: 'EventsSeen', last: '2026-11-22T09:00:00.000Z', note: /Latest AuditEvent seen arriving at 2026-11-22T09:00:00\.000Z\./ },
+    { scenario: 'no event in the window is evidence, not a failure', settings: toLaw(changedAt), delivery: queried({}), check: 'NoEvents', last: null, note: /No AuditEvent from it in its workspaces over the last 30 days \(an idle vault writes none\)\./ },
+    {
+      scenario: 'events that stop before the setting changed, and none since, are flagged',
+      settings: toLaw(changedAt),
+      delivery: queried({ [vaultId]: '2026-11-19T08:00:00Z' }),
+      check: 'Stopped',
+      last: '2026-11-19T08:00:00.000Z',
+      note: /Audit events stopped: the latest arrived at 2026-11-19T08:00:00\.000Z, before its audit setting changed at 2026-11-20T10:00:00\.000Z, and none since\./,
+    },
+    { scenario: 'a setting changed within the ingestion grace is not called stopped yet', settings: toLaw('2026-11-22T09:00:00Z'), delivery: queried({ [vaultId]: '2026-11-19T08:00:00Z' }), check: 'EventsSeen', last: '2026-11-19T08:00:00.000Z', note: /Latest AuditEvent/ },
+    { scenario: 'a setting ARM gives no change time for cannot be called stopped', settings: toLaw(), delivery: queried({ [vaultId]: '2026-11-01T08:00:00Z' }), check: 'EventsSeen', last: '2026-11-01T08:00:00.000Z', note: /Latest AuditEvent/ },
+    {
+      scenario: 'a workspace the identity may not query leaves delivery Unverified',
+      settings: toLaw(),
+      delivery: new Map([[workspaceId, { state: 'Unavailable' as const, why: 'it needs Log Analytics Reader there' }]]),
+      check: 'Unverified',
+      last: null,
+      note: /Delivery not verified: it needs Log Analytics Reader there\./,
+    },
+    { scenario: 'audit logs going to storage only cannot be verified', settings: [setting('s', { logs: [audit], storageAccountId: ids.storage })], delivery: queried({}), check: 'Unverified', last: null, note: /its audit logs go to no Log Analytics workspace/ },
+  ])('$scenario', ({ settings, delivery, check, last, note }) => {
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence: exists(ids.workspace, ids.storage), delivery }), policy(), scanTime);
+    expect([finding.Status, finding.DeliveryCheck, finding.LastAuditEventAt]).toEqual(['Pass', check, last]);
+    expect(finding.Detail).toMatch(note ?? /^(?![\s\S]*(AuditEvent|Delivery))/);
+  });
+});
+
+describe('precedence of the new reasons: the one closest to passing wins', () => {
+  it.each([
+    {
+      scenario: 'retention too short beats not approved',
+      settings: [setting('short', { logs: [audit], workspaceId: ids.workspace, logAnalyticsDestinationType: 'Dedicated' }), setting('team', { logs: [audit], workspaceId: ids.otherWorkspace })],
+      approved: [ids.workspace],
+      reason: 'RetentionTooShort',
+    },
+    {
+      scenario: 'not approved beats blocked',
+      settings: [setting('team', { logs: [audit], workspaceId: ids.otherWorkspace }), setting('archive', { logs: [audit], storageAccountId: ids.storage })],
+      approved: [ids.workspace, ids.storage],
+      reason: 'DestinationNotApproved',
+    },
+    {
+      scenario: 'blocked beats not found',
+      settings: [setting('archive', { logs: [audit], storageAccountId: ids.storage }), setting('gone', { logs: [audit], workspaceId: ids.workspace })],
+      approved: [ids.workspace, ids.storage],
+      existenceOverride: deleted(ids.workspace),
+      reason: 'DestinationBlocked',
+    },
+  ])('$scenario', ({ settings, approved, existenceOverride, reason }) => {
+    const facts = { ...workspaceFacts(30), ...tableFacts('AZKVAuditLogs', 30, 30), ...storageFirewall('Deny', []), ...noLifecycle };
+    const existence = { ...exists(ids.workspace, ids.otherWorkspace, ids.storage), ...existenceOverride };
+    const finding = evaluateAuditLogging(evidence(read(settings), { existence, facts: facts as never }), policy({ minRetentionDays: 365, approvedDestinations: new Set(approved.map(normalizeResourceId)) }), scanTime);
+    expect([finding.Status, finding.Reason]).toEqual(['Fail', reason]);
   });
 });

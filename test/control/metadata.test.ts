@@ -12,6 +12,7 @@ describe('control metadata', () => {
     ['3.0.0', '6.1.4'],
     ['4.0.0', '7.1.1.4'],
     ['5.0.0', '6.1.1.4'],
+    ['6.0.0', '6.1.1.4'],
   ])('maps CIS Microsoft Azure Foundations v%s to %s', (version, control) => {
     expect(auditLoggingControl.compliance).toContainEqual(
       expect.objectContaining({ framework: 'CIS Microsoft Azure Foundations Benchmark', version, control }),

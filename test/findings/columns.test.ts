@@ -35,9 +35,12 @@ describe('column derivation', () => {
       AuditSettings: 'dynamic',
       AuditSources: 'dynamic',
       Destinations: 'dynamic',
+      Profile: 'string',
       CisStrict: 'boolean',
       DisabledAuditEntry: 'boolean',
       Exemption: 'dynamic',
+      DeliveryCheck: 'string',
+      LastAuditEventAt: 'datetime',
       Remediation: 'string',
       Tags: 'dynamic',
     });

@@ -45,9 +45,9 @@ describe('the scan timer function', () => {
   it('scans, writes findings then the scan row with Trigger Timer, and logs a one-line summary', async () => {
     const { outcome, logs, emulator } = await invoke({});
     expect(outcome).toBeNull();
-    expect(emulator.rows(findingsTable.streamName)).toHaveLength(18);
-    expect(emulator.rows(scansTable.streamName)).toEqual([expect.objectContaining({ Trigger: 'Timer', Complete: true, ResourceCount: 18 })]);
-    expect(logs).toContainEqual(['information', expect.stringMatching(/^Scan [0-9a-f-]{36} complete: 18 resources — 6 Pass, 8 Fail, 1 Exempt, 3 Error; 18 findings written/)]);
+    expect(emulator.rows(findingsTable.streamName)).toHaveLength(21);
+    expect(emulator.rows(scansTable.streamName)).toEqual([expect.objectContaining({ Trigger: 'Timer', Complete: true, ResourceCount: 21 })]);
+    expect(logs).toContainEqual(['information', expect.stringMatching(/^Scan [0-9a-f-]{36} complete: 21 resources — 6 Pass, 10 Fail, 2 Exempt, 3 Error; 21 findings written/)]);
   });
 
   it('warns when the invocation is past due', async () => {

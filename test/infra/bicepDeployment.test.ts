@@ -43,6 +43,7 @@ const scenarios = {
   regionWithoutFlexConsumption: { ...base, location: 'westindia' },
   newFailureEvery15Minutes: { ...base, newFailureEvaluationMinutes: 15 },
   newFailureEveryMinute: { ...base, newFailureEvaluationMinutes: 1 },
+  proofOfDelivery: { ...base, verifyDelivery: true, deliveryWorkspaceIds: existingWorkspace, controlProfile: 'cis', minRetentionDays: 365, tagExemptions: 'off' },
 } satisfies Record<string, Record<string, string | number | boolean>>;
 type Scenario = keyof typeof scenarios;
 
@@ -297,5 +298,24 @@ describe.skipIf(skipWithoutBicep)('alert rule queries, as deployed', () => {
     const operators = deployedQuery('defaults', name).split('\n').filter((line) => line.startsWith('|'));
     expect(operators.at(-1)).toMatch(/^\| project /);
     expect(operators.at(-1)).not.toContain('TimeGenerated');
+  });
+});
+
+describe.skipIf(skipWithoutBicep)('a deployment that verifies delivery, under the cis profile, with a retention minimum and no tag exemptions', () => {
+  it('grants the function identity Log Analytics Reader on each listed destination workspace, and nothing more', () => {
+    const extra = grants('proofOfDelivery').filter((g) => !grants('defaults').some((d) => JSON.stringify(d) === JSON.stringify(g)));
+    expect(extra).toEqual([['LogAnalyticsReader', existingWorkspace, 'id-kvaudit-func (ServicePrincipal)']]);
+  });
+
+  it('passes the settings to the app, and no minimum as an empty setting by default', () => {
+    const settingsOf = (scenario: Scenario) => only(scenario, 'Microsoft.Web/sites/config').properties ?? {};
+    expect(settingsOf('proofOfDelivery')).toMatchObject({
+      KV_AUDIT_PROFILE: 'cis',
+      KV_AUDIT_MIN_RETENTION_DAYS: '365',
+      KV_AUDIT_VERIFY_DELIVERY: 'true',
+      KV_AUDIT_EXEMPTIONS: '[]',
+      KV_AUDIT_TAG_EXEMPTIONS: 'off',
+    });
+    expect(settingsOf('defaults')).toMatchObject({ KV_AUDIT_PROFILE: 'default', KV_AUDIT_MIN_RETENTION_DAYS: '', KV_AUDIT_VERIFY_DELIVERY: 'false', KV_AUDIT_TAG_EXEMPTIONS: 'on' });
   });
 });

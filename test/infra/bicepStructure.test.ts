@@ -192,6 +192,7 @@ describe('the Bicep sources', () => {
       StorageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925',
       StorageQueueDataMessageProcessor: '8a0f0c08-91a1-4084-bc3d-661d67233fed',
       StorageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a',
+      LogAnalyticsReader: '73c42c96-874c-492b-b04d-ab87d138a893',
     });
   });
 

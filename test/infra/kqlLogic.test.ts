@@ -56,7 +56,10 @@ const resourceId = (name: Vault) => `/subscriptions/${vaults[name]}/resourcegrou
 
 const reasons = { Pass: 'AuditLogsDelivered', Fail: 'NoDiagnosticSettings', Exempt: 'Exempted', Error: 'AccessDenied' } as const;
 
-function finding(scanId: string, time: string, name: Vault, status: keyof typeof reasons, reason: string = reasons[status]): FindingRow {
+type Delivery = Pick<FindingRow, 'DeliveryCheck' | 'LastAuditEventAt'>;
+const notChecked: Delivery = { DeliveryCheck: 'NotChecked', LastAuditEventAt: null };
+
+function finding(scanId: string, time: string, name: Vault, status: keyof typeof reasons, reason: string = reasons[status], delivery: Delivery = notChecked): FindingRow {
   return findingRowSchema.parse({
     TimeGenerated: time,
     ScanId: scanId,
@@ -77,9 +80,14 @@ function finding(scanId: string, time: string, name: Vault, status: keyof typeof
     AuditSettings: [],
     AuditSources: [],
     Destinations: [],
+    Profile: 'default',
     CisStrict: status === 'Error' ? null : false,
     DisabledAuditEntry: status === 'Error' ? null : false,
-    Exemption: name === 'kv-d' ? { Reason: 'Vendor-managed', Until: '2026-12-10', State: 'Active', Problem: null } : null,
+    Exemption:
+      name === 'kv-d'
+        ? { Source: 'CentralList', Scope: resourceId('kv-d'), Reason: 'Vendor-managed', Until: '2026-12-10', ApprovedBy: 'CISO office', State: 'Active', Problem: null }
+        : null,
+    ...delivery,
     Remediation: status === 'Fail' || status === 'Exempt' ? `az monitor diagnostic-settings create --resource '${resourceId(name)}'` : '',
     Tags: {},
   });
@@ -94,18 +102,18 @@ const findings: FindingRow[] = [
   finding(scanIds.s10, at10('02'), 'kv-b', 'Pass'),
   finding(scanIds.s10, at10('03'), 'kv-c', 'Fail'),
   finding(scanIds.s10, at10('04'), 'kv-d', 'Exempt'),
-  finding(scanIds.s10, at10('05'), 'kv-e', 'Error'),
+  finding(scanIds.s10, at10('05'), 'kv-e', 'Error', reasons.Error, { DeliveryCheck: 'Stopped', LastAuditEventAt: '2026-11-20T08:00:00Z' }),
   finding(scanIds.s10, at10('06'), 'kv-g', 'Fail'),
   finding(scanIds.s11, at11('01'), 'kv-a', 'Fail', 'DestinationNotFound'),
   kvBRetried,
   { ...kvBRetried },
   finding(scanIds.s11, at11('03'), 'kv-c', 'Fail'),
   finding(scanIds.s11, at11('04'), 'kv-d', 'Exempt'),
-  finding(scanIds.s11, at11('05'), 'kv-e', 'Pass'),
+  finding(scanIds.s11, at11('05'), 'kv-e', 'Pass', reasons.Pass, { DeliveryCheck: 'EventsSeen', LastAuditEventAt: '2026-11-22T10:45:00Z' }),
   finding(scanIds.s11, at11('06'), 'kv-f', 'Fail'),
   finding(scanIds.s11, at11('07'), 'kv-g', 'Error'),
   finding(scanIds.cli, '2026-11-22T11:30:01Z', 'kv-b', 'Fail', 'DestinationNotApproved'),
-  finding(scanIds.s12, '2026-11-22T12:00:01Z', 'kv-a', 'Pass'),
+  finding(scanIds.s12, '2026-11-22T12:00:01Z', 'kv-a', 'Pass', reasons.Pass, { DeliveryCheck: 'Stopped', LastAuditEventAt: '2026-11-19T23:30:00Z' }),
   finding(scanIds.s12, '2026-11-22T12:00:02Z', 'kv-b', 'Fail'),
 ];
 
@@ -232,6 +240,14 @@ describe('alert-scan-errors.kql: incomplete scheduled scans, complete ones with 
     expect(runDropped('alert-scan-errors.kql').map((r) => [r['ScanId'], r['Complete'], r['AllFindingsArrived']])).toEqual([
       [scanIds.s12, false, true],
       [scanIds.s13, true, false],
+    ]);
+  });
+});
+
+describe('audit-logs-stopped.kql: resources whose audit events stopped, as of their latest finding', () => {
+  it('lists kv-a, stopped as of 12:00, with how long ago its last event arrived; not kv-e, whose later finding saw events again', () => {
+    expect(run('audit-logs-stopped.kql').map((r) => [r['ResourceName'], r['LastAuditEventAt'], r['DaysSinceLastAuditEvent'], r['Status']])).toEqual([
+      ['kv-a', '2026-11-19T23:30:00Z', 3, 'Pass'],
     ]);
   });
 });

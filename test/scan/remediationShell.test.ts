@@ -96,7 +96,7 @@ describe('remediation commands pasted into bash', () => {
     expect({ argv, leftBehind, status }).toEqual({
       argv: [
         'monitor', 'diagnostic-settings', 'create', '--name', 'kv-audit-logs', '--resource', finding!.ResourceId,
-        '--workspace', workspace, '--logs', '[{"categoryGroup":"audit","enabled":true}]',
+        '--workspace', workspace, '--logs', '[{"categoryGroup":"audit","enabled":true}]', '--export-to-resource-specific', 'true',
       ],
       leftBehind: [],
       status: 0,

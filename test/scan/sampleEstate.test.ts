@@ -13,15 +13,18 @@ const expected: Record<string, [status: string, reason: string]> = {
   'kv-fraud-prod': ['Pass', 'AuditLogsDelivered'],
   'hsm-payments-prod': ['Pass', 'AuditLogsDelivered'],
   'kv-shared-dev': ['Pass', 'AuditLogsDelivered'],
+  'kv-apps-prod': ['Fail', 'RetentionTooShort'],
   'kv-marketing-prod': ['Fail', 'DestinationNotApproved'],
+  'kv-treasury-prod': ['Fail', 'DestinationBlocked'],
+  'kv-orders-prod': ['Fail', 'DestinationBlocked'],
   'kv-intranet-prod': ['Fail', 'DestinationNotFound'],
   'kv-crm-prod': ['Fail', 'NoDestination'],
   'kv-finance-prod': ['Fail', 'AuditLogsNotEnabled'],
   'kv-legal-prod': ['Fail', 'AuditLogsNotEnabled'],
   'kv-hr-prod': ['Fail', 'NoDiagnosticSettings'],
-  'hsm-pki-corp': ['Fail', 'NoDiagnosticSettings'],
   'kv-batch-legacy': ['Fail', 'NoDiagnosticSettings'],
   'kv-vendor-gateway-prod': ['Exempt', 'Exempted'],
+  'hsm-pki-corp': ['Exempt', 'Exempted'],
   'kv-hr-dev': ['Error', 'AccessDenied'],
   'kv-analytics-dev': ['Error', 'ReadFailed'],
   'kv-payments-dev': ['Error', 'MalformedRecord'],
@@ -30,8 +33,9 @@ const expected: Record<string, [status: string, reason: string]> = {
 const statusOf = (run: ScanRun) => Object.fromEntries(run.findings.map((f) => [f.ResourceName, [f.Status, f.Reason]]));
 
 describe("the sample estate's settings", () => {
-  it('are a valid configuration that approves its four central destinations', () => {
-    expect(loadSettings(sampleEnv, { requireIngestion: false }).approvedDestinations?.size).toBe(4);
+  it('are a valid configuration that approves seven destinations, asks for a year of retention, verifies delivery and lists one central exemption', () => {
+    const settings = loadSettings(sampleEnv, { requireIngestion: false });
+    expect([settings.approvedDestinations?.size, settings.minRetentionDays, settings.verifyDelivery, settings.exemptions.length]).toEqual([7, 365, true, 1]);
   });
 });
 
@@ -70,12 +74,12 @@ describe('scanning the sample estate (ARG does not index diagnostic settings, as
       Trigger: 'Demo',
       Scope: { Kind: 'Tenant', Ids: [] },
       Complete: true,
-      ResourceCount: 18,
+      ResourceCount: 21,
       PassCount: 6,
-      FailCount: 8,
-      ExemptCount: 1,
+      FailCount: 10,
+      ExemptCount: 2,
       ErrorCount: 3,
-      FindingsWritten: 18,
+      FindingsWritten: 21,
       Errors: [],
     });
     expect(run.scanRowWritten).toBe(true);
@@ -88,11 +92,15 @@ describe('scanning the sample estate (ARG does not index diagnostic settings, as
     expect(emulator.rows(scansTable.streamName)).toEqual([run.scan]);
   });
 
-  it('counts the requests it made: two ARG queries (count, one partition), an ARM read per resource and one per destination', () => {
+  it('counts the requests it made: two ARG queries, an ARM read per resource and per destination target, a query per workspace', () => {
     expect(run.scan.ArgQueries).toBe(2);
-    // Six distinct audit destinations: two workspaces and the archive in sight, the SIEM's rule, a team's workspace, a deleted one.
-    expect(run.scan.ArmCalls).toBe(18 + 6);
-    expect(emulator.stats.armRequests).toBe(18 + 6);
+    // 23 distinct destination targets, each read once: five workspaces and their audit table (10), two storage
+    // accounts with their lifecycle policy and audit container (6), two event hub rules, the North Europe hub, both
+    // namespaces and their network rule sets (7).
+    expect(run.scan.ArmCalls).toBe(21 + 23);
+    expect(emulator.stats.armRequests).toBe(21 + 23);
+    // One delivery query per destination workspace whose id ARM gave: central, apps, marketing (SOC: out of sight; deleted).
+    expect(emulator.stats.logQueries).toBe(3);
   });
 
   it.each([
@@ -101,6 +109,31 @@ describe('scanning the sample estate (ARG does not index diagnostic settings, as
     ['an explicitly disabled audit entry', 'kv-legal-prod', (f: FindingRow) => f.DisabledAuditEntry, true],
     ['an expired exemption', 'kv-batch-legacy', (f: FindingRow) => f.Exemption?.State, 'Expired'],
     ['metrics only', 'kv-finance-prod', (f: FindingRow) => f.Detail.includes('metrics AllMetrics'), true],
+    [
+      'a storage firewall without the trusted-services bypass',
+      'kv-treasury-prod',
+      (f: FindingRow) => f.Destinations.map((d) => [d.Status, d.Problem?.split(':')[0]]),
+      [['Blocked', "the storage account's firewall denies by default (networkAcls.defaultAction Deny) and does not let trusted Microsoft services bypass it"]],
+    ],
+    ['an event hub in another region', 'kv-orders-prod', (f: FindingRow) => f.Destinations.map((d) => [d.Status, /^the event hub namespace is in northeurope and the vault in westeurope/.test(d.Problem ?? '')]), [['Blocked', true]]],
+    ['a firewalled archive that trusts Azure services, its lifecycle rule and locked immutability', 'kv-ledger-prod', (f: FindingRow) => f.Destinations.map((d) => [d.Status, d.Retention]), [
+      ['Exists', { Status: 'Known', TotalDays: 2555, InteractiveDays: null, ImmutableDays: 365, ImmutabilityLocked: true, Basis: "lifecycle rule 'expire-audit-logs-after-7-years'", MeetsMinimum: true }],
+    ]],
+    ['the central workspace keeping audit logs two years in their table', 'kv-payments-prod', (f: FindingRow) => f.Destinations.map((d) => d.Retention?.TotalDays), [730]],
+    ['a workspace that keeps them 90 days, without a table yet', 'kv-apps-prod', (f: FindingRow) => f.Destinations.map((d) => [d.Retention?.TotalDays, d.Retention?.Basis, d.Retention?.MeetsMinimum]), [
+      [90, 'workspace default (no table AZKVAuditLogs yet)', false],
+    ]],
+    ['an event hub, whose retention is downstream', 'kv-checkout-prod', (f: FindingRow) => f.Destinations.map((d) => d.Retention?.Status), ['Unverified']],
+    ['audit events seen arriving', 'kv-payments-prod', (f: FindingRow) => [f.DeliveryCheck, f.LastAuditEventAt !== null], ['EventsSeen', true]],
+    ['audit events that stopped before the setting changed', 'kv-shared-dev', (f: FindingRow) => [f.Status, f.DeliveryCheck, /Audit events stopped/.test(f.Detail)], ['Pass', 'Stopped', true]],
+    ['a workspace with no audit events from the vault', 'kv-apps-prod', (f: FindingRow) => [f.DeliveryCheck, f.LastAuditEventAt], ['NoEvents', null]],
+    ['a workspace out of sight, whose delivery cannot be verified', 'kv-fraud-prod', (f: FindingRow) => f.DeliveryCheck, 'Unverified'],
+    ['an exemption from the central list, with its approver', 'hsm-pki-corp', (f: FindingRow) => [f.Exemption?.Source, f.Exemption?.Scope?.endsWith('/resourcegroups/rg-pki-prod'), f.Exemption?.ApprovedBy], [
+      'CentralList',
+      true,
+      'CISO office (j.doe@contoso.example)',
+    ]],
+    ['a self-service exemption tag', 'kv-vendor-gateway-prod', (f: FindingRow) => [f.Exemption?.Source, f.Exemption?.State], ['Tag', 'Active']],
   ])('shows %s', (_scenario, name, pick, expectedValue) => {
     const finding = run.findings.find((f) => f.ResourceName === name);
     expect(finding && pick(finding)).toEqual(expectedValue);
@@ -140,8 +173,45 @@ describe('scanning the sample estate when ARG does index diagnostic settings', (
 
   it('reads ARM only for the resources ARG could not vouch for', () => {
     expect(emulator.stats.armRequests).toBe(run.scan.ArmCalls);
-    expect(run.findings.filter((f) => f.EvidenceSource === 'ARM')).toHaveLength(11);
+    expect(run.findings.filter((f) => f.EvidenceSource === 'ARM')).toHaveLength(14);
     // Destinations are confirmed through ARM whatever ARG says of the settings.
-    expect(run.scan.ArmCalls).toBe(11 + 6);
+    expect(run.scan.ArmCalls).toBe(14 + 23);
+  });
+});
+
+describe('the sample estate under the other policies', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await startEmulator({ estate: sampleEstate, retryAfterSeconds: 0 });
+  });
+  afterAll(() => emulator.close());
+
+  it('KV_AUDIT_PROFILE=cis passes only the HSM that enables both audit and allLogs; the others that deliver fail CisCategoryGroupsMissing', async () => {
+    const run = await scanEmulator(emulator, { ...sampleEnv, KV_AUDIT_PROFILE: 'cis' }, { ingest: false });
+    const pass = run.findings.filter((f) => f.Status === 'Pass').map((f) => f.ResourceName);
+    const cisGap = run.findings.filter((f) => f.Reason === 'CisCategoryGroupsMissing').map((f) => f.ResourceName).sort();
+    expect(pass).toEqual(['hsm-payments-prod']);
+    expect(cisGap).toEqual(['kv-checkout-prod', 'kv-fraud-prod', 'kv-ledger-prod', 'kv-payments-prod', 'kv-shared-dev']);
+    expect(run.findings.every((f) => f.Profile === 'cis')).toBe(true);
+  });
+
+  it('KV_AUDIT_TAG_EXEMPTIONS=off: the vendor vault fails, its tag reported Disabled; the central list still exempts the PKI HSM', async () => {
+    const run = await scanEmulator(emulator, { ...sampleEnv, KV_AUDIT_TAG_EXEMPTIONS: 'off' }, { ingest: false });
+    const byName = Object.fromEntries(run.findings.map((f) => [f.ResourceName, [f.Status, f.Exemption?.Source, f.Exemption?.State]]));
+    expect(byName['kv-vendor-gateway-prod']).toEqual(['Fail', 'Tag', 'Disabled']);
+    expect(byName['hsm-pki-corp']).toEqual(['Exempt', 'CentralList', 'Active']);
+  });
+
+  it('without KV_AUDIT_MIN_RETENTION_DAYS, retention is evidence only: the 90-day workspace passes', async () => {
+    const { KV_AUDIT_MIN_RETENTION_DAYS: _minimum, ...env } = sampleEnv;
+    const run = await scanEmulator(emulator, env, { ingest: false });
+    expect(run.findings.find((f) => f.ResourceName === 'kv-apps-prod')).toMatchObject({ Status: 'Pass', Destinations: [{ Retention: { TotalDays: 90, MeetsMinimum: null } }] });
+  });
+
+  it('without KV_AUDIT_VERIFY_DELIVERY, no workspace is queried and no finding says more than NotChecked', async () => {
+    const before = emulator.stats.logQueries;
+    const run = await scanEmulator(emulator, { ...sampleEnv, KV_AUDIT_VERIFY_DELIVERY: 'false' }, { ingest: false });
+    expect(emulator.stats.logQueries).toBe(before);
+    expect(new Set(run.findings.map((f) => f.DeliveryCheck))).toEqual(new Set(['NotChecked']));
   });
 });

@@ -9,7 +9,13 @@ import { scanDependencies } from '../../src/scan/scanDependencies.js';
 
 export function emulatorConnection(emulator: Emulator): AzureConnection {
   // Short retry delays keep fault and throttling scenarios fast; the retry logic itself is the real one.
-  return { credential: emulatorCredential, armEndpoint: emulator.url, trustedCertificatePem: emulator.certificatePem, retryDelayInMs: 5 };
+  return {
+    credential: emulatorCredential,
+    armEndpoint: emulator.url,
+    logsQueryEndpoint: `${emulator.url}/v1`,
+    trustedCertificatePem: emulator.certificatePem,
+    retryDelayInMs: 5,
+  };
 }
 
 export function emulatorEnv(emulator: Emulator, env: Env = {}): Env {

@@ -1,4 +1,6 @@
 import type { ControlPolicy, SettingsEvidence, VaultEvidence, VaultResource } from '../../src/control/auditLogging.js';
+import type { DeliveryEvidence } from '../../src/control/delivery.js';
+import type { FactsAnswer } from '../../src/control/destinationFacts.js';
 import { parseDiagnosticSetting } from '../../src/control/diagnosticSetting.js';
 import type { EvidenceSource } from '../../src/findings/schema.js';
 
@@ -50,16 +52,20 @@ export interface SettingParts {
   /** The legacy field of an event hub authorization rule. */
   serviceBusRuleId?: string;
   marketplacePartnerId?: string;
+  logAnalyticsDestinationType?: string;
+  /** ARM's metadata: when the setting was last changed. */
+  lastModifiedAt?: string;
 }
 
 /** A diagnostic setting as the ARM list API returns it. */
 export function setting(name: string, parts: SettingParts = {}): Record<string, unknown> {
-  const { logs = [], metrics = [], ...destinations } = parts;
+  const { logs = [], metrics = [], lastModifiedAt, ...destinations } = parts;
   return {
     id: `${vault().id}/providers/microsoft.insights/diagnosticSettings/${name}`,
     type: 'Microsoft.Insights/diagnosticSettings',
     name,
     properties: { ...destinations, logs, metrics },
+    ...(lastModifiedAt ? { systemData: { createdAt: lastModifiedAt, lastModifiedAt } } : {}),
   };
 }
 
@@ -74,17 +80,34 @@ export function read(rawSettings: readonly unknown[], source: EvidenceSource = '
 
 export function evidence(
   settings: SettingsEvidence,
-  options: { resource?: VaultResource; existence?: Record<string, 'Exists' | 'NotFound'> } = {},
+  options: {
+    resource?: VaultResource;
+    existence?: Record<string, 'Exists' | 'NotFound'>;
+    facts?: Record<string, FactsAnswer>;
+    delivery?: DeliveryEvidence;
+  } = {},
 ): VaultEvidence {
+  const lowerKeys = <T>(record: Record<string, T>) => new Map(Object.entries(record).map(([id, value]) => [id.toLowerCase(), value]));
   return {
     resource: options.resource ?? vault(),
     settings,
-    destinationExistence: new Map(Object.entries(options.existence ?? {}).map(([id, s]) => [id.toLowerCase(), s])),
+    destinationExistence: lowerKeys(options.existence ?? {}),
+    destinationFacts: lowerKeys(options.facts ?? {}),
+    delivery: options.delivery ?? null,
   };
 }
 
 export function policy(overrides: Partial<ControlPolicy> = {}): ControlPolicy {
-  return { exemptionTag: 'kv-audit-exempt', approvedDestinations: null, remediationWorkspaceId: null, ...overrides };
+  return {
+    exemptionTag: 'kv-audit-exempt',
+    approvedDestinations: null,
+    remediationWorkspaceId: null,
+    profile: 'default',
+    minRetentionDays: null,
+    exemptions: [],
+    tagExemptions: true,
+    ...overrides,
+  };
 }
 
 export const scanTime = new Date('2026-11-22T10:00:00Z');

@@ -20,12 +20,14 @@ import type { FindingRow } from '../../src/findings/schema.js';
  * The same spec always gives the same estate.
  *
  * The mix (exact shares, rounded to whole vaults; 2% of the vaults are Managed HSMs, with the same mix):
- *   Pass 73%:   50% audit group to a central workspace, 10% AuditEvent to a central workspace,
- *               5% to the central archive storage account, 4% allLogs to the SIEM event hub,
+ *   Pass 71%:   48% audit group to a central workspace, 10% AuditEvent to a central workspace,
+ *               5% to the region's archive storage account, 4% allLogs to the region's SIEM event hub,
  *               3% a metrics-only setting beside an audit one, 1% to the SOC's workspace out of sight (Unverified)
- *   Fail 20%:   4% DestinationNotApproved (the subscription's own storage account), 1% DestinationNotFound
+ *   Fail 22%:   1% RetentionTooShort (a 30-day workspace), 4% DestinationNotApproved (the subscription's own
+ *               storage account), 1% DestinationBlocked (another region's archive), 1% DestinationNotFound
  *               (a deleted workspace), 1% NoDestination, 6% AuditLogsNotEnabled (metrics only, or audit disabled),
  *               8% NoDiagnosticSettings
+ * Storage accounts and event hubs are per region, as Azure Monitor requires of a regional resource's destinations.
  *   Exempt 3%:  no settings, an active exemption tag
  *   Error 4%:   2% AccessDenied, 1% ReadFailed (deleted after the inventory), 1% MalformedRecord
  */
@@ -159,8 +161,13 @@ function spreadOthers(total: number, count: number, largest: number, random: Ran
 interface Destinations {
   /** The central workspace of the vault's region. */
   readonly centralWorkspace: string;
+  /** The archive storage account and SIEM event hub of the vault's region. */
   readonly archiveStorage: string;
   readonly siemEventHubRule: string;
+  /** Another region's archive: Azure Monitor cannot write there (Blocked). */
+  readonly otherRegionArchive: string;
+  /** Keeps logs 30 days, short of the 90 the estate's settings require. */
+  readonly shortTermWorkspace: string;
   /** In a subscription the scanner cannot read. */
   readonly socWorkspace: string;
   /** The storage account of the vault's own subscription: exists, not approved. */
@@ -192,7 +199,7 @@ const centralAudit = (to: Destinations): SettingParts[] => [{ name: 'send-to-cen
 
 const archetypes: readonly Archetype[] = [
   // The landing zone's policy-deployed setting.
-  { perMille: 500, verdict: pass, settings: centralAudit },
+  { perMille: 480, verdict: pass, settings: centralAudit },
   // Older settings name the AuditEvent category instead of the group.
   { perMille: 100, verdict: pass, settings: (to) => [{ name: 'audit-to-law', logs: auditEvent, workspaceId: to.centralWorkspace }] },
   { perMille: 50, verdict: pass, settings: (to) => [{ name: 'archive-audit', logs: auditGroup, storageAccountId: to.archiveStorage }] },
@@ -205,7 +212,10 @@ const archetypes: readonly Archetype[] = [
   { perMille: 30, verdict: pass, settings: (to) => [{ name: 'metrics', metrics: allMetrics, workspaceId: to.centralWorkspace }, ...centralAudit(to)] },
   // Unverified but approved: a pass.
   { perMille: 10, verdict: pass, settings: (to) => [{ name: 'soc-sentinel', logs: auditGroup, workspaceId: to.socWorkspace }] },
+  { perMille: 10, verdict: fail('RetentionTooShort'), settings: (to) => [{ name: 'short-term', logs: auditGroup, workspaceId: to.shortTermWorkspace }] },
   { perMille: 40, verdict: fail('DestinationNotApproved'), settings: (to) => [{ name: 'team-archive', logs: auditGroup, storageAccountId: to.ownStorage }] },
+  // A setting copied from a vault of another region.
+  { perMille: 10, verdict: fail('DestinationBlocked'), settings: (to) => [{ name: 'archive-audit', logs: auditGroup, storageAccountId: to.otherRegionArchive }] },
   // NotFound: the workspace's subscription is visible and it is not there.
   { perMille: 10, verdict: fail('DestinationNotFound'), settings: (to) => [{ name: 'old-workspace', logs: auditEvent, workspaceId: to.retiredWorkspace }] },
   // The list API returns a cleared destination as "".
@@ -246,9 +256,9 @@ function managedHsmFlags(vaults: number, random: Random): Uint8Array {
 
 
 const regions = [
-  { location: 'westeurope', workspace: 'law-central-weu' },
-  { location: 'northeurope', workspace: 'law-central-neu' },
-  { location: 'eastus2', workspace: 'law-central-eus2' },
+  { location: 'westeurope', workspace: 'law-central-weu', short: 'weu' },
+  { location: 'northeurope', workspace: 'law-central-neu', short: 'neu' },
+  { location: 'eastus2', workspace: 'law-central-eus2', short: 'eus2' },
 ] as const;
 const apps = ['payments', 'checkout', 'ledger', 'crm', 'hr', 'identity', 'data', 'web', 'api', 'billing', 'search', 'iot'] as const;
 const environments = ['prod', 'prod', 'dev', 'test'] as const;
@@ -263,26 +273,35 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
   const logging = subscriptions.at(-1)!;
   const rg = (subscription: string, group: string) => `/subscriptions/${subscription}/resourceGroups/${group}`;
   const platform = rg(logging, 'rg-platform-logging');
-  const siemNamespace = `${platform}/providers/Microsoft.EventHub/namespaces/evhns-siem`;
+  const workspaceId = (name: string) => `${platform}/providers/Microsoft.OperationalInsights/workspaces/${name}`;
   const central = {
-    workspaces: regions.map((r) => ({ ...r, id: `${platform}/providers/Microsoft.OperationalInsights/workspaces/${r.workspace}` })),
-    archiveStorage: `${platform}/providers/Microsoft.Storage/storageAccounts/stkvauditarchive`,
-    siemEventHubRule: `${siemNamespace}/eventhubs/kv-audit/authorizationrules/kv-audit-send`,
+    workspaces: regions.map((r) => ({
+      ...r,
+      id: workspaceId(r.workspace),
+      archiveStorage: `${platform}/providers/Microsoft.Storage/storageAccounts/stkvauditarchive${r.short}`,
+      siemNamespace: `${platform}/providers/Microsoft.EventHub/namespaces/evhns-siem-${r.short}`,
+    })),
+    shortTermWorkspace: workspaceId('law-shortterm'),
     socWorkspace: `${rg(guid(random, spec.subscriptions + 1), 'rg-soc')}/providers/Microsoft.OperationalInsights/workspaces/law-soc-sentinel`,
   };
+  const siemRule = (namespace: string) => `${namespace}/eventhubs/kv-audit/authorizationrules/kv-audit-send`;
+  const workspace = (id: string, name: string, location: string, retentionInDays: number, serial: number): EstateResource => ({
+    id,
+    name,
+    type: 'Microsoft.OperationalInsights/workspaces',
+    location,
+    properties: { customerId: guid(random, serial), sku: { name: 'PerGB2018' }, retentionInDays, provisioningState: 'Succeeded' },
+  });
   const resources: EstateResource[] = [
-    ...central.workspaces.map((workspace, i) => ({
-      id: workspace.id,
-      name: workspace.workspace,
-      type: 'Microsoft.OperationalInsights/workspaces',
-      location: workspace.location,
-      properties: { customerId: guid(random, i), sku: { name: 'PerGB2018' }, retentionInDays: 365, provisioningState: 'Succeeded' },
-    })),
-    { id: central.archiveStorage, name: 'stkvauditarchive', type: 'Microsoft.Storage/storageAccounts', location: 'westeurope', kind: 'StorageV2' },
-    { id: siemNamespace, name: 'evhns-siem', type: 'Microsoft.EventHub/namespaces', location: 'westeurope' },
-    // Only in ARM: Resource Graph does not list an event hub or its authorization rules.
-    { id: `${siemNamespace}/eventhubs/kv-audit`, name: 'kv-audit', type: 'Microsoft.EventHub/namespaces/eventhubs', location: 'westeurope' },
-    { id: central.siemEventHubRule, name: 'kv-audit-send', type: 'Microsoft.EventHub/namespaces/eventhubs/authorizationRules', location: 'westeurope' },
+    ...central.workspaces.flatMap((w, i) => [
+      workspace(w.id, w.workspace, w.location, 365, i),
+      { id: w.archiveStorage, name: `stkvauditarchive${w.short}`, type: 'Microsoft.Storage/storageAccounts', location: w.location, kind: 'StorageV2' },
+      { id: w.siemNamespace, name: `evhns-siem-${w.short}`, type: 'Microsoft.EventHub/namespaces', location: w.location },
+      // Only in ARM: Resource Graph does not list an event hub or its authorization rules.
+      { id: `${w.siemNamespace}/eventhubs/kv-audit`, name: 'kv-audit', type: 'Microsoft.EventHub/namespaces/eventhubs', location: w.location },
+      { id: siemRule(w.siemNamespace), name: 'kv-audit-send', type: 'Microsoft.EventHub/namespaces/eventhubs/authorizationRules', location: w.location },
+    ]),
+    workspace(central.shortTermWorkspace, 'law-shortterm', 'westeurope', 30, regions.length),
   ];
   const diagnosticSettings: EstateDiagnosticSetting[] = [];
   const denied: string[] = [];
@@ -299,9 +318,15 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
   subscriptions.forEach((subscription, s) => {
     vaultsPerSubscription.set(subscription, counts[s]!);
     const teamLogging = rg(subscription, 'rg-team-logging');
-    const storageName = `stteamlogs${s.toString(36).padStart(6, '0')}`;
-    const ownStorage = `${teamLogging}/providers/Microsoft.Storage/storageAccounts/${storageName}`;
-    resources.push({ id: ownStorage, name: storageName, type: 'Microsoft.Storage/storageAccounts', location: 'westeurope', kind: 'StorageV2' });
+    // The team's own storage account in each region: it exists, and is not approved.
+    const ownStorage = new Map(
+      regions.map((r) => {
+        const storageName = `stteam${r.short}${s.toString(36).padStart(6, '0')}`;
+        const id = `${teamLogging}/providers/Microsoft.Storage/storageAccounts/${storageName}`;
+        resources.push({ id, name: storageName, type: 'Microsoft.Storage/storageAccounts', location: r.location, kind: 'StorageV2' });
+        return [r.location, id] as const;
+      }),
+    );
     const retiredWorkspace = `${teamLogging}/providers/Microsoft.OperationalInsights/workspaces/law-retired-${s.toString(36)}`;
 
     for (let v = 0; v < counts[s]!; v++, serial++) {
@@ -334,12 +359,15 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
               },
             }),
       });
+      const otherRegion = central.workspaces[(central.workspaces.indexOf(region) + 1) % central.workspaces.length]!;
       const destinations: Destinations = {
         centralWorkspace: region.id,
-        archiveStorage: central.archiveStorage,
-        siemEventHubRule: central.siemEventHubRule,
+        archiveStorage: region.archiveStorage,
+        siemEventHubRule: siemRule(region.siemNamespace),
+        otherRegionArchive: otherRegion.archiveStorage,
+        shortTermWorkspace: central.shortTermWorkspace,
         socWorkspace: central.socWorkspace,
-        ownStorage,
+        ownStorage: ownStorage.get(region.location)!,
         retiredWorkspace,
       };
       for (const parts of archetype.settings(destinations)) diagnosticSettings.push(listedDiagnosticSetting(id, parts));
@@ -353,8 +381,13 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
     estate: { tenantId, resources, diagnosticSettings, denied, deletedAfterInventory, resourceGraphIndexesDiagnosticSettings: false },
     expected,
     env: {
-      KV_AUDIT_APPROVED_DESTINATIONS: [...central.workspaces.map((w) => w.id), central.archiveStorage, siemNamespace, central.socWorkspace].join(','),
+      KV_AUDIT_APPROVED_DESTINATIONS: [
+        ...central.workspaces.flatMap((w) => [w.id, w.archiveStorage, w.siemNamespace]),
+        central.shortTermWorkspace,
+        central.socWorkspace,
+      ].join(','),
       KV_AUDIT_EXEMPTION_TAG: exemptionTag,
+      KV_AUDIT_MIN_RETENTION_DAYS: '90',
       KV_AUDIT_REMEDIATION_WORKSPACE_ID: central.workspaces[0]!.id,
     },
     vaultsPerSubscription,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { guidPattern, normalizeResourceId, parseResourceId, settingOwner } from './armIds.js';
 import { EmulatorInputError, describeError } from './errors.js';
+import { checkProofReferences, proofEstateFields, proofReferencesShape } from './estateProof.js';
 
 /*
  * An estate: the Azure resources and diagnostic settings the emulator serves.
@@ -167,6 +168,7 @@ const estateShape = z.strictObject({
   activityLogDelaySeconds: z.number().nonnegative().optional(),
   /** Entries per page of the Activity Log list API; later pages are linked with nextLink. Default 200. */
   activityLogPageSize: z.int().positive().optional(),
+  ...proofEstateFields,
 });
 
 /** The ids a change names, which the cross-reference checks read. */
@@ -180,7 +182,7 @@ const referencedByChange = {
 
 /** What the cross-reference checks read. */
 const referencesShape = z.object({
-  resources: z.array(z.object({ id: z.string() })),
+  resources: z.array(z.object({ id: z.string(), properties: z.unknown().optional() })),
   diagnosticSettings: z.array(z.object({ id: z.string() })),
   denied: z.array(z.string()),
   unavailable: z.array(z.string()).optional(),
@@ -188,6 +190,7 @@ const referencesShape = z.object({
   notInResourceGraph: z.array(z.string()).optional(),
   changesDuringScan: z.array(z.object({ afterArgPage: z.number(), ...referencedByChange })).optional(),
   timeline: z.array(z.object({ afterSeconds: z.number(), ...referencedByChange })).optional(),
+  ...proofReferencesShape,
 });
 
 function checkReferences(estate: z.infer<typeof referencesShape>, ctx: z.RefinementCtx): void {
@@ -210,6 +213,7 @@ function checkReferences(estate: z.infer<typeof referencesShape>, ctx: z.Refinem
       if (!resourceIds.has(normalizeResourceId(id))) problem([field, i], `'${id}' is not in resources`);
     });
   }
+  checkProofReferences(estate, problem);
   // changesDuringScan and the timeline each run in their own order; either may also follow the other, so the
   // timeline is checked against the estate plus everything changesDuringScan creates.
   const settingIds = new Set(estate.diagnosticSettings.map((setting) => setting.id.trim().toLowerCase()));

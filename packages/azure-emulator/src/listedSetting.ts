@@ -31,6 +31,8 @@ export interface SettingParts {
   readonly storageAccountId?: string;
   readonly eventHubAuthorizationRuleId?: string;
   readonly eventHubName?: string;
+  /** When the setting was last changed (ARM's systemData); absent, the setting carries none. */
+  readonly changedAt?: string;
 }
 
 /** `withoutProvider`: the id form some settings have, without `/providers/microsoft.insights`. */
@@ -51,5 +53,6 @@ export function listedDiagnosticSetting(resourceId: string, parts: SettingParts,
       metrics: parts.metrics ?? [],
       logs: parts.logs ?? [],
     },
+    ...(parts.changedAt ? { systemData: { createdAt: parts.changedAt, lastModifiedAt: parts.changedAt } } : {}),
   };
 }

@@ -54,6 +54,10 @@ export function resourceGraphDialectProblems(query: string): DialectProblem[] {
       }
     }
     switch (node.kind) {
+      // Not among ARG's tabular operators; the emulator's engine runs it for the Log Analytics query API.
+      case 'DataTableExpression':
+        problems.push({ code: 'UnsupportedOperator', message: "The operator 'datatable' is not supported by Azure Resource Graph." });
+        break;
       case 'JoinOperator': {
         joins += 1;
         for (const parameter of listOf(node, 'Parameters')) {
@@ -76,6 +80,10 @@ export function resourceGraphDialectProblems(query: string): DialectProblem[] {
           if (leg.children.some((c) => c.kind === 'WildcardedName')) {
             problems.push({ code: 'UnsupportedUnionWildcard', message: `Fuzzy resolution of union leg tables ('${leg.text}') is not allowed.` });
           }
+        }
+        // The same rule forbids isfuzzy=true, which Log Analytics allows (the emulator's query API takes it).
+        for (const parameter of listOf(node, 'Parameters')) {
+          problems.push({ code: 'UnsupportedUnionWildcard', message: `Fuzzy resolution of union leg tables ('${parameter.text}') is not allowed.` });
         }
         break;
       }

@@ -9,6 +9,7 @@ import { normalizeResourceId } from './armIds.js';
 import { type ResourceTarget, getResource, resourceTarget } from './armResources.js';
 import { createServerCertificate } from './certificate.js';
 import { type DiagnosticSettingsTarget, type SettingsPaging, diagnosticSettingsTarget, listDiagnosticSettings } from './diagnosticSettings.js';
+import { settingWriteTarget, writeDiagnosticSetting } from './diagnosticSettingWrites.js';
 import { describeError } from './errors.js';
 import { type Estate, type EstateChange, parseEstate } from './estate.js';
 import { EstateHistory } from './estateHistory.js';
@@ -25,6 +26,7 @@ import {
   unwrappedErrorResponse,
   withServiceHeaders,
 } from './http.js';
+import { logQueryTarget, runLogQuery } from './logAnalyticsQuery.js';
 import { type UploadTarget, declareStreams, ingest, uploadTarget } from './logsIngestion.js';
 import { type ResourceGraphView, ResultCache, defaultResourceGraphLimits, queryResourceGraph, rateLimited } from './resourceGraph.js';
 import { resourceGraphTables } from './resourceGraphTables.js';
@@ -95,6 +97,10 @@ export interface EmulatorStats extends EventDeliveryStats {
   /** Rows answered 204 and not kept (`ingest:drop`). */
   readonly ingestRowsDropped: number;
   readonly faultsInjected: number;
+  /** Log Analytics query API requests. */
+  readonly logQueries: number;
+  /** Diagnostic-setting PUTs, answered or refused. */
+  readonly settingWrites: number;
 }
 
 export interface IngestedBatch {
@@ -310,6 +316,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const throttled: Record<RequestService, number> = { arg: 0, arm: 0, ingest: 0 };
   let faultsInjected = 0;
   let ingestRowsDropped = 0;
+  let logQueries = 0;
+  let settingWrites = 0;
   let armInFlight = 0;
   let armPeakConcurrency = 0;
   const stored = new Map<string, Record<string, unknown>[]>();
@@ -414,6 +422,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
   }
 
+  /** The Log Analytics query API and diagnostic-setting writes (estateProof.ts); null for any other request. */
+  function proofRequest(request: EmulatorRequest): EmulatorResponse | null {
+    const query = logQueryTarget(request.method, request.path);
+    if (query) {
+      logQueries += 1;
+      return runLogQuery(query, request.body, state.estate, new Date());
+    }
+    const write = settingWriteTarget(request.method, request.path);
+    if (!write) return null;
+    settingWrites += 1;
+    const outcome = writeDiagnosticSetting(write, request.query.get('api-version'), request.body, state.index, state.estate.writeDenied ?? [], new Date());
+    // Through apply, as every change: the write reaches the Activity Log and Event Grid as Azure's would.
+    if (outcome.stored) state.apply([{ diagnosticSettings: [outcome.stored] }]);
+    return outcome.response;
+  }
+
   /** What identifies a request across retries, for reproducible fault decisions. */
   function requestKey(target: Route, request: EmulatorRequest): string {
     if (target.service === 'arm') {
@@ -443,8 +467,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       send(res, errorResponse(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing or is not a Bearer token."));
       return;
     }
+    const proof = target ? null : proofRequest(request);
+    if (proof) {
+      send(res, proof);
+      return;
+    }
     if (!target) {
-      const message = `The emulator serves only Resource Graph queries, ARM reads of resources and diagnostic settings, and Logs Ingestion uploads; no route for ${request.method} ${path}.`;
+      const message =
+        'The emulator serves only Resource Graph queries, ARM reads of resources and diagnostic settings, diagnostic-setting writes, ' +
+        `Log Analytics queries and Logs Ingestion uploads; no route for ${request.method} ${path}.`;
       send(res, errorResponse(404, 'NotFound', message));
       return;
     }
@@ -524,6 +555,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         ingestThrottled: throttled.ingest,
         ingestRowsDropped,
         faultsInjected,
+        logQueries,
+        settingWrites,
       };
     },
     close: async () => {

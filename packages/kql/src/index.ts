@@ -7,7 +7,7 @@
 export type { KqlRow, KqlTables, KqlValue } from './values.js';
 export type { Clock } from './scalarFunctions.js';
 export { UnsupportedQueryError, isUnsupportedQueryError } from './errors.js';
-export { executeQuery, type ExecuteQueryOptions } from './interpreter.js';
+export { executeQuery, executeQueryTable, type ExecuteQueryOptions } from './interpreter.js';
 export { kqlProblems, type KqlTableSchema, type ScalarTypeName } from './kusto.js';
 export { parseQuery } from './parser.js';
 export type { SyntaxNode } from './syntax.js';

@@ -58,8 +58,14 @@ const operators: ReadonlyMap<string, TabularOperator> = new Map([
 
 /** Executes a tabular KQL query and returns its rows (plain JSON values, no Kusto types). */
 export function executeQuery(query: string, tables: KqlTables, options: ExecuteQueryOptions = {}): KqlRow[] {
+  return executeQueryTable(query, tables, options).rows;
+}
+
+/** The same, with the result's column names in order: an empty result still has its columns. */
+export function executeQueryTable(query: string, tables: KqlTables, options: ExecuteQueryOptions = {}): { columns: string[]; rows: KqlRow[] } {
   const queryTime = (options.now ?? (() => new Date()))();
-  return rowsFromTable(new QueryRun(new SourceTables(tables), () => queryTime).run(parseQuery(query)));
+  const table = new QueryRun(new SourceTables(tables), () => queryTime).run(parseQuery(query));
+  return { columns: [...table.columns], rows: rowsFromTable(table) };
 }
 
 /** The query's source tables: names are case-insensitive as in ARG, and each is converted to a Table once. */
@@ -136,10 +142,30 @@ class QueryRun implements QueryContext {
         return unionTables(unionLegs(node, this));
       case 'FunctionCallExpression':
         return this.call(node);
+      case 'DataTableExpression':
+        return this.dataTable(node);
       default:
         throw unsupportedOperator(node);
     }
   };
+
+  /** `datatable(name: type, …) [values…]`: constants, row by row; a datetime column reads ISO strings as datetimes. */
+  private dataTable(node: SyntaxNode): Table {
+    const declarations = listItems(child(node, 'Schema'), 'Columns');
+    const columns = declarations.map((d) => nameOf(child(d, 'Name')));
+    const types = declarations.map((d) => child(d, 'Type').text.toLowerCase());
+    const values = listItems(node, 'Values').map((v) => evaluateConstant(v, this));
+    if (columns.length === 0 || values.length % columns.length !== 0) {
+      throw unsupported(`datatable: ${values.length} values do not fill rows of ${columns.length} columns`);
+    }
+    const rows = Array.from({ length: values.length / columns.length }, (_, r) =>
+      columns.map((_, c) => {
+        const value = values[r * columns.length + c] ?? null;
+        return types[c] === 'datetime' ? toDateTime(value) : value;
+      }),
+    );
+    return { columns, openSchema: false, serialized: false, rows };
+  }
 
   private applyOperator(input: Table, operator: SyntaxNode): Table {
     const apply = operators.get(operator.kind);

@@ -1,7 +1,7 @@
 /** The row-wise and ordering tabular operators; summarize and join have modules of their own. */
 import { namedExpression } from './columnNames.js';
 import { scopeOf, type QueryContext } from './context.js';
-import { unsupported } from './errors.js';
+import { UnsupportedQueryError, unsupported } from './errors.js';
 import { compileScalar, evaluateConstant } from './scalar.js';
 import { child, keywordOf, listItems, nameOf, optionalChild, type SyntaxNode } from './syntax.js';
 import { type Evaluate, findColumn, readColumn, type Row, type Table } from './table.js';
@@ -298,9 +298,38 @@ export function unionTables(tables: readonly Table[]): Table {
   };
 }
 
+/** `isfuzzy=true`: union's one supported parameter. */
+function isFuzzy(operator: SyntaxNode): boolean {
+  let fuzzy = false;
+  for (const parameter of listItems(operator, 'Parameters')) {
+    const value = optionalChild(parameter, 'Expression')?.text.toLowerCase();
+    if (nameOf(child(parameter, 'Name')) !== 'isfuzzy' || (value !== 'true' && value !== 'false')) {
+      throw unsupported(`union: parameter '${parameter.text}' is not supported`);
+    }
+    fuzzy = value === 'true';
+  }
+  return fuzzy;
+}
+
+const unresolvedTable = /^Failed to resolve table or column expression named /;
+
+/**
+ * The union's legs. With `isfuzzy=true` a leg that names a table the database does not have is left out, as Log
+ * Analytics does for a table no data has created yet; when no leg resolves, the query fails as without it.
+ */
 export function unionLegs(operator: SyntaxNode, context: QueryContext): Table[] {
-  rejectParameters(operator, 'union');
-  return listItems(operator, 'Expressions').map((node) => context.evaluateTabular(node));
+  const fuzzy = isFuzzy(operator);
+  const legs = listItems(operator, 'Expressions');
+  const tables = legs.flatMap((node) => {
+    try {
+      return [context.evaluateTabular(node)];
+    } catch (error) {
+      if (fuzzy && error instanceof UnsupportedQueryError && error.details.every((d) => unresolvedTable.test(d))) return [];
+      throw error;
+    }
+  });
+  if (fuzzy && tables.length === 0 && legs.length > 0) throw unsupported('union isfuzzy=true: none of its legs resolves to a table');
+  return tables;
 }
 
 export const union: TabularOperator = (input, operator, context) => unionTables([input, ...unionLegs(operator, context)]);

@@ -37,7 +37,7 @@ describe('unsupported constructs are rejected with a message naming them', () =>
     ['as', 'T | as X', "The 'as' operator is not supported"],
     ['a window function other than row_number, prev and next', 'T | serialize | extend s = row_cumsum(a)', "Unknown or unsupported function 'row_cumsum'"],
     ['print', 'print 1', "The 'print' operator is not supported"],
-    ['datatable', 'datatable(a: long)[1]', "The 'datatable' operator is not supported"],
+    ['datatable rows it cannot fill', 'datatable(a: long, b: long)[1, 2, 3]', 'datatable: 3 values do not fill rows of 2 columns'],
     ['union parameters', 'union kind=inner T, U', "union: parameter 'kind=inner' is not supported"],
     ['an unknown table', 'nosuch | take 1', "Failed to resolve table or column expression named 'nosuch'"],
     ['several result sets', 'T; U', 'A query with more than one result set is not supported'],

@@ -103,8 +103,32 @@ describe('union', () => {
       'union Extra, (Vaults | where size == 2 | project name, size)',
       [{ name: 'kv-x', owner: 'alice', size: null }, { name: 'kv-b', owner: null, size: 2 }],
     ],
+    [
+      'isfuzzy=true leaves out a leg whose table does not exist yet, as Log Analytics does',
+      'union isfuzzy=true (Missing | project name), (Extra | project name)',
+      [{ name: 'kv-x' }],
+    ],
+    ['isfuzzy=false is the default', 'union isfuzzy=false Extra | project name', [{ name: 'kv-x' }]],
+    [
+      'an empty datatable leg keeps an isfuzzy union resolvable when no table exists yet',
+      'union isfuzzy=true (Missing | project name), (datatable(name: string) [])',
+      [],
+    ],
+    [
+      'a datatable holds constants row by row, a datetime column read as datetimes',
+      "datatable(name: string, at: datetime) ['a', '2026-01-01T00:00:00Z', 'b', '2026-01-02T00:00:00Z'] | where at > datetime(2026-01-01T12:00:00Z)",
+      [{ name: 'b', at: '2026-01-02T00:00:00.000Z' }],
+    ],
   ])('%s', (_scenario, query, expected) => {
     expect(run(query)).toEqual(expected);
+  });
+
+  it.each([
+    ['without isfuzzy, a missing table fails the query', 'union Missing, Extra', /Failed to resolve table or column expression named 'Missing'/],
+    ['with isfuzzy, a leg that fails for another reason still fails the query', 'union isfuzzy=true (Extra | project nope), Extra', /nope/],
+    ['with isfuzzy, no leg resolving fails the query', 'union isfuzzy=true Missing, Gone', /none of its legs resolves to a table/],
+  ])('%s', (_scenario, query, error) => {
+    expect(() => run(query)).toThrow(error);
   });
 });
 

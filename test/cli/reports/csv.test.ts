@@ -85,7 +85,7 @@ describe('kv-audit -o csv', () => {
   });
 
   it('has one CRLF-terminated record per finding, each reading back as the finding', () => {
-    expect(demo.findings).toHaveLength(18);
+    expect(demo.findings).toHaveLength(21);
     const records = readCsv(renderCsv(demo.scan, demo.findings));
     expect(records.slice(1)).toEqual(demo.findings.map((finding) => columns.map((column) => cellText(finding[column]))));
   });

@@ -74,7 +74,7 @@ describe('kv-audit -o ocsf', () => {
 
   it('drops nothing: every column of every finding reads back from its event', () => {
     const events = eventsOf(renderOcsf(demo.scan, demo.findings));
-    expect(events).toHaveLength(18);
+    expect(events).toHaveLength(21);
     const columns = Object.keys(findingRowSchema.shape) as (keyof FindingRow)[];
     const readBackFinding = (event: OcsfComplianceFinding) =>
       Object.fromEntries(columns.map((column) => [column, readBack[column]?.(event) ?? evidenceOf(event)?.[column]]));
