@@ -4,7 +4,7 @@ import { type ControlPolicy, type VaultEvidence, evaluateAuditLogging } from '..
 import type { FactsAnswer } from '../../src/control/destinationFacts.js';
 import { parseDiagnosticSetting } from '../../src/control/diagnosticSetting.js';
 import { normalizeResourceId } from '../../src/control/resourceId.js';
-import { findingReasons, findingRowSchema } from '../../src/findings/schema.js';
+import { controlReasons, findingRowSchema } from '../../src/findings/schema.js';
 import { ids, policy, scanTime, vault } from '../support/evidence.js';
 
 /*
@@ -222,7 +222,7 @@ describe('control invariants over generated settings', () => {
   it('the generator reaches every reason, destination status, delivery check and exemption source, so the invariants below are not vacuous', () => {
     const findings = fc.sample(fc.tuple(evidence, policies), { numRuns: 5_000, seed: runs.seed }).map(([input, p]) => evaluateAuditLogging(input, p, scanTime));
     const seen = (values: readonly (string | null | undefined)[]) => [...new Set(values.filter((v) => v != null))].sort();
-    expect(seen(findings.map((f) => f.Reason))).toEqual([...findingReasons].sort());
+    expect(seen(findings.map((f) => f.Reason))).toEqual([...controlReasons].sort());
     expect(seen(findings.flatMap((f) => f.Destinations.map((d) => d.Status)))).toEqual(['Blocked', 'Exists', 'NotFound', 'Unverified']);
     expect(seen(findings.flatMap((f) => f.Destinations.map((d) => d.Retention?.MeetsMinimum?.toString())))).toEqual(['false', 'true']);
     expect(seen(findings.map((f) => f.DeliveryCheck))).toEqual(['EventsSeen', 'NoEvents', 'NotChecked', 'Stopped', 'Unverified']);

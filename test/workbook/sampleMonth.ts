@@ -79,9 +79,12 @@ function findingOf(vault: SampleVault, scanId: string, time: Date, [status, reas
     Destinations: [],
     CisStrict: status === 'Error' ? null : false,
     DisabledAuditEntry: status === 'Error' ? null : false,
-    Exemption: status === 'Exempt' ? { Reason: 'Vendor-managed, ticket SEC-42', Until: exemptUntil, State: 'Active', Problem: null } : null,
+    Exemption: status === 'Exempt' ? { Source: 'Tag', Scope: null, Reason: 'Vendor-managed, ticket SEC-42', Until: exemptUntil, ApprovedBy: null, State: 'Active', Problem: null } : null,
     Remediation: status === 'Fail' ? `az monitor diagnostic-settings create --resource '${id}' --workspace <workspace id> --logs '[{"category":"AuditEvent","enabled":true}]'` : '',
     Tags: {},
+    Profile: 'default',
+    DeliveryCheck: 'NotChecked',
+    LastAuditEventAt: null,
   });
 }
 
