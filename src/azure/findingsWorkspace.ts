@@ -22,7 +22,8 @@ const lookbackDays = 3;
 
 export async function landedRowCount(logs: LogsQueryClient, workspaceResourceId: string, scanId: string): Promise<number | null> {
   try {
-    const result = await logs.queryResource(workspaceResourceId, landedRowsQuery(scanId), { duration: `P${lookbackDays}D` });
+    // The SDK's URL template adds its own leading slash (/{resourceId}/query).
+    const result = await logs.queryResource(workspaceResourceId.replace(/^\/+/, ''), landedRowsQuery(scanId), { duration: `P${lookbackDays}D` });
     if (result.status !== LogsQueryResultStatus.Success) return null;
     const count = result.tables[0]?.rows[0]?.[0];
     return typeof count === 'number' && Number.isSafeInteger(count) ? count : null;

@@ -6,8 +6,9 @@ import type { Estate } from './estate.js';
 import type { EmulatorResponse } from './http.js';
 
 /*
- * POST /v1/workspaces/{workspaceId}/query: the Log Analytics query API (Learn: "Azure Monitor Log Analytics API
- * request format"), which @azure/monitor-query-logs calls. The workspace id is the workspace's customerId (a GUID).
+ * POST /v1/workspaces/{workspaceId}/query and POST /v1/{workspace resource id}/query: the Log Analytics query API
+ * (Learn: "Azure Monitor Log Analytics API request format"; "Azure resource queries"), which @azure/monitor-query-logs
+ * calls (queryWorkspace, with the workspace's customerId, a GUID; queryResource, with its resource id).
  * It runs the KQL it receives through packages/kql over the workspace's tables from the estate (`workspaceLogs`),
  * and answers in the API's shape: { tables: [{ name: 'PrimaryResult', columns: [{ name, type }], rows }] }.
  *
@@ -18,14 +19,18 @@ import type { EmulatorResponse } from './http.js';
  */
 
 const queryPath = /^\/v1\/workspaces\/([^/]+)\/query\/?$/i;
+/** A resource-centric query (LogsQueryClient.queryResource): POST /v1/{workspace resource id}/query. */
+const resourceQueryPath = /^\/v1(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.operationalinsights\/workspaces\/[^/]+)\/query\/?$/i;
 
-export interface LogQueryTarget {
-  readonly workspaceId: string;
-}
+/** The workspace a query names: by its customerId, or by its resource id. */
+export type LogQueryTarget = { readonly workspaceId: string } | { readonly resourceId: string };
 
 export function logQueryTarget(method: string, path: string): LogQueryTarget | null {
-  const match = method === 'POST' ? queryPath.exec(path) : null;
-  return match?.[1] ? { workspaceId: match[1] } : null;
+  if (method !== 'POST') return null;
+  const byId = queryPath.exec(path)?.[1];
+  if (byId) return { workspaceId: byId };
+  const byResource = resourceQueryPath.exec(path)?.[1];
+  return byResource ? { resourceId: byResource } : null;
 }
 
 function queryError(status: number, code: string, message: string, inner?: { code: string; message: string }): EmulatorResponse {
@@ -76,12 +81,26 @@ function primaryResult({ columns: names, rows }: { columns: readonly string[]; r
   return { tables: [{ name: 'PrimaryResult', columns, rows: rows.map((row) => names.map((name) => row[name] ?? null)) }] };
 }
 
-export function runLogQuery(target: LogQueryTarget, body: Buffer, estate: Estate, now: Date): EmulatorResponse {
+/**
+ * Runs a query over the workspace's tables: those of the estate (`workspaceLogs`), and the rows the emulator's DCR
+ * accepted (`ingested`, by table), which land in whichever workspace is asked: the emulator has one DCR.
+ */
+export function runLogQuery(
+  target: LogQueryTarget,
+  body: Buffer,
+  estate: Estate,
+  now: Date,
+  ingested: Readonly<Record<string, readonly Record<string, unknown>[]>> = {},
+): EmulatorResponse {
   const workspace = estate.resources.find((r) => {
+    if (r.type.toLowerCase() !== 'microsoft.operationalinsights/workspaces') return false;
+    if ('resourceId' in target) return normalizeResourceId(r.id) === normalizeResourceId(target.resourceId);
     const properties = r.properties as Record<string, unknown> | undefined;
-    return r.type.toLowerCase() === 'microsoft.operationalinsights/workspaces' && String(properties?.['customerId'] ?? '').toLowerCase() === target.workspaceId.toLowerCase();
+    return String(properties?.['customerId'] ?? '').toLowerCase() === target.workspaceId.toLowerCase();
   });
-  if (!workspace) return queryError(404, 'WorkspaceNotFoundError', `The workspace ${target.workspaceId} could not be found`);
+  if (!workspace) {
+    return queryError(404, 'WorkspaceNotFoundError', `The workspace ${'resourceId' in target ? target.resourceId : target.workspaceId} could not be found`);
+  }
   const workspaceKey = normalizeResourceId(workspace.id);
   if ((estate.queryDenied ?? []).some((id) => normalizeResourceId(id) === workspaceKey)) {
     return queryError(403, 'InsufficientAccessError', 'The provided credentials have insufficient access to perform the requested operation');
@@ -99,7 +118,7 @@ export function runLogQuery(target: LogQueryTarget, body: Buffer, estate: Estate
     const at = Date.parse(String(row['TimeGenerated'] ?? ''));
     return !Number.isNaN(at) && at >= window[0] && at <= window[1];
   };
-  const tables = Object.fromEntries(Object.entries(logs).map(([name, rows]) => [name, rows.filter(inWindow) as KqlRow[]]));
+  const tables = Object.fromEntries(Object.entries({ ...logs, ...ingested }).map(([name, rows]) => [name, rows.filter(inWindow) as KqlRow[]]));
   try {
     return { status: 200, body: primaryResult(executeQueryTable(parsed.query, tables, { now: () => now })) };
   } catch (error) {

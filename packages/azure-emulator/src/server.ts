@@ -283,6 +283,13 @@ class EstateState {
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const estate = parseEstate(options.estate);
   const streams = declareStreams(options.streams);
+  /** Each stream's output table: the declaration's tableName (the deployment's column files carry it). */
+  const tableOfStream = new Map(
+    options.streams.map((d) => {
+      const { streamName, tableName } = d as { streamName?: unknown; tableName?: unknown };
+      return [String(streamName), typeof tableName === 'string' ? tableName : `${String(streamName).replace(/^Custom-/, '')}_CL`] as const;
+    }),
+  );
   const clock = options.clock ?? Date.now;
   let injector = new FaultInjector(options.faults ?? [], options.seed ?? 1);
   const events = options.events ? await EventDelivery.connect(options.events, () => injector) : null;
@@ -378,6 +385,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return errorResponse(status, faultCodes[status] ?? 'InternalServerError', `Injected fault: ${target.service} answered ${status}.`);
   }
 
+  /** The DCR's output tables, as a query sees them: each exists from the start (the deployment creates it), empty or not. */
+  function ingestedTables(): Record<string, readonly Record<string, unknown>[]> {
+    return Object.fromEntries([...tableOfStream].map(([stream, table]) => [table, stored.get(stream) ?? []]));
+  }
+
   function store(stream: string, rows: readonly Record<string, unknown>[]): void {
     const kept = stored.get(stream) ?? [];
     kept.push(...rows);
@@ -427,12 +439,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const query = logQueryTarget(request.method, request.path);
     if (query) {
       logQueries += 1;
-      return runLogQuery(query, request.body, state.estate, new Date());
+      return runLogQuery(query, request.body, state.estate, new Date(clock()), ingestedTables());
     }
     const write = settingWriteTarget(request.method, request.path);
     if (!write) return null;
     settingWrites += 1;
-    const outcome = writeDiagnosticSetting(write, request.query.get('api-version'), request.body, state.index, state.estate.writeDenied ?? [], new Date());
+    const outcome = writeDiagnosticSetting(write, request.query.get('api-version'), request.body, state.index, state.estate.writeDenied ?? [], new Date(clock()));
     // Through apply, as every change: the write reaches the Activity Log and Event Grid as Azure's would.
     if (outcome.stored) state.apply([{ diagnosticSettings: [outcome.stored] }]);
     return outcome.response;
