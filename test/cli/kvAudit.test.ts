@@ -96,6 +96,62 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
   });
   afterEach(() => emulator.close());
 
+  // Delivery verification records each vault's latest audit event, which changes by the minute: it keeps scans full.
+  const withoutDelivery = { ...sampleEnv, KV_AUDIT_VERIFY_DELIVERY: 'false' };
+
+  it('--state builds on the last scan: the first is full, the next reads only what may have changed and writes what did', async () => {
+    const state = join(tempDir('state'), 'kv-audit-state.json');
+    const first = await run(['scan', '--state', state, '-o', 'json'], withoutDelivery, emulator);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).scan).toMatchObject({ Mode: 'Full', ResourcesRead: 21 });
+    expect(first.stderr).toContain(`State for the next scan written to ${state}`);
+    const second = await run(['scan', '--state', state, '-o', 'json'], withoutDelivery, emulator);
+    expect(second.code).toBe(0);
+    const scan = JSON.parse(second.stdout).scan;
+    expect(scan).toMatchObject({ Mode: 'Incremental', Since: JSON.parse(first.stdout).scan.StartedAt, ResourceCount: 21 });
+    // What could change unseen is read again: the vaults whose last read failed (ReadFailed), and nothing else.
+    expect(scan.ResourcesRead).toBeLessThan(3);
+    // Every vault in scope is counted by its status as of the scan, read again or carried forward.
+    const counts = (s: Record<string, number>) => [s['PassCount'], s['FailCount'], s['ExemptCount'], s['ErrorCount']];
+    expect(counts(scan)).toEqual(counts(JSON.parse(first.stdout).scan));
+  });
+
+  it('--since reads the Activity Log from the time given, building on the state in --state', async () => {
+    const state = join(tempDir('state'), 'kv-audit-state.json');
+    expect((await run(['scan', '--state', state], withoutDelivery, emulator)).code).toBe(0);
+    const { code, stdout } = await run(['scan', '--state', state, '--since', '2026-01-01T00:00:00Z', '-o', 'json'], withoutDelivery, emulator);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).scan).toMatchObject({ Mode: 'Incremental' });
+  });
+
+  it('with delivery verification on, every scan is full, and says why', async () => {
+    const state = join(tempDir('state'), 'kv-audit-state.json');
+    expect((await run(['scan', '--state', state], sampleEnv, emulator)).code).toBe(0);
+    const { code, stdout, stderr } = await run(['scan', '--state', state, '-o', 'json'], sampleEnv, emulator);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).scan).toMatchObject({ Mode: 'Full' });
+    expect(stderr).toContain('Full scan: delivery is verified (KV_AUDIT_VERIFY_DELIVERY), which every finding records afresh.');
+  });
+
+  it.each([
+    { scenario: 'a state file that is not JSON', content: '{ "version": 2,', problem: /^ {2}- --state .*kv-audit-state\.json: the state in .* is not JSON/m },
+    { scenario: 'a state file of another version', content: '{"version": 1}', problem: /^ {2}- --state .*kv-audit-state\.json: the state in .* is not one this version reads \(version: /m },
+  ])('$scenario is exit 2, naming the file, before any scan', async ({ content, problem }) => {
+    const state = join(tempDir('state'), 'kv-audit-state.json');
+    writeFileSync(state, content);
+    const { code, stderr } = await run(['scan', '--state', state], sampleEnv, emulator);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(problem);
+    expect(emulator.stats.argRequests).toBe(0);
+  });
+
+  it('--since with a state file that holds no scan yet is exit 2: there is nothing to build on', async () => {
+    const state = join(tempDir('state'), 'kv-audit-state.json');
+    const { code, stderr } = await run(['scan', '--state', state, '--since', '2026-01-01T00:00:00Z'], sampleEnv, emulator);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`  - --since: --state ${state} holds no earlier scan to build on`);
+  });
+
   it('-o csv prints a row per finding, and --out still writes the findings NDJSON', async () => {
     const { code, stdout, cwd } = await run(['scan', '-o', 'csv', '--out', 'findings.ndjson'], sampleEnv, emulator);
     expect(code).toBe(0);
