@@ -35,6 +35,8 @@ export type CliCommand =
       readonly seed: number;
       /** Then run `kv-audit fix --apply` against the emulator, and scan again. */
       readonly fix: boolean;
+      /** Then follow the estate's timeline through Event Grid and the event path, finding by finding. */
+      readonly watch: boolean;
     }
   | {
       readonly command: 'fix';
@@ -69,6 +71,7 @@ const optionSpecs = {
   workspace: { type: 'string' },
   apply: { type: 'boolean' },
   fix: { type: 'boolean' },
+  watch: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -76,7 +79,7 @@ type OptionName = keyof typeof optionSpecs;
 
 const optionsOf = {
   scan: ['subscription', 'management-group', 'output', 'out', 'ingest', 'verbose', 'state', 'since', 'help'],
-  demo: ['estate', 'output', 'out', 'faults', 'seed', 'fix', 'help'],
+  demo: ['estate', 'output', 'out', 'faults', 'seed', 'fix', 'watch', 'help'],
   fix: ['subscription', 'management-group', 'workspace', 'apply', 'output', 'verbose', 'help'],
 } as const;
 
@@ -200,5 +203,5 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const seedText = text('seed') ?? '1';
   const seed = /^\d+$/.test(seedText) ? Number(BigInt(seedText) % seedModulus) : 1;
   if (!/^\d+$/.test(seedText)) problems.push(`--seed: '${seedText}' is not a whole number`);
-  return { command: { command, estate: text('estate'), output, out: text('out'), faults: text('faults'), seed, fix: values.fix === true }, problems };
+  return { command: { command, estate: text('estate'), output, out: text('out'), faults: text('faults'), seed, fix: values.fix === true, watch: values.watch === true }, problems };
 }

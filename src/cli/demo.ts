@@ -9,7 +9,11 @@ import { type FindingRow, findingsTable, tables } from '../findings/schema.js';
 import type { CliCommand } from './args.js';
 import { renderFix, runFix } from './fix.js';
 import { configurationProblems, usageError } from './usage.js';
-import { outputFileOrProblem } from './outputFile.js';
+import { type OutputFile, outputFileOrProblem } from './outputFile.js';
+import { type WatchedEmulator, type WatchedQueue, readHostQueueSettings, sameVerdict, verdictChange, watchEvents } from './demoWatch.js';
+import { printable } from './printable.js';
+import { summaryLine } from '../scan/summary.js';
+import { lastSegment } from '../control/resourceId.js';
 import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './session.js';
 
 /*
@@ -19,7 +23,7 @@ import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './s
  */
 
 /** The part of the emulator the demo drives. */
-export interface DemoEmulator {
+export interface DemoEmulator extends WatchedEmulator {
   readonly url: string;
   readonly certificatePem: string;
   readonly dcrImmutableId: string;
@@ -27,25 +31,38 @@ export interface DemoEmulator {
   close(): Promise<void>;
 }
 
-/** The emulator's module; its estates and faults are opaque here, only handed back to it. */
-export interface EmulatorModule<Estate, Faults> {
-  startEmulator(options: { estate: Estate; streams: readonly unknown[]; faults: Faults; seed: number }): Promise<DemoEmulator>;
+/** The emulator's module; its estates and faults are opaque here, only handed back to it (and a timeline looked for). */
+export interface EmulatorModule<Estate extends { readonly timeline?: readonly unknown[] | undefined }, Faults> {
+  startEmulator(options: {
+    estate: Estate;
+    streams: readonly unknown[];
+    faults: Faults;
+    seed: number;
+    events?: { readonly connectionString: string };
+  }): Promise<DemoEmulator>;
+  /** Azurite, the real Azure Storage emulator: the queue Event Grid delivers to (`--watch`). */
+  startAzurite(): Promise<{ readonly connectionString: string; close(): Promise<void> }>;
+  connectEventQueue(connectionString: string): Promise<WatchedQueue>;
   readEstateFile(path: string): Estate;
   parseFaultSpec(spec: string): Faults;
   readonly sampleEstate: Estate;
+  /** The sample estate with a timeline of changes for `--watch`. */
+  readonly sampleWatchEstate: Estate;
   readonly sampleEnv: Readonly<Record<string, string>>;
   readonly emulatorCredential: TokenCredential;
   isEmulatorInputError(error: unknown): error is Error & { readonly code: string; readonly details: readonly string[] };
 }
 
+type AnyEmulatorModule = EmulatorModule<{ readonly timeline?: readonly unknown[] | undefined }, unknown>;
+
 const emulatorPackage = '@kv-audit/azure-emulator';
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const defaultDemoOut = '.kv-audit/demo-findings.ndjson';
 
-async function loadEmulator(): Promise<EmulatorModule<unknown, unknown>> {
+async function loadEmulator(): Promise<AnyEmulatorModule> {
   try {
     // A specifier in a variable: the product builds, and is deployed, without the emulator package.
-    return (await import(emulatorPackage)) as EmulatorModule<unknown, unknown>;
+    return (await import(emulatorPackage)) as AnyEmulatorModule;
   } catch (error) {
     throw new KvAuditError(
       'DemoUnavailable',
@@ -62,7 +79,7 @@ function deployedStreams(): unknown[] {
 }
 
 /** What an emulator input error says, problem by problem; anything else is rethrown. */
-function inputProblems(emulator: EmulatorModule<unknown, unknown>, error: unknown): readonly string[] {
+function inputProblems(emulator: AnyEmulatorModule, error: unknown): readonly string[] {
   if (!emulator.isEmulatorInputError(error)) throw error;
   // "Invalid estate file x.json (3 problems):" → "estate file x.json: <problem>", one line per problem.
   const source = /^Invalid (.*?)(?: \(\d+ [a-z ]+\))?:?$/.exec(error.message.split('\n')[0] ?? '')?.[1];
@@ -89,7 +106,7 @@ function demoEnv(io: CliIo, sampleEnv: Env, builtIn: boolean): Env {
 
 export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { command: 'demo' }>, argumentProblems: readonly string[]): Promise<number> {
   const emulatorModule = await loadEmulator();
-  const { emulatorCredential, parseFaultSpec, readEstateFile, sampleEnv, sampleEstate, startEmulator } = emulatorModule;
+  const { emulatorCredential, parseFaultSpec, readEstateFile, sampleEnv, sampleEstate, sampleWatchEstate, startEmulator } = emulatorModule;
   // Every input is checked before anything starts, and every problem is reported at once.
   const problems = [...argumentProblems];
   const checked = <T>(read: () => T): T | null => {
@@ -101,7 +118,10 @@ export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { c
     }
   };
   const faults = command.faults === null ? [] : checked(() => parseFaultSpec(command.faults!));
-  const estate = command.estate === null ? sampleEstate : checked(() => readEstateFile(resolve(io.cwd, command.estate!)));
+  const estate = command.estate === null ? (command.watch ? sampleWatchEstate : sampleEstate) : checked(() => readEstateFile(resolve(io.cwd, command.estate!)));
+  if (command.watch && estate !== null && (estate.timeline ?? []).length === 0) {
+    problems.push(`--watch: estate file ${command.estate} has no timeline, so nothing would change; add one (docs/emulator.md) or leave out --estate`);
+  }
   const env = demoEnv(io, sampleEnv, command.estate === null);
   try {
     const checked = loadSettings(env, { requireIngestion: false });
@@ -110,33 +130,95 @@ export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { c
     problems.push(...configurationProblems(error));
   }
   if (command.fix && command.output !== 'table') problems.push(`--fix: prints the scan before and after as tables; it takes no -o ${command.output}`);
+  if (command.watch && command.output !== 'table') problems.push(`--watch: prints each event and its finding as it comes; it takes no -o ${command.output}`);
+  if (command.watch && command.fix) problems.push('--watch and --fix: choose one (the watch shows changes the estate goes through; --fix makes them)');
   const out = outputFileOrProblem(io.cwd, command.out === null ? '--out (default)' : '--out', command.out ?? defaultDemoOut, problems);
   if (problems.length > 0 || out === null || faults === null || estate === null) throw usageError('demo', problems);
 
-  const emulator = await startEmulator({ estate, streams: deployedStreams(), faults, seed: command.seed });
+  const azurite = command.watch ? await emulatorModule.startAzurite() : null;
   try {
-    const settings = loadSettings({ ...env, KV_AUDIT_LOGS_INGESTION_ENDPOINT: emulator.url, KV_AUDIT_DCR_IMMUTABLE_ID: emulator.dcrImmutableId }, { requireIngestion: true });
-    io.stderr.write(`Local Azure emulator listening on ${emulator.url} (ARM, Resource Graph, Log Analytics queries, Logs Ingestion).\n`);
-    const connection: AzureConnection = {
-      credential: emulatorCredential,
-      armEndpoint: emulator.url,
-      logsQueryEndpoint: `${emulator.url}/v1`,
-      trustedCertificatePem: emulator.certificatePem,
-      retryDelayInMs: 100,
-    };
-    // The NDJSON is what the emulated Logs Ingestion API accepted: the round trip, not the in-memory copy.
-    const landedOf = (scanId: string) => emulator.rows(findingsTable.streamName).filter((row) => row['ScanId'] === scanId) as FindingRow[];
-    let result = await scanWith(io, settings, connection, 'Demo', true);
-    render(io, command.output, result, landedOf(result.scan.ScanId));
-    if (command.fix && settings.remediationWorkspaceId) {
-      const run = await runFix(connection, settings, result.findings, settings.remediationWorkspaceId, true);
-      io.stdout.write(`\n${run.blockers.length > 0 ? `kv-audit fix cannot run: ${run.blockers.join('; ')}\n` : renderFix(run, true, settings.profile)}\nThe scan again, after kv-audit fix --apply:\n\n`);
-      result = await scanWith(io, settings, connection, 'Demo', true);
-      render(io, command.output, result, landedOf(result.scan.ScanId));
+    const emulator = await startEmulator({
+      estate,
+      streams: deployedStreams(),
+      faults,
+      seed: command.seed,
+      ...(azurite ? { events: { connectionString: azurite.connectionString } } : {}),
+    });
+    try {
+      return await demoRun(io, command, env, emulator, emulatorCredential, out, azurite ? () => emulatorModule.connectEventQueue(azurite.connectionString) : null);
+    } finally {
+      await emulator.close();
     }
-    writeFindingsFile(io, out, landedOf(result.scan.ScanId));
-    return exitCodeOf(result);
   } finally {
-    await emulator.close();
+    await azurite?.close();
+  }
+}
+
+async function demoRun(
+  io: CliIo,
+  command: Extract<CliCommand, { command: 'demo' }>,
+  env: Env,
+  emulator: DemoEmulator,
+  credential: TokenCredential,
+  out: OutputFile,
+  eventQueue: (() => Promise<WatchedQueue>) | null,
+): Promise<number> {
+  const settings = loadSettings({ ...env, KV_AUDIT_LOGS_INGESTION_ENDPOINT: emulator.url, KV_AUDIT_DCR_IMMUTABLE_ID: emulator.dcrImmutableId }, { requireIngestion: true });
+  io.stderr.write(`Local Azure emulator listening on ${emulator.url} (ARM, Resource Graph, Log Analytics queries, Logs Ingestion${eventQueue ? ', Event Grid to Azurite' : ''}).\n`);
+  const connection: AzureConnection = {
+    credential,
+    armEndpoint: emulator.url,
+    logsQueryEndpoint: `${emulator.url}/v1`,
+    trustedCertificatePem: emulator.certificatePem,
+    retryDelayInMs: 100,
+  };
+  // The NDJSON is what the emulated Logs Ingestion API accepted: the round trip, not the in-memory copy.
+  const landedOf = (scanIds: readonly string[]) =>
+    emulator.rows(findingsTable.streamName).filter((row) => scanIds.includes(String(row['ScanId']))) as FindingRow[];
+  // Watching, the scan keeps its state, as the scheduled scan does: the event path reads it for deleted destinations.
+  let result = await scanWith(io, settings, connection, 'Demo', true, eventQueue ? { previous: null } : undefined);
+  render(io, command.output, result, landedOf([result.scan.ScanId]));
+  if (command.fix && settings.remediationWorkspaceId) {
+    const run = await runFix(connection, settings, result.findings, settings.remediationWorkspaceId, true);
+    io.stdout.write(`\n${run.blockers.length > 0 ? `kv-audit fix cannot run: ${run.blockers.join('; ')}\n` : renderFix(run, true, settings.profile)}\nThe scan again, after kv-audit fix --apply:\n\n`);
+    result = await scanWith(io, settings, connection, 'Demo', true);
+    render(io, command.output, result, landedOf([result.scan.ScanId]));
+  }
+  if (eventQueue === null) {
+    writeFindingsFile(io, out, landedOf([result.scan.ScanId]));
+    return exitCodeOf(result);
+  }
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    const watched = await watchEvents({
+      io,
+      emulator,
+      queue: await eventQueue(),
+      host: readHostQueueSettings(resolve(repoRoot, 'host.json')),
+      settings,
+      connection,
+      state: result.state,
+      findings: result.findings,
+      signal: stop.signal,
+    });
+    const scanIds = [result.scan.ScanId, ...watched.scanIds];
+    let exitCode = Math.max(exitCodeOf(result), watched.poisoned > 0 ? 1 : 0);
+    if (watched.lost > 0 && !stop.signal.aborted) {
+      // What a lost event costs: the wait for the next scheduled scan, which finds the change in the Activity Log.
+      io.stdout.write('\nThe next scheduled scan, run now: incremental, it reads the Activity Log since the first scan.\n');
+      const next = await scanWith(io, settings, connection, 'Demo', true, { previous: result.state });
+      scanIds.push(next.scan.ScanId);
+      exitCode = Math.max(exitCode, exitCodeOf(next));
+      const caught = next.findings.filter((finding) => !sameVerdict(watched.latest.get(finding.ResourceId), finding));
+      io.stdout.write(`${summaryLine(next.scan)}\n`);
+      for (const finding of caught) io.stdout.write(`  → ${printable(lastSegment(finding.ResourceId))}: ${verdictChange(watched.latest.get(finding.ResourceId), finding)}\n`);
+      if (caught.length === 0) io.stdout.write('  It changes no finding the event path wrote.\n');
+    }
+    writeFindingsFile(io, out, landedOf(scanIds));
+    return exitCode;
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
 }

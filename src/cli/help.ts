@@ -88,7 +88,7 @@ ${exitCodesHelp}`;
 export const demoHelp = `kv-audit demo — the real scan, through the real Azure SDK clients, against a local HTTPS Azure emulator
 
 Usage:
-  kv-audit demo [--estate FILE] [--out FILE] [-o FORMAT] [--faults SPEC] [--seed N]
+  kv-audit demo [--estate FILE] [--out FILE] [-o FORMAT] [--faults SPEC] [--seed N] [--fix | --watch]
 
 Options:
       --estate FILE     estate JSON: { "resources": [...], "diagnosticSettings": [...], "denied": [...],
@@ -114,6 +114,12 @@ ${outputHelp(24)}
       --seed N          seed for the fault decisions (default 1): the same seed gives the same run
       --fix             then run 'kv-audit fix --apply' against the emulator (to the sample's remediation
                         workspace) and scan again: failing vaults go from Fail to Pass
+      --watch           then play the estate's timeline (the built-in one: a setting deleted and put back, a new
+                        vault, a workspace deleted; about 30 s) with Event Grid delivering each change to a queue
+                        in Azurite, and print each event with the finding the event path wrote and how many
+                        seconds after the change; ends when the timeline is over and the queue empty (Ctrl+C
+                        stops sooner). Events lost on the way (--faults events:drop@…) are then caught by the
+                        next scheduled scan, run at once from the Activity Log
   -h, --help            this help
 
 ${exitCodesHelp}`;

@@ -4,7 +4,7 @@ import { BlockBlobClient } from '@azure/storage-blob';
 import type { AzureConnection } from '../azure/clients.js';
 import { type Env, type Settings, loadSettings } from '../config/settings.js';
 import { KvAuditError } from '../errors.js';
-import { evaluateNamedResources, parseAzureEvent, resourcesNamedBy } from '../scan/eventScan.js';
+import { eventLabel, handleEventMessage } from '../scan/eventScan.js';
 import { scanSucceeded } from '../scan/runScan.js';
 import { scanDependencies } from '../scan/scanDependencies.js';
 import { summaryLine } from '../scan/summary.js';
@@ -31,33 +31,28 @@ export interface EventEnvironment {
 
 export function createEventQueueHandler(environment: () => EventEnvironment) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const event = parseAzureEvent(message);
-    if (typeof event === 'string') {
-      // Retrying cannot make it an event: said, and dropped.
-      context.warn(`Queue message ignored: ${event}.`);
-      return;
-    }
     const { env, connection, stateStore } = environment();
     const settings = loadSettings(env, { requireIngestion: true });
-    const direct = resourcesNamedBy(event, null);
-    // Only a deleted destination needs the state, to know the vaults it served.
-    const store = direct.size === 0 ? stateStore(settings) : null;
-    const ids = direct.size > 0 ? direct : resourcesNamedBy(event, store ? (await store.load()).state : null);
-    const operation = event.data?.operationName ?? event.eventType;
-    if (ids.size === 0) {
-      context.log(`Event ${event.id} (${operation} on ${event.subject}) changes no vault's finding.`);
-      return;
-    }
-    const result = await evaluateNamedResources(
-      settings,
-      ids,
-      scanDependencies(connection, settings, { ingest: true, log: { info: (m) => context.log(m), warn: (m) => context.warn(m) } }),
-    );
-    context.log(`Event ${event.id} (${operation}): ${summaryLine(result.scan)}`);
-    if (!scanSucceeded(result)) {
-      throw new KvAuditError('ScanIncomplete', `Event ${event.id}: scan ${result.scan.ScanId} is incomplete; the message is delivered again`, {
-        details: result.scan.Errors,
-      });
+    const log = { info: (m: string) => context.log(m), warn: (m: string) => context.warn(m) };
+    const outcome = await handleEventMessage(message, settings, scanDependencies(connection, settings, { ingest: true, log }), async () => {
+      const store = stateStore(settings);
+      return store ? (await store.load()).state : null;
+    });
+    switch (outcome.kind) {
+      case 'NotAnEvent':
+        // Retrying cannot make it an event: said, and dropped.
+        context.warn(`Queue message ignored: ${outcome.why}.`);
+        return;
+      case 'NamesNoVault':
+        context.log(`Event ${eventLabel(outcome.event)} on ${outcome.event.subject} changes no vault's finding.`);
+        return;
+      case 'Evaluated':
+        context.log(`Event ${eventLabel(outcome.event)}: ${summaryLine(outcome.result.scan)}`);
+        if (!scanSucceeded(outcome.result)) {
+          throw new KvAuditError('ScanIncomplete', `Event ${outcome.event.id}: scan ${outcome.result.scan.ScanId} is incomplete; the message is delivered again`, {
+            details: outcome.result.scan.Errors,
+          });
+        }
     }
   };
 }

@@ -187,3 +187,30 @@ export async function evaluateNamedResources(settings: Settings, ids: ReadonlySe
   for (const error of errors) log.warn(error);
   return { scan, scanRowWritten, noAccess: false, state: null };
 }
+
+/** What one queue message came to: not an event, an event that names no vault, or the vaults it named evaluated. */
+export type EventOutcome =
+  | { readonly kind: 'NotAnEvent'; readonly why: string }
+  | { readonly kind: 'NamesNoVault'; readonly event: AzureEvent }
+  | { readonly kind: 'Evaluated'; readonly event: AzureEvent; readonly ids: ReadonlySet<string>; readonly result: ScanResult };
+
+/**
+ * One queue message, as the deployed function and `kv-audit demo --watch` both handle it. The last scan's state is
+ * loaded only for an event that names no vault itself (a deleted destination: which vaults did it serve?).
+ */
+export async function handleEventMessage(
+  message: unknown,
+  settings: Settings,
+  deps: ScanDependencies,
+  lastScanState: () => Promise<ScanState | null>,
+): Promise<EventOutcome> {
+  const event = parseAzureEvent(message);
+  if (typeof event === 'string') return { kind: 'NotAnEvent', why: event };
+  const direct = resourcesNamedBy(event, null);
+  const ids = direct.size > 0 ? direct : resourcesNamedBy(event, await lastScanState());
+  if (ids.size === 0) return { kind: 'NamesNoVault', event };
+  return { kind: 'Evaluated', event, ids, result: await evaluateNamedResources(settings, ids, deps) };
+}
+
+/** How the logs name an event: its id, and the operation it reports. */
+export const eventLabel = (event: AzureEvent) => `${event.id} (${event.data?.operationName ?? event.eventType})`;

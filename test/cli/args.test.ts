@@ -29,23 +29,27 @@ describe('kv-audit command line', () => {
     },
     {
       argv: ['demo', '-o', 'csv', '--out', 'f.ndjson'],
-      parsed: { command: 'demo', estate: null, output: 'csv', out: 'f.ndjson', faults: null, seed: 1, fix: false },
+      parsed: { command: 'demo', estate: null, output: 'csv', out: 'f.ndjson', faults: null, seed: 1, fix: false, watch: false },
     },
     {
       argv: ['demo', '--output=ocsf'],
-      parsed: { command: 'demo', estate: null, output: 'ocsf', out: null, faults: null, seed: 1, fix: false },
+      parsed: { command: 'demo', estate: null, output: 'ocsf', out: null, faults: null, seed: 1, fix: false, watch: false },
     },
     {
       argv: ['demo', '--estate', 'estate.json', '--faults', 'arm:500@0.2', '--seed', '7'],
-      parsed: { command: 'demo', estate: 'estate.json', output: 'table', out: null, faults: 'arm:500@0.2', seed: 7, fix: false },
+      parsed: { command: 'demo', estate: 'estate.json', output: 'table', out: null, faults: 'arm:500@0.2', seed: 7, fix: false, watch: false },
     },
     {
       argv: ['demo', '--seed', '340282366920938463463374607431768211457'],
-      parsed: { command: 'demo', estate: null, output: 'table', out: null, faults: null, seed: 1, fix: false },
+      parsed: { command: 'demo', estate: null, output: 'table', out: null, faults: null, seed: 1, fix: false, watch: false },
     },
     {
       argv: ['demo', '--fix'],
-      parsed: { command: 'demo', estate: null, output: 'table', out: null, faults: null, seed: 1, fix: true },
+      parsed: { command: 'demo', estate: null, output: 'table', out: null, faults: null, seed: 1, fix: true, watch: false },
+    },
+    {
+      argv: ['demo', '--watch', '--faults', 'events:dup@0.5'],
+      parsed: { command: 'demo', estate: null, output: 'table', out: null, faults: 'events:dup@0.5', seed: 1, fix: false, watch: true },
     },
     { argv: ['fix', '-h'], parsed: { command: 'help', topic: 'fix' } },
     { argv: ['help', 'fix'], parsed: { command: 'help', topic: 'fix' } },

@@ -69,6 +69,11 @@ export class EstateHistory {
     return this.timeline.splice(0, count < 0 ? this.timeline.length : count);
   }
 
+  /** Timeline entries not yet applied, and event deliveries not yet sent (dropped ones are never sent). */
+  get toCome(): number {
+    return this.timeline.length + (this.options.events?.undelivered ?? 0);
+  }
+
   /** Sends the event deliveries due now. */
   deliver(): void {
     this.options.events?.pump(this.options.clock());

@@ -156,6 +156,7 @@ export class EventDelivery {
   private readonly pending: Delivery[] = [];
   private held: Delivery[] = [];
   private sending: Promise<void> = Promise.resolve();
+  private sendsInFlight = 0;
   private readonly counts = { ...noEventDeliveries };
 
   private constructor(
@@ -174,6 +175,11 @@ export class EventDelivery {
 
   get stats(): EventDeliveryStats {
     return { ...this.counts };
+  }
+
+  /** Deliveries scheduled, held back or being sent: not yet in the queue. */
+  get undelivered(): number {
+    return this.pending.length + this.held.length + this.sendsInFlight;
   }
 
   /** Schedules an event's delivery, with the faults its id draws. */
@@ -219,11 +225,15 @@ export class EventDelivery {
   }
 
   private send(event: EventGridEvent): void {
+    this.sendsInFlight += 1;
     this.sending = this.sending.then(() =>
-      this.queue.sendMessage(queueMessageBody(event)).then(
-        () => void (this.counts.eventsDelivered += 1),
-        () => void (this.counts.eventDeliveryFailures += 1),
-      ),
+      this.queue
+        .sendMessage(queueMessageBody(event))
+        .then(
+          () => void (this.counts.eventsDelivered += 1),
+          () => void (this.counts.eventDeliveryFailures += 1),
+        )
+        .finally(() => void (this.sendsInFlight -= 1)),
     );
   }
 }

@@ -128,6 +128,11 @@ export interface Emulator {
    * due is in the queue (or dropped): what a test calls after moving an injected clock.
    */
   settle(): Promise<void>;
+  /**
+   * How much of the estate's history is still to come: timeline entries not yet applied and Event Grid deliveries
+   * not yet sent. 0 once the timeline has played out and every event it caused is in the queue (or was dropped).
+   */
+  readonly changesToCome: number;
   close(): Promise<void>;
 }
 
@@ -551,6 +556,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     settle: async () => {
       tick();
       await events?.idle();
+    },
+    get changesToCome() {
+      return history.toCome;
     },
     get stats() {
       return {
