@@ -25,6 +25,11 @@ export interface AzureConnection {
   readonly trustedCertificatePem?: string;
   /** Overrides the SDK retry delays (tests keep them short). */
   readonly retryDelayInMs?: number;
+  /**
+   * Sends every request of every client instead of the SDK's own sockets: the benchmark puts a simulated Azure here,
+   * in virtual time. Absent in production.
+   */
+  readonly httpClient?: HttpClient;
 }
 
 /** HTTP requests seen on the wire, retries included: the SDKs retry internally and hide them otherwise. */
@@ -106,6 +111,7 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
   const common = {
     ...(connection.trustedCertificatePem ? { tlsOptions: { ca: connection.trustedCertificatePem } } : {}),
     userAgentOptions: { userAgentPrefix: 'kv-audit-monitor' },
+    ...(connection.httpClient ? { httpClient: connection.httpClient } : {}),
   };
   const retry = {
     retryOptions: {
@@ -135,7 +141,7 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
       if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now());
     },
   });
-  const httpClient: HttpClient = createDefaultHttpClient();
+  const httpClient: HttpClient = connection.httpClient ?? createDefaultHttpClient();
   const armEndpoint = (connection.armEndpoint ?? publicCloudArm).replace(/\/+$/, '');
   async function getArmUrl(url: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse> {
     // The pipeline adds the bearer token: it must go to ARM only, whatever link an answer holds.
