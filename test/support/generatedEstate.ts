@@ -253,12 +253,44 @@ const regions = [
 const apps = ['payments', 'checkout', 'ledger', 'crm', 'hr', 'identity', 'data', 'web', 'api', 'billing', 'search', 'iot'] as const;
 const environments = ['prod', 'prod', 'dev', 'test'] as const;
 
-export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
+/** One generated vault, made on demand: its resource, its settings, and the verdict it was built to get. */
+export interface GeneratedVault {
+  readonly resource: EstateResource;
+  readonly settings: readonly EstateDiagnosticSetting[];
+  readonly verdict: ExpectedVerdict;
+  /** How ARM answers its settings read: 403, or 404 as if deleted after the inventory; null for a normal read. */
+  readonly access: 'denied' | 'deletedAfterInventory' | null;
+  /** Index into `subscriptions`. */
+  readonly subscription: number;
+}
+
+/**
+ * A generated estate without the estate: a few bytes per vault, and each vault made when asked for. A million vaults
+ * fit in a few megabytes this way, where the materialized estate takes gigabytes. `generateEstate` materializes it.
+ */
+export interface EstateShape {
+  readonly spec: GeneratedEstateSpec;
+  readonly tenantId: string;
+  /** Subscription ids; the vaults of subscription s are serials firstVault[s] .. firstVault[s + 1] - 1. */
+  readonly subscriptions: readonly string[];
+  readonly firstVault: readonly number[];
+  /** Everything that is not a vault: the destinations, in the estate's order (the central ones, then one per subscription). */
+  readonly otherResources: readonly EstateResource[];
+  /** Serial 0 .. spec.vaults - 1. */
+  vault(serial: number): GeneratedVault;
+  /** The subscription index of a vault serial. */
+  subscriptionOf(serial: number): number;
+  readonly env: Env;
+}
+
+export function estateShape(spec: GeneratedEstateSpec): EstateShape {
   validate(spec);
   const random = seededRandom(spec.seed);
   const tenantId = guid(random, 0);
   const counts = [spec.largestSubscription, ...spreadOthers(spec.vaults - spec.largestSubscription, spec.subscriptions - 1, spec.largestSubscription, random)];
   const subscriptions = counts.map((_, i) => guid(random, i + 1));
+  const firstVault = [0];
+  for (const count of counts) firstVault.push(firstVault.at(-1)! + count);
   // The platform team's subscription holds few vaults: the smallest.
   const logging = subscriptions.at(-1)!;
   const rg = (subscription: string, group: string) => `/subscriptions/${subscription}/resourceGroups/${group}`;
@@ -270,7 +302,7 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
     siemEventHubRule: `${siemNamespace}/eventhubs/kv-audit/authorizationrules/kv-audit-send`,
     socWorkspace: `${rg(guid(random, spec.subscriptions + 1), 'rg-soc')}/providers/Microsoft.OperationalInsights/workspaces/law-soc-sentinel`,
   };
-  const resources: EstateResource[] = [
+  const otherResources: EstateResource[] = [
     ...central.workspaces.map((workspace, i) => ({
       id: workspace.id,
       name: workspace.workspace,
@@ -284,79 +316,129 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
     { id: `${siemNamespace}/eventhubs/kv-audit`, name: 'kv-audit', type: 'Microsoft.EventHub/namespaces/eventhubs', location: 'westeurope' },
     { id: central.siemEventHubRule, name: 'kv-audit-send', type: 'Microsoft.EventHub/namespaces/eventhubs/authorizationRules', location: 'westeurope' },
   ];
-  const diagnosticSettings: EstateDiagnosticSetting[] = [];
-  const denied: string[] = [];
-  const deletedAfterInventory: string[] = [];
-  const expected = new Map<string, ExpectedVerdict>();
-  const vaultsPerSubscription = new Map<string, number>();
+  const teamLogging = (s: number) => rg(subscriptions[s]!, 'rg-team-logging');
+  const storageName = (s: number) => `stteamlogs${s.toString(36).padStart(6, '0')}`;
+  const ownStorage = (s: number) => `${teamLogging(s)}/providers/Microsoft.Storage/storageAccounts/${storageName(s)}`;
+  subscriptions.forEach((_, s) => {
+    otherResources.push({ id: ownStorage(s), name: storageName(s), type: 'Microsoft.Storage/storageAccounts', location: 'westeurope', kind: 'StorageV2' });
+  });
   const archetypeOf = archetypeOfEachVault(spec.vaults, random);
   const isManagedHsm = managedHsmFlags(spec.vaults, random);
+  // Drawn in the order the vaults are made, so the estate is the same whichever vault is asked for first.
+  const appOf = new Uint8Array(spec.vaults);
+  const envOf = new Uint8Array(spec.vaults);
+  const regionOf = new Uint8Array(spec.vaults);
+  const index = (count: number) => Math.floor(random() * count);
+  for (let serial = 0; serial < spec.vaults; serial++) {
+    appOf[serial] = index(apps.length);
+    envOf[serial] = index(environments.length);
+    regionOf[serial] = index(central.workspaces.length);
+  }
   const tagsOf = new Map(apps.flatMap((app, i) => environments.map((env) => [`${app}-${env}`, { env, owner: `${app}-team`, costCenter: `CC-${4100 + i}` }])));
   const vaultSku = { family: 'A', name: 'standard' };
   const hsmSku = { family: 'B', name: 'Standard_B1' };
 
-  let serial = 0;
-  subscriptions.forEach((subscription, s) => {
-    vaultsPerSubscription.set(subscription, counts[s]!);
-    const teamLogging = rg(subscription, 'rg-team-logging');
-    const storageName = `stteamlogs${s.toString(36).padStart(6, '0')}`;
-    const ownStorage = `${teamLogging}/providers/Microsoft.Storage/storageAccounts/${storageName}`;
-    resources.push({ id: ownStorage, name: storageName, type: 'Microsoft.Storage/storageAccounts', location: 'westeurope', kind: 'StorageV2' });
-    const retiredWorkspace = `${teamLogging}/providers/Microsoft.OperationalInsights/workspaces/law-retired-${s.toString(36)}`;
-
-    for (let v = 0; v < counts[s]!; v++, serial++) {
-      const archetype = archetypes[archetypeOf[serial]!]!;
-      const app = pick(random, apps);
-      const env = pick(random, environments);
-      const region = pick(random, central.workspaces);
-      const hsm = isManagedHsm[serial] === 1;
-      const name = `${hsm ? 'hsm' : 'kv'}-${app}-${env}-${serial.toString(36).padStart(5, '0')}`;
-      const id = `${rg(subscription, `rg-${app}-${env}`)}/providers/Microsoft.KeyVault/${hsm ? 'managedHSMs' : 'vaults'}/${name}`;
-      const tags = tagsOf.get(`${app}-${env}`)!;
-      resources.push({
-        id,
-        name,
-        type: hsm ? 'Microsoft.KeyVault/managedHSMs' : 'Microsoft.KeyVault/vaults',
-        location: region.location,
-        tags: archetype.exempt
-          ? { ...tags, [exemptionTag]: `Vendor-managed vault; the vendor ships its audit logs, ticket SEC-${serial}${serial % 2 === 0 ? '; until=2099-12-31' : ''}` }
-          : tags,
-        ...(hsm
-          ? { sku: hsmSku, properties: { tenantId, hsmUri: `https://${name}.managedhsm.azure.net/`, enableSoftDelete: true, provisioningState: 'Succeeded' } }
-          : {
-              properties: {
-                tenantId,
-                sku: vaultSku,
-                vaultUri: `https://${name}.vault.azure.net/`,
-                enableRbacAuthorization: true,
-                enableSoftDelete: true,
-                provisioningState: 'Succeeded',
-              },
-            }),
-      });
-      const destinations: Destinations = {
-        centralWorkspace: region.id,
-        archiveStorage: central.archiveStorage,
-        siemEventHubRule: central.siemEventHubRule,
-        socWorkspace: central.socWorkspace,
-        ownStorage,
-        retiredWorkspace,
-      };
-      for (const parts of archetype.settings(destinations)) diagnosticSettings.push(listedDiagnosticSetting(id, parts));
-      if (archetype.access === 'denied') denied.push(id);
-      if (archetype.access === 'deletedAfterInventory') deletedAfterInventory.push(id);
-      expected.set(normalizeResourceId(id), archetype.verdict);
+  function subscriptionOf(serial: number): number {
+    let [low, high] = [0, counts.length - 1];
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (firstVault[middle]! <= serial) low = middle;
+      else high = middle - 1;
     }
-  });
+    return low;
+  }
+
+  function vault(serial: number): GeneratedVault {
+    if (!Number.isSafeInteger(serial) || serial < 0 || serial >= spec.vaults) throw new RangeError(`no vault ${serial} in an estate of ${spec.vaults}`);
+    const s = subscriptionOf(serial);
+    const subscription = subscriptions[s]!;
+    const archetype = archetypes[archetypeOf[serial]!]!;
+    const app = apps[appOf[serial]!]!;
+    const env = environments[envOf[serial]!]!;
+    const region = central.workspaces[regionOf[serial]!]!;
+    const hsm = isManagedHsm[serial] === 1;
+    const name = `${hsm ? 'hsm' : 'kv'}-${app}-${env}-${serial.toString(36).padStart(5, '0')}`;
+    const id = `${rg(subscription, `rg-${app}-${env}`)}/providers/Microsoft.KeyVault/${hsm ? 'managedHSMs' : 'vaults'}/${name}`;
+    const tags = tagsOf.get(`${app}-${env}`)!;
+    const resource: EstateResource = {
+      id,
+      name,
+      type: hsm ? 'Microsoft.KeyVault/managedHSMs' : 'Microsoft.KeyVault/vaults',
+      location: region.location,
+      tags: archetype.exempt
+        ? { ...tags, [exemptionTag]: `Vendor-managed vault; the vendor ships its audit logs, ticket SEC-${serial}${serial % 2 === 0 ? '; until=2099-12-31' : ''}` }
+        : tags,
+      ...(hsm
+        ? { sku: hsmSku, properties: { tenantId, hsmUri: `https://${name}.managedhsm.azure.net/`, enableSoftDelete: true, provisioningState: 'Succeeded' } }
+        : {
+            properties: {
+              tenantId,
+              sku: vaultSku,
+              vaultUri: `https://${name}.vault.azure.net/`,
+              enableRbacAuthorization: true,
+              enableSoftDelete: true,
+              provisioningState: 'Succeeded',
+            },
+          }),
+    };
+    const destinations: Destinations = {
+      centralWorkspace: region.id,
+      archiveStorage: central.archiveStorage,
+      siemEventHubRule: central.siemEventHubRule,
+      socWorkspace: central.socWorkspace,
+      ownStorage: ownStorage(s),
+      retiredWorkspace: `${teamLogging(s)}/providers/Microsoft.OperationalInsights/workspaces/law-retired-${s.toString(36)}`,
+    };
+    return {
+      resource,
+      settings: archetype.settings(destinations).map((parts) => listedDiagnosticSetting(id, parts)),
+      verdict: archetype.verdict,
+      access: archetype.access ?? null,
+      subscription: s,
+    };
+  }
 
   return {
-    estate: { tenantId, resources, diagnosticSettings, denied, deletedAfterInventory, resourceGraphIndexesDiagnosticSettings: false },
-    expected,
+    spec,
+    tenantId,
+    subscriptions,
+    firstVault,
+    otherResources,
+    vault,
+    subscriptionOf,
     env: {
       KV_AUDIT_APPROVED_DESTINATIONS: [...central.workspaces.map((w) => w.id), central.archiveStorage, siemNamespace, central.socWorkspace].join(','),
       KV_AUDIT_EXEMPTION_TAG: exemptionTag,
       KV_AUDIT_REMEDIATION_WORKSPACE_ID: central.workspaces[0]!.id,
     },
+  };
+}
+
+export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
+  const shape = estateShape(spec);
+  const centralCount = shape.otherResources.length - shape.subscriptions.length;
+  const resources: EstateResource[] = shape.otherResources.slice(0, centralCount);
+  const diagnosticSettings: EstateDiagnosticSetting[] = [];
+  const denied: string[] = [];
+  const deletedAfterInventory: string[] = [];
+  const expected = new Map<string, ExpectedVerdict>();
+  const vaultsPerSubscription = new Map<string, number>();
+  shape.subscriptions.forEach((subscription, s) => {
+    vaultsPerSubscription.set(subscription, shape.firstVault[s + 1]! - shape.firstVault[s]!);
+    resources.push(shape.otherResources[centralCount + s]!);
+    for (let serial = shape.firstVault[s]!; serial < shape.firstVault[s + 1]!; serial++) {
+      const vault = shape.vault(serial);
+      resources.push(vault.resource);
+      diagnosticSettings.push(...vault.settings);
+      if (vault.access === 'denied') denied.push(vault.resource.id);
+      if (vault.access === 'deletedAfterInventory') deletedAfterInventory.push(vault.resource.id);
+      expected.set(normalizeResourceId(vault.resource.id), vault.verdict);
+    }
+  });
+  return {
+    estate: { tenantId: shape.tenantId, resources, diagnosticSettings, denied, deletedAfterInventory, resourceGraphIndexesDiagnosticSettings: false },
+    expected,
+    env: shape.env,
     vaultsPerSubscription,
   };
 }
