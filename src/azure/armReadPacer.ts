@@ -7,6 +7,11 @@
  * subscription's budget, the lower of the two, so a read is sent only when ARM will take it, and holds a
  * subscription for the Retry-After of a 429: one exhausted subscription waits while the others go on.
  * Time is passed in (ms).
+ *
+ * The documented numbers are where it starts, not what it trusts: a tenant's buckets can be smaller and refill more
+ * slowly, and they differ from subscription to subscription. So a subscription not heard from yet gets one read,
+ * whose answer tells what its bucket holds (its size, when it was full), before the rest; and every 429 from ARM's own throttle says the refill
+ * was overestimated, and lowers that subscription's by a tenth (once per hold).
  */
 
 export interface ArmReadLimits {
@@ -30,7 +35,19 @@ interface Budget {
   at: number;
   pausedUntil: number;
   inFlight: number;
+  refillPerSecond: number;
+  bucketSize: number;
+  /** An answer has said what the bucket holds. */
+  heardFrom: boolean;
 }
+
+/** Reads in flight to a subscription not heard from yet: one answer tells its bucket. */
+const readsBeforeAnswer = 1;
+/** A read waiting on that answer is looked at again by then, if no answer has come. */
+const answerWaitMs = 1_000;
+/** What one 429 from ARM's throttle leaves of the refill rate assumed, and the least it goes down to. */
+const refillCut = 0.9;
+const minRefillPerSecond = 1;
 
 export class ArmReadPacer {
   private readonly budgets = new Map<string, Budget>();
@@ -42,10 +59,10 @@ export class ArmReadPacer {
     let budget = this.budgets.get(key);
     if (!budget) {
       // A subscription not seen yet is assumed to have a full bucket; its first answers correct that.
-      budget = { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0 };
+      budget = { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0, refillPerSecond: this.limits.refillPerSecond, bucketSize: this.limits.bucketSize, heardFrom: false };
       this.budgets.set(key, budget);
     }
-    budget.tokens = Math.min(this.limits.bucketSize, budget.tokens + ((now - budget.at) / 1000) * this.limits.refillPerSecond);
+    budget.tokens = Math.min(budget.bucketSize, budget.tokens + ((now - budget.at) / 1000) * budget.refillPerSecond);
     budget.at = now;
     return budget;
   }
@@ -53,7 +70,8 @@ export class ArmReadPacer {
   /** The earliest time a read for this subscription should be sent; at or before `now` means now. */
   readyAt(subscriptionId: string, now: number): number {
     const budget = this.budget(subscriptionId, now);
-    const refilled = budget.tokens >= 1 ? now : now + ((1 - budget.tokens) / this.limits.refillPerSecond) * 1000;
+    if (!budget.heardFrom && budget.inFlight >= readsBeforeAnswer) return Math.max(budget.pausedUntil, now + answerWaitMs);
+    const refilled = budget.tokens >= 1 ? now : now + ((1 - budget.tokens) / budget.refillPerSecond) * 1000;
     return Math.max(budget.pausedUntil, refilled);
   }
 
@@ -77,12 +95,16 @@ export class ArmReadPacer {
     const counts = [signal.remainingReads, signal.remainingGlobalReads].filter((n): n is number => n !== null);
     if (counts.length === 0) return;
     const budget = this.budget(subscriptionId, now);
+    // The first answer, to the one read in flight, shows the bucket as it was: its size, when it was full.
+    if (!budget.heardFrom) budget.bucketSize = Math.min(...counts) + budget.inFlight;
     budget.tokens = Math.min(...counts) - Math.max(0, budget.inFlight - 1);
+    budget.heardFrom = true;
   }
 
-  /** ARM refused a read of this subscription (429): send nothing to it until `until`. */
+  /** ARM refused a read of this subscription (429): send nothing to it until `until`, and refill more slowly. */
   pause(subscriptionId: string, until: number, now: number): void {
     const budget = this.budget(subscriptionId, now);
+    if (budget.pausedUntil <= now) budget.refillPerSecond = Math.max(minRefillPerSecond, budget.refillPerSecond * refillCut);
     budget.tokens = Math.min(budget.tokens, 0);
     budget.pausedUntil = Math.max(budget.pausedUntil, until);
   }
