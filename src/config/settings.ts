@@ -102,8 +102,8 @@ export const settingDefinitions: readonly SettingDefinition[] = [
   },
   {
     name: 'KV_AUDIT_ARM_CONCURRENCY',
-    description: 'ARM diagnostic-settings reads in flight at once, across all subscriptions (1-256). Default 64; each subscription is also paced to its own ARM read budget.',
-    example: '64',
+    description: 'ARM diagnostic-settings reads in flight at once, across all subscriptions (1-1024). Default 512, enough to keep up with Resource Graph listing a million vaults at ARM latency; each subscription is also paced to its own ARM read budget.',
+    example: '512',
   },
   {
     name: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT',
@@ -146,7 +146,7 @@ const envSchema = z.object({
   KV_AUDIT_ARM_CONCURRENCY: optional(
     z
       .string()
-      .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256, 'must be a whole number from 1 to 256')
+      .refine((v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 1024, 'must be a whole number from 1 to 1024')
       .transform(Number),
   ),
   KV_AUDIT_LOGS_INGESTION_ENDPOINT: optional(
@@ -210,7 +210,7 @@ export function loadSettings(env: Env, options: LoadOptions): Settings {
     exemptionTag: values.KV_AUDIT_EXEMPTION_TAG ?? 'kv-audit-exempt',
     approvedDestinations: approved.length > 0 ? new Set(approved.map(normalizeResourceId)) : null,
     remediationWorkspaceId: values.KV_AUDIT_REMEDIATION_WORKSPACE_ID ?? null,
-    armConcurrency: values.KV_AUDIT_ARM_CONCURRENCY ?? 64,
+    armConcurrency: values.KV_AUDIT_ARM_CONCURRENCY ?? 512,
     ingestion:
       values.KV_AUDIT_LOGS_INGESTION_ENDPOINT && values.KV_AUDIT_DCR_IMMUTABLE_ID
         ? { endpoint: values.KV_AUDIT_LOGS_INGESTION_ENDPOINT, ruleId: values.KV_AUDIT_DCR_IMMUTABLE_ID }

@@ -28,13 +28,13 @@ describe('defaults', () => {
       exemptionTag: 'kv-audit-exempt',
       approvedDestinations: null,
       remediationWorkspaceId: null,
-      armConcurrency: 64,
+      armConcurrency: 512,
       ingestion: null,
     });
   });
 
   it('treats blank values (as app settings often carry) as unset', () => {
-    expect(loadSettings({ KV_AUDIT_SUBSCRIPTIONS: '  ', KV_AUDIT_ARM_CONCURRENCY: '' }, { requireIngestion: false }).armConcurrency).toBe(64);
+    expect(loadSettings({ KV_AUDIT_SUBSCRIPTIONS: '  ', KV_AUDIT_ARM_CONCURRENCY: '' }, { requireIngestion: false }).armConcurrency).toBe(512);
   });
 });
 
@@ -85,9 +85,9 @@ describe('invalid settings are all reported at once, each naming its setting', (
     { env: { KV_AUDIT_EXEMPTION_TAG: 'a/b' }, problem: 'KV_AUDIT_EXEMPTION_TAG: must be a tag name: 1-512 characters, none of < > % & \\ ? /' },
     { env: { KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' }, problem: "KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' is not a resource id (/subscriptions/…/resourceGroups/…/providers/…)" },
     { env: { KV_AUDIT_REMEDIATION_WORKSPACE_ID: `/subscriptions/${sub1}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st` }, problem: 'KV_AUDIT_REMEDIATION_WORKSPACE_ID: must be a Log Analytics workspace resource id' },
-    { env: { KV_AUDIT_ARM_CONCURRENCY: '0' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
-    { env: { KV_AUDIT_ARM_CONCURRENCY: 'abc' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
-    { env: { KV_AUDIT_ARM_CONCURRENCY: '2.5' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: '0' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 1024' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: 'abc' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 1024' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: '2.5' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 1024' },
     { env: { KV_AUDIT_SUBSCRIPTIONS: ',' }, problem: 'KV_AUDIT_SUBSCRIPTIONS: has an empty item' },
     { env: { KV_AUDIT_SUBSCRIPTIONS: `${sub1},,${sub2}` }, problem: 'KV_AUDIT_SUBSCRIPTIONS: has an empty item' },
     { env: { KV_AUDIT_MANAGEMENT_GROUPS: ' , ' }, problem: 'KV_AUDIT_MANAGEMENT_GROUPS: has an empty item' },
