@@ -89,7 +89,9 @@ export class ArmReadPacer {
 
   /**
    * ARM answered one attempt. What it counts is the truth, less the reads of ours still on their way: the
-   * lower of the two buckets, since either one empty refuses the read.
+   * lower of the two buckets, since either one empty refuses the read. Answers come back out of order, and a late
+   * one tells of the bucket before reads it does not count: after the first, an answer only ever lowers the
+   * estimate (the refill raises it).
    */
   observed(subscriptionId: string, signal: ArmBudgetSignal, now: number): void {
     const counts = [signal.remainingReads, signal.remainingGlobalReads].filter((n): n is number => n !== null);
@@ -97,7 +99,8 @@ export class ArmReadPacer {
     const budget = this.budget(subscriptionId, now);
     // The first answer, to the one read in flight, shows the bucket as it was: its size, when it was full.
     if (!budget.heardFrom) budget.bucketSize = Math.min(...counts) + budget.inFlight;
-    budget.tokens = Math.min(...counts) - Math.max(0, budget.inFlight - 1);
+    const left = Math.min(...counts) - Math.max(0, budget.inFlight - 1);
+    budget.tokens = budget.heardFrom ? Math.min(budget.tokens, left) : left;
     budget.heardFrom = true;
   }
 

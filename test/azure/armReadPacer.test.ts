@@ -99,4 +99,12 @@ describe('pacing reads to a subscription’s ARM read budget', () => {
     send(pacer, hot, 5, end);
     expect(pacer.readyAt(hot, end)).toBeCloseTo(readyAt, 3);
   });
+
+  it('a late answer, telling of the bucket before reads it does not count, does not raise the estimate', () => {
+    const pacer = heardFrom(hot);
+    send(pacer, hot, 9, 0);
+    // The first of the nine comes back last, saying 8 were left when ARM counted it; all nine were counted since.
+    pacer.observed(hot, { remainingReads: 8, remainingGlobalReads: null }, 0);
+    expect(pacer.readyAt(hot, 0)).toBeCloseTo(200, 6);
+  });
 });
