@@ -274,6 +274,8 @@ export interface EstateShape {
   /** Subscription ids; the vaults of subscription s are serials firstVault[s] .. firstVault[s + 1] - 1. */
   readonly subscriptions: readonly string[];
   readonly firstVault: readonly number[];
+  /** The regions vaults are in. */
+  readonly locations: readonly string[];
   /** Everything that is not a vault: the destinations, in the estate's order (the central ones, then one per subscription). */
   readonly otherResources: readonly EstateResource[];
   /** Serial 0 .. spec.vaults - 1. */
@@ -403,6 +405,7 @@ export function estateShape(spec: GeneratedEstateSpec): EstateShape {
     tenantId,
     subscriptions,
     firstVault,
+    locations: regions.map((r) => r.location),
     otherResources,
     vault,
     subscriptionOf,
