@@ -50,7 +50,7 @@ describe('a scope of more than 1,000 subscriptions (1,500)', () => {
     expect(run.scan.Errors).toEqual([]);
   });
 
-  it('per batch: one subscription check, one count, and a partition per 800 vaults (2 + 1)', () => {
+  it('per batch: one subscription check, one count, and a partition per 900 vaults (2 + 1)', () => {
     expect(run.scan.ArgQueries).toBe(7);
     expect(run.scan.Scope).toEqual({ Kind: 'Subscriptions', Ids: subscriptions });
   });
