@@ -37,6 +37,8 @@ interface Budget {
   inFlight: number;
   refillPerSecond: number;
   bucketSize: number;
+  /** Requests put on the wire so far. */
+  onWire: number;
   /** An answer has said what the bucket holds. */
   heardFrom: boolean;
 }
@@ -59,7 +61,7 @@ export class ArmReadPacer {
     let budget = this.budgets.get(key);
     if (!budget) {
       // A subscription not seen yet is assumed to have a full bucket; its first answers correct that.
-      budget = { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0, refillPerSecond: this.limits.refillPerSecond, bucketSize: this.limits.bucketSize, heardFrom: false };
+      budget = { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0, refillPerSecond: this.limits.refillPerSecond, bucketSize: this.limits.bucketSize, onWire: 0, heardFrom: false };
       this.budgets.set(key, budget);
     }
     budget.tokens = Math.min(budget.bucketSize, budget.tokens + ((now - budget.at) / 1000) * budget.refillPerSecond);
@@ -87,20 +89,24 @@ export class ArmReadPacer {
     this.budget(subscriptionId, now).inFlight -= 1;
   }
 
+  /** A request for this subscription goes on the wire (retries too); the mark tells its answer what was sent after it. */
+  onWire(subscriptionId: string, now: number): number {
+    return ++this.budget(subscriptionId, now).onWire;
+  }
+
   /**
-   * ARM answered one attempt. What it counts is the truth, less the reads of ours still on their way: the
-   * lower of the two buckets, since either one empty refuses the read. Answers come back out of order, and a late
-   * one tells of the bucket before reads it does not count: after the first, an answer only ever lowers the
-   * estimate (the refill raises it).
+   * ARM answered one attempt: the lower of the two buckets, since either one empty refuses the read, as ARM counted
+   * it. Answers come back out of order, so what is left now is that less every request that went on the wire after
+   * this one (`mark`, from onWire). Without a mark, the reads still in flight stand in for those.
    */
-  observed(subscriptionId: string, signal: ArmBudgetSignal, now: number): void {
+  observed(subscriptionId: string, signal: ArmBudgetSignal, now: number, mark?: number): void {
     const counts = [signal.remainingReads, signal.remainingGlobalReads].filter((n): n is number => n !== null);
     if (counts.length === 0) return;
     const budget = this.budget(subscriptionId, now);
-    // The first answer, to the one read in flight, shows the bucket as it was: its size, when it was full.
-    if (!budget.heardFrom) budget.bucketSize = Math.min(...counts) + budget.inFlight;
-    const left = Math.min(...counts) - Math.max(0, budget.inFlight - 1);
-    budget.tokens = budget.heardFrom ? Math.min(budget.tokens, left) : left;
+    const sentSince = mark === undefined ? Math.max(0, budget.inFlight - 1) : budget.onWire - mark;
+    // The first answer, to the one read sent before it, shows the bucket as it was: its size, when it was full.
+    if (!budget.heardFrom) budget.bucketSize = Math.min(...counts) + 1 + sentSince;
+    budget.tokens = Math.min(...counts) - sentSince;
     budget.heardFrom = true;
   }
 

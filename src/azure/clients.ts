@@ -5,6 +5,7 @@ import {
   type HttpClient,
   type Pipeline,
   type PipelinePolicy,
+  type PipelineRequest,
   type PipelineResponse,
   createDefaultHttpClient,
   createPipelineRequest,
@@ -68,19 +69,19 @@ const maxRetries = 6;
 /** Each attempt of a read (the SDK retries inside it) gives up after this long instead of waiting forever. */
 export const requestTimeoutMs = 60_000;
 
-interface WireObserver {
+interface WireObserver<Mark> {
   /** Every attempt, as it is sent: one whose connection breaks before an answer counts too. */
-  readonly sent: () => void;
-  readonly answered?: (response: PipelineResponse) => void;
+  readonly sent: (request: PipelineRequest) => Mark;
+  readonly answered?: (response: PipelineResponse, mark: Mark) => void;
 }
 
-function observeWire(pipeline: Pipeline, observer: WireObserver): void {
+function observeWire<Mark>(pipeline: Pipeline, observer: WireObserver<Mark>): void {
   const policy: PipelinePolicy = {
     name: 'kvAuditWireObserver',
     async sendRequest(request, next) {
-      observer.sent();
+      const mark = observer.sent(request);
       const response = await next(request);
-      observer.answered?.(response);
+      observer.answered?.(response, mark);
       return response;
     },
   };
@@ -133,12 +134,17 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
   monitor.pipeline.addPolicy(exponentialRetryPolicy(retry.retryOptions), { phase: 'Retry' });
   monitor.pipeline.addPolicy(systemErrorRetryPolicy(retry.retryOptions), { phase: 'Retry' });
   const armReadPacer = new ArmReadPacer();
+  const subscriptionOf = (request: PipelineRequest) => subscriptionIdOf(new URL(request.url).pathname);
   observeWire(monitor.pipeline, {
-    sent: () => (counters.armRequests += 1),
-    answered: (response) => {
+    sent: (request) => {
+      counters.armRequests += 1;
+      const subscriptionId = subscriptionOf(request);
+      return subscriptionId ? armReadPacer.onWire(subscriptionId, Date.now()) : 0;
+    },
+    answered: (response, mark) => {
       if (response.status === 429) counters.armThrottled += 1;
-      const subscriptionId = subscriptionIdOf(new URL(response.request.url).pathname);
-      if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now());
+      const subscriptionId = subscriptionOf(response.request);
+      if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now(), mark);
     },
   });
   const httpClient: HttpClient = connection.httpClient ?? createDefaultHttpClient();

@@ -100,11 +100,17 @@ describe('pacing reads to a subscription’s ARM read budget', () => {
     expect(pacer.readyAt(hot, end)).toBeCloseTo(readyAt, 3);
   });
 
-  it('a late answer, telling of the bucket before reads it does not count, does not raise the estimate', () => {
+  it.each([
+    // ARM counted each of the nine as it arrived: 8 left after the first, 0 after the last.
+    { scenario: 'the first, answered last: less the eight sent after it', answered: 0, remainingReads: 8, readyAt: 200 },
+    { scenario: 'the last, answered first: none was sent after it', answered: 8, remainingReads: 0, readyAt: 200 },
+  ])('an answer counts the requests that went on the wire after its own: $scenario', ({ answered, remainingReads, readyAt }) => {
     const pacer = heardFrom(hot);
-    send(pacer, hot, 9, 0);
-    // The first of the nine comes back last, saying 8 were left when ARM counted it; all nine were counted since.
-    pacer.observed(hot, { remainingReads: 8, remainingGlobalReads: null }, 0);
-    expect(pacer.readyAt(hot, 0)).toBeCloseTo(200, 6);
+    const marks = Array.from({ length: 9 }, () => {
+      pacer.sent(hot, 0);
+      return pacer.onWire(hot, 0);
+    });
+    pacer.observed(hot, { remainingReads, remainingGlobalReads: null }, 0, marks[answered]);
+    expect(pacer.readyAt(hot, 0)).toBeCloseTo(readyAt, 6);
   });
 });
