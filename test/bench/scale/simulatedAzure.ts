@@ -203,29 +203,35 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
     };
   }
 
-  function inScope(scope: readonly string[] | undefined): (serial: number) => boolean {
-    if (!scope || scope.length === 0) return () => true;
-    const wanted = new Set(scope.map((s) => shape.subscriptions.findIndex((id) => id.toLowerCase() === s.toLowerCase())));
-    return (serial) => wanted.has(shape.subscriptionOf(serial));
+  /** The subscriptions (indexes) a request's scope holds: all of them for a tenant query. */
+  function inScope(scope: readonly string[] | undefined): number[] {
+    const all = shape.subscriptions.map((_, s) => s);
+    if (!scope || scope.length === 0) return all;
+    const wanted = new Set(scope.map((s) => s.toLowerCase()));
+    return all.filter((s) => wanted.has(shape.subscriptions[s]!.toLowerCase()));
   }
 
   function resourceGraph(body: string): EmulatorResponse {
     const request = JSON.parse(body) as { subscriptions?: string[]; query: string; options?: { $top?: number; $skipToken?: string } };
     const top = Math.min(request.options?.$top ?? model.argPageSize, model.argPageSize);
     const offset = request.options?.$skipToken ? (JSON.parse(Buffer.from(request.options.$skipToken, 'base64').toString()) as { offset: number }).offset : 0;
-    const wanted = inScope(request.subscriptions);
-    if (request.query === inventoryCountQuery) {
-      let count = 0;
-      for (let serial = 0; serial < vaults; serial++) if (wanted(serial)) count++;
-      return resultPage([{ Count: count }], 1, null);
-    }
+    const scope = inScope(request.subscriptions);
+    const total = scope.reduce((sum, s) => sum + shape.firstVault[s + 1]! - shape.firstVault[s]!, 0);
+    if (request.query === inventoryCountQuery) return resultPage([{ Count: total }], 1, null);
     if (request.query === baselineListQuery) {
-      const serials: number[] = [];
-      for (let serial = 0; serial < vaults; serial++) if (wanted(serial)) serials.push(serial);
-      const page = serials.slice(offset, offset + top);
-      const next = offset + page.length < serials.length ? offset + page.length : null;
-      return resultPage(page.map((serial) => ({ id: shape.vault(serial).resource.id })), serials.length, next);
+      // The vaults of the scope's subscriptions, in estate order: each subscription's are serials in a row.
+      const rows: { id: string }[] = [];
+      let skipped = 0;
+      for (const s of scope) {
+        const [first, end] = [shape.firstVault[s]!, shape.firstVault[s + 1]!];
+        for (let serial = Math.max(first, first + offset - skipped); serial < end && rows.length < top; serial++) rows.push({ id: shape.vault(serial).resource.id });
+        skipped += end - first;
+        if (rows.length >= top) break;
+      }
+      return resultPage(rows, total, offset + rows.length < total ? offset + rows.length : null);
     }
+    const inScopeSubscription = new Set(scope);
+    const wanted = (serial: number) => scope.length === shape.subscriptions.length || inScopeSubscription.has(shape.subscriptionOf(serial));
     const partition = /hash\(tolower\(id\), (\d+)\) == (\d+)/.exec(request.query);
     const mod = Number(partition?.[1]);
     const remainder = Number(partition?.[2]);
