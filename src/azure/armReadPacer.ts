@@ -39,14 +39,16 @@ interface Budget {
   bucketSize: number;
   /** Requests put on the wire so far. */
   onWire: number;
+  /** The marks of those not answered yet, in the order they went out. */
+  outstanding: number[];
   /** An answer has said what the bucket holds. */
   heardFrom: boolean;
 }
 
 /** Reads in flight to a subscription not heard from yet: one answer tells its bucket. */
 const readsBeforeAnswer = 1;
-/** A read waiting on that answer is looked at again by then, if no answer has come. */
-const answerWaitMs = 1_000;
+/** A read waiting on that answer is looked at again this soon, if no answer has come (a hold, not a throttle). */
+const answerWaitMs = 100;
 /** What one 429 from ARM's throttle leaves of the refill rate assumed, and the least it goes down to. */
 const refillCut = 0.9;
 const minRefillPerSecond = 1;
@@ -61,7 +63,7 @@ export class ArmReadPacer {
     let budget = this.budgets.get(key);
     if (!budget) {
       // A subscription not seen yet is assumed to have a full bucket; its first answers correct that.
-      budget = { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0, refillPerSecond: this.limits.refillPerSecond, bucketSize: this.limits.bucketSize, onWire: 0, heardFrom: false };
+      budget = { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0, refillPerSecond: this.limits.refillPerSecond, bucketSize: this.limits.bucketSize, onWire: 0, outstanding: [], heardFrom: false };
       this.budgets.set(key, budget);
     }
     budget.tokens = Math.min(budget.bucketSize, budget.tokens + ((now - budget.at) / 1000) * budget.refillPerSecond);
@@ -89,21 +91,39 @@ export class ArmReadPacer {
     this.budget(subscriptionId, now).inFlight -= 1;
   }
 
-  /** A request for this subscription goes on the wire (retries too); the mark tells its answer what was sent after it. */
+  /** A request for this subscription goes on the wire (retries too); the mark tells its answer what went out around it. */
   onWire(subscriptionId: string, now: number): number {
-    return ++this.budget(subscriptionId, now).onWire;
+    const budget = this.budget(subscriptionId, now);
+    budget.outstanding.push(++budget.onWire);
+    return budget.onWire;
+  }
+
+  /** The request `mark` came back, or never will (its connection broke): how many still out went before it. */
+  offWire(subscriptionId: string, mark: number, now: number): number {
+    const { outstanding } = this.budget(subscriptionId, now);
+    let [low, high] = [0, outstanding.length];
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (outstanding[middle]! < mark) low = middle + 1;
+      else high = middle;
+    }
+    if (outstanding[low] === mark) outstanding.splice(low, 1);
+    return low;
   }
 
   /**
    * ARM answered one attempt: the lower of the two buckets, since either one empty refuses the read, as ARM counted
-   * it. Answers come back out of order, so what is left now is that less every request that went on the wire after
-   * this one (`mark`, from onWire). Without a mark, the reads still in flight stand in for those.
+   * it. Requests reach ARM roughly in the order they went out, but not exactly, and answers come back in any order.
+   * So what is left now is that less every request that went out after this one (`mark`, from onWire), which ARM
+   * had not counted yet if it kept the order, and less those that went out before it and are still unanswered,
+   * which it may have counted after. Without a mark, the reads still in flight stand in for both.
    */
   observed(subscriptionId: string, signal: ArmBudgetSignal, now: number, mark?: number): void {
     const counts = [signal.remainingReads, signal.remainingGlobalReads].filter((n): n is number => n !== null);
-    if (counts.length === 0) return;
     const budget = this.budget(subscriptionId, now);
-    const sentSince = mark === undefined ? Math.max(0, budget.inFlight - 1) : budget.onWire - mark;
+    const earlierOut = mark === undefined ? 0 : this.offWire(subscriptionId, mark, now);
+    if (counts.length === 0) return;
+    const sentSince = mark === undefined ? Math.max(0, budget.inFlight - 1) : budget.onWire - mark + earlierOut;
     // The first answer, to the one read sent before it, shows the bucket as it was: its size, when it was full.
     if (!budget.heardFrom) budget.bucketSize = Math.min(...counts) + 1 + sentSince;
     budget.tokens = Math.min(...counts) - sentSince;

@@ -73,6 +73,8 @@ interface WireObserver<Mark> {
   /** Every attempt, as it is sent: one whose connection breaks before an answer counts too. */
   readonly sent: (request: PipelineRequest) => Mark;
   readonly answered?: (response: PipelineResponse, mark: Mark) => void;
+  /** An attempt that got no answer (a broken connection, a timeout). */
+  readonly unanswered?: (request: PipelineRequest, mark: Mark) => void;
 }
 
 function observeWire<Mark>(pipeline: Pipeline, observer: WireObserver<Mark>): void {
@@ -80,7 +82,13 @@ function observeWire<Mark>(pipeline: Pipeline, observer: WireObserver<Mark>): vo
     name: 'kvAuditWireObserver',
     async sendRequest(request, next) {
       const mark = observer.sent(request);
-      const response = await next(request);
+      let response: PipelineResponse;
+      try {
+        response = await next(request);
+      } catch (error) {
+        observer.unanswered?.(request, mark);
+        throw error;
+      }
       observer.answered?.(response, mark);
       return response;
     },
@@ -145,6 +153,10 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
       if (response.status === 429) counters.armThrottled += 1;
       const subscriptionId = subscriptionOf(response.request);
       if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), Date.now(), mark);
+    },
+    unanswered: (request, mark) => {
+      const subscriptionId = subscriptionOf(request);
+      if (subscriptionId) armReadPacer.offWire(subscriptionId, mark, Date.now());
     },
   });
   const httpClient: HttpClient = connection.httpClient ?? createDefaultHttpClient();

@@ -101,10 +101,11 @@ describe('pacing reads to a subscription’s ARM read budget', () => {
   });
 
   it.each([
-    // ARM counted each of the nine as it arrived: 8 left after the first, 0 after the last.
+    // Nine reads out, 9 tokens before them. Answered last, the first says 8 were left: the eight after it are gone too.
     { scenario: 'the first, answered last: less the eight sent after it', answered: 0, remainingReads: 8, readyAt: 200 },
-    { scenario: 'the last, answered first: none was sent after it', answered: 8, remainingReads: 0, readyAt: 200 },
-  ])('an answer counts the requests that went on the wire after its own: $scenario', ({ answered, remainingReads, readyAt }) => {
+    // Answered first, the last may have overtaken the eight before it, still out: they are counted gone as well.
+    { scenario: 'the last, answered first: less the eight before it still out', answered: 8, remainingReads: 8, readyAt: 200 },
+  ])('an answer counts the requests that went out around it and are not counted in it: $scenario', ({ answered, remainingReads, readyAt }) => {
     const pacer = heardFrom(hot);
     const marks = Array.from({ length: 9 }, () => {
       pacer.sent(hot, 0);

@@ -107,7 +107,7 @@ describe('invalid settings are all reported at once, each naming its setting', (
   });
 
   it('lists every problem in one error whose message names each setting', () => {
-    const env = { KV_AUDIT_SUBSCRIPTIONS: 'nope', KV_AUDIT_ARM_CONCURRENCY: '999', KV_AUDIT_EXEMPTION_TAG: '<x>' };
+    const env = { KV_AUDIT_SUBSCRIPTIONS: 'nope', KV_AUDIT_ARM_CONCURRENCY: '9999', KV_AUDIT_EXEMPTION_TAG: '<x>' };
     expect(() => loadSettings(env, { requireIngestion: true })).toThrow(
       expect.objectContaining({
         name: 'KvAuditError',
