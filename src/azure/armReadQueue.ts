@@ -86,6 +86,12 @@ function heap<T>(before: (a: T, b: T) => boolean) {
       items.push(item);
       for (let i = items.length - 1; i > 0 && before(items[i]!, items[(i - 1) >> 1]!); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
     },
+    /** Keeps only the items `keep` accepts, in heap order again. */
+    rebuild(keep: (item: T) => boolean): void {
+      const kept = items.filter(keep);
+      items.length = 0;
+      for (const item of kept) this.push(item);
+    },
     pop(): T | undefined {
       const top = items[0];
       const last = items.pop();
@@ -178,6 +184,11 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
       giveUpQueue(key, `not read: ${holder} throttles it until ${new Date(wakeAt).toISOString()}, after the scan's read budget ends`);
     } else if (wakeAt > at) held.push({ key, wakeAt, generation: current });
     else ready.push({ key, length: queue.length, generation: current, order: order++ });
+    // Entries left behind by a queue filed anew sink below the live ones and are never taken out: drop them now and
+    // then, or a long scan would keep millions of them.
+    const live = (entry: { key: string; generation: number }) => entry.generation === generation.get(entry.key) && waiting.has(entry.key);
+    if (ready.size > 2 * waiting.size + 1_024) ready.rebuild(live);
+    if (held.size > 2 * waiting.size + 1_024) held.rebuild(live);
   }
 
   function giveUpQueue(key: string, why: string): void {
