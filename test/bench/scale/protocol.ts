@@ -137,6 +137,8 @@ export function caller<C extends Calls<C>>(child: ChildProcess) {
 
 /** Answers the parent's calls with `handlers`, one at a time. */
 export function serveCalls<C extends Calls<C>>(handlers: { [N in keyof C]: (args: C[N]['args']) => Promise<C[N]['answer']> }): void {
+  // A parent that is gone (its run timed out, or was stopped) takes its children with it: no emulator left running.
+  process.on('disconnect', () => process.exit(1));
   let queue = Promise.resolve();
   process.on('message', (message: CallMessage) => {
     queue = queue.then(async () => {

@@ -303,14 +303,16 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
         scan.unexpected += 1;
         continue;
       }
+      const expected = `${vault.verdict.status}/${vault.verdict.reason}`;
+      const actual = `${String(row['Status'])}/${String(row['Reason'])}`;
       if (scan.seen[serial!]) {
+        // The same finding again (an upload retried after its answer was lost) is harmless; a different one is not.
         scan.duplicates += 1;
+        if (actual !== expected) scan.mismatchCount += 1;
         continue;
       }
       scan.seen[serial!] = 1;
       scan.checked += 1;
-      const expected = `${vault.verdict.status}/${vault.verdict.reason}`;
-      const actual = `${String(row['Status'])}/${String(row['Reason'])}`;
       if (actual !== expected) {
         scan.mismatchCount += 1;
         if (scan.mismatches.length < 10) scan.mismatches.push({ resourceId, expected, actual });
@@ -334,14 +336,19 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
     const finish = (service: Answer['service'], identity: string, attempt: number, answer: () => EmulatorResponse) => {
       const draw = draws(identity, attempt);
       const latency = latencyMs(model.latency[service], draw.u1, draw.u2);
-      const response = answer();
-      // A throttled request never reached the service behind the throttle: it cannot fail there too.
-      if (response.status !== 429 && draw.fail < model.failureRate) {
+      const kind = Math.floor(draw.kind * 3);
+      const fails = draw.fail < model.failureRate;
+      // A 500 or 503 comes back instead of the work; a reset connection loses the answer to work that was done (an
+      // upload stored twice when it is retried: the shipped queries de-duplicate by ScanId and ResourceId).
+      if (fails && kind > 0) {
         stats.failuresInjected += 1;
-        const kind = Math.floor(draw.kind * 3);
-        if (kind === 0) return { service, latencyMs: latency, response: 'reset' as const };
         const status = kind === 1 ? 500 : 503;
         return { service, latencyMs: latency, response: errorResponse(status, status === 500 ? 'InternalServerError' : 'ServiceUnavailable', `Simulated failure: ${status}.`) };
+      }
+      const response = answer();
+      if (fails) {
+        stats.failuresInjected += 1;
+        return { service, latencyMs: latency, response: 'reset' as const };
       }
       return { service, latencyMs: latency, response };
     };
