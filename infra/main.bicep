@@ -92,9 +92,9 @@ param approvedDestinations string = ''
 param remediationWorkspaceId string = ''
 
 @minValue(1)
-@maxValue(256)
+@maxValue(1024)
 @description('KV_AUDIT_ARM_CONCURRENCY: ARM diagnostic-settings reads in flight at once; each subscription is also paced to its ARM read budget.')
-param armConcurrency int = 64
+param armConcurrency int = 512
 
 @description('KV_AUDIT_PROFILE: default (any AuditEvent, audit or allLogs entry) or cis (audit and allLogs in one setting).')
 param controlProfile 'default' | 'cis' = 'default'

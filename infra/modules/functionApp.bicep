@@ -54,7 +54,7 @@ param approvedDestinations string
 param remediationWorkspaceId string
 
 @minValue(1)
-@maxValue(256)
+@maxValue(1024)
 @description('KV_AUDIT_ARM_CONCURRENCY: ARM diagnostic-settings reads in flight at once; each subscription is also paced to its ARM read budget.')
 param armConcurrency int
 

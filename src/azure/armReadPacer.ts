@@ -7,6 +7,11 @@
  * subscription's budget, the lower of the two, so a read is sent only when ARM will take it, and holds a
  * subscription for the Retry-After of a 429: one exhausted subscription waits while the others go on.
  * Time is passed in (ms).
+ *
+ * The documented numbers are where it starts, not what it trusts: a tenant's buckets can be smaller and refill more
+ * slowly, and they differ from subscription to subscription. So a subscription not heard from yet gets one read,
+ * whose answer tells what its bucket holds (its size, when it was full), before the rest; and every 429 from ARM's own throttle says the refill
+ * was overestimated, and lowers that subscription's by a tenth (once per hold).
  */
 
 export interface ArmReadLimits {
@@ -30,7 +35,23 @@ interface Budget {
   at: number;
   pausedUntil: number;
   inFlight: number;
+  refillPerSecond: number;
+  bucketSize: number;
+  /** Requests put on the wire so far. */
+  onWire: number;
+  /** The marks of those not answered yet, in the order they went out. */
+  outstanding: number[];
+  /** An answer has said what the bucket holds. */
+  heardFrom: boolean;
 }
+
+/** Reads in flight to a subscription not heard from yet: one answer tells its bucket. */
+const readsBeforeAnswer = 1;
+/** A read waiting on that answer is looked at again this soon, if no answer has come (a hold, not a throttle). */
+const answerWaitMs = 100;
+/** What one 429 from ARM's throttle leaves of the refill rate assumed, and the least it goes down to. */
+const refillCut = 0.9;
+const minRefillPerSecond = 1;
 
 export class ArmReadPacer {
   private readonly budgets = new Map<string, Budget>();
@@ -42,10 +63,10 @@ export class ArmReadPacer {
     let budget = this.budgets.get(key);
     if (!budget) {
       // A subscription not seen yet is assumed to have a full bucket; its first answers correct that.
-      budget = { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0 };
+      budget = { tokens: this.limits.bucketSize, at: now, pausedUntil: 0, inFlight: 0, refillPerSecond: this.limits.refillPerSecond, bucketSize: this.limits.bucketSize, onWire: 0, outstanding: [], heardFrom: false };
       this.budgets.set(key, budget);
     }
-    budget.tokens = Math.min(this.limits.bucketSize, budget.tokens + ((now - budget.at) / 1000) * this.limits.refillPerSecond);
+    budget.tokens = Math.min(budget.bucketSize, budget.tokens + ((now - budget.at) / 1000) * budget.refillPerSecond);
     budget.at = now;
     return budget;
   }
@@ -53,7 +74,8 @@ export class ArmReadPacer {
   /** The earliest time a read for this subscription should be sent; at or before `now` means now. */
   readyAt(subscriptionId: string, now: number): number {
     const budget = this.budget(subscriptionId, now);
-    const refilled = budget.tokens >= 1 ? now : now + ((1 - budget.tokens) / this.limits.refillPerSecond) * 1000;
+    if (!budget.heardFrom && budget.inFlight >= readsBeforeAnswer) return Math.max(budget.pausedUntil, now + answerWaitMs);
+    const refilled = budget.tokens >= 1 ? now : now + ((1 - budget.tokens) / budget.refillPerSecond) * 1000;
     return Math.max(budget.pausedUntil, refilled);
   }
 
@@ -69,20 +91,49 @@ export class ArmReadPacer {
     this.budget(subscriptionId, now).inFlight -= 1;
   }
 
-  /**
-   * ARM answered one attempt. What it counts is the truth, less the reads of ours still on their way: the
-   * lower of the two buckets, since either one empty refuses the read.
-   */
-  observed(subscriptionId: string, signal: ArmBudgetSignal, now: number): void {
-    const counts = [signal.remainingReads, signal.remainingGlobalReads].filter((n): n is number => n !== null);
-    if (counts.length === 0) return;
+  /** A request for this subscription goes on the wire (retries too); the mark tells its answer what went out around it. */
+  onWire(subscriptionId: string, now: number): number {
     const budget = this.budget(subscriptionId, now);
-    budget.tokens = Math.min(...counts) - Math.max(0, budget.inFlight - 1);
+    budget.outstanding.push(++budget.onWire);
+    return budget.onWire;
   }
 
-  /** ARM refused a read of this subscription (429): send nothing to it until `until`. */
+  /** The request `mark` came back, or never will (its connection broke): how many still out went before it. */
+  offWire(subscriptionId: string, mark: number, now: number): number {
+    const { outstanding } = this.budget(subscriptionId, now);
+    let [low, high] = [0, outstanding.length];
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (outstanding[middle]! < mark) low = middle + 1;
+      else high = middle;
+    }
+    if (outstanding[low] === mark) outstanding.splice(low, 1);
+    return low;
+  }
+
+  /**
+   * ARM answered one attempt: the lower of the two buckets, since either one empty refuses the read, as ARM counted
+   * it. Requests reach ARM roughly in the order they went out, but not exactly, and answers come back in any order.
+   * So what is left now is that less every request that went out after this one (`mark`, from onWire), which ARM
+   * had not counted yet if it kept the order, and less those that went out before it and are still unanswered,
+   * which it may have counted after. Without a mark, the reads still in flight stand in for both.
+   */
+  observed(subscriptionId: string, signal: ArmBudgetSignal, now: number, mark?: number): void {
+    const counts = [signal.remainingReads, signal.remainingGlobalReads].filter((n): n is number => n !== null);
+    const budget = this.budget(subscriptionId, now);
+    const earlierOut = mark === undefined ? 0 : this.offWire(subscriptionId, mark, now);
+    if (counts.length === 0) return;
+    const sentSince = mark === undefined ? Math.max(0, budget.inFlight - 1) : budget.onWire - mark + earlierOut;
+    // The first answer, to the one read sent before it, shows the bucket as it was: its size, when it was full.
+    if (!budget.heardFrom) budget.bucketSize = Math.min(...counts) + 1 + sentSince;
+    budget.tokens = Math.min(...counts) - sentSince;
+    budget.heardFrom = true;
+  }
+
+  /** ARM refused a read of this subscription (429): send nothing to it until `until`, and refill more slowly. */
   pause(subscriptionId: string, until: number, now: number): void {
     const budget = this.budget(subscriptionId, now);
+    if (budget.pausedUntil <= now) budget.refillPerSecond = Math.max(minRefillPerSecond, budget.refillPerSecond * refillCut);
     budget.tokens = Math.min(budget.tokens, 0);
     budget.pausedUntil = Math.max(budget.pausedUntil, until);
   }

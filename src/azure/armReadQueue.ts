@@ -13,6 +13,11 @@ import { describeError } from '../errors.js';
  * A throttled read goes back to the head of its queue for the Retry-After. When that wait would end after the
  * scan's deadline, the queue's reads are given up at once instead — the scan finishes what it can and says
  * what it could not read, rather than waiting past its time.
+ *
+ * A resource provider's own limit (Microsoft.Insights: so many reads per window, then 429 until the window ends)
+ * is learned from its answers: when it refuses a read, the reads it took since its last window began are its
+ * budget, and two refusals in a row tell its window. The region then sends that budget each window and waits for
+ * the next, rather than having most of its reads refused every window, and given up after six refusals.
  */
 
 export interface ArmReadQueueOptions extends ArmReadOptions {
@@ -41,6 +46,8 @@ interface QueuedRead {
   readonly giveUp: (why: string) => unknown;
   readonly resolve: (value: unknown) => void;
   throttledTries: number;
+  /** When it was last sent. */
+  sentAt: number;
 }
 
 const outOfTime = "not read: the scan's time budget ran out";
@@ -51,45 +58,168 @@ const maxThrottledTries = 6;
 const defaultSubscriptionPauseMs = 1_000;
 const defaultProviderPauseMs = 60_000;
 
+/** A resource provider's limit on a subscription's region, as its answers have shown it. */
+interface ProviderWindow {
+  /** When its current window began (ms). */
+  start: number;
+  /** Its length, once two refusals have shown it. */
+  windowMs: number | null;
+  /** Reads it takes a window, once a refusal has shown it. */
+  budget: number | null;
+  /** Reads sent and answered (not refused) in the current window. */
+  sent: number;
+  answered: number;
+  /** No read until then: the last refusal's Retry-After. */
+  holdUntil: number;
+}
+
+/** A binary heap: `before(a, b)` when a comes out first. */
+function heap<T>(before: (a: T, b: T) => boolean) {
+  const items: T[] = [];
+  const swap = (i: number, j: number) => ([items[i], items[j]] = [items[j]!, items[i]!]);
+  return {
+    get size() {
+      return items.length;
+    },
+    peek: (): T | undefined => items[0],
+    push(item: T): void {
+      items.push(item);
+      for (let i = items.length - 1; i > 0 && before(items[i]!, items[(i - 1) >> 1]!); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    },
+    /** Keeps only the items `keep` accepts, in heap order again. */
+    rebuild(keep: (item: T) => boolean): void {
+      const kept = items.filter(keep);
+      items.length = 0;
+      for (const item of kept) this.push(item);
+    },
+    pop(): T | undefined {
+      const top = items[0];
+      const last = items.pop();
+      if (items.length > 0 && last !== undefined) {
+        items[0] = last;
+        for (let i = 0; ; ) {
+          const [l, r] = [2 * i + 1, 2 * i + 2];
+          let first = i;
+          if (l < items.length && before(items[l]!, items[first]!)) first = l;
+          if (r < items.length && before(items[r]!, items[first]!)) first = r;
+          if (first === i) break;
+          swap(i, first);
+          i = first;
+        }
+      }
+      return top;
+    },
+  };
+}
+
 export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer, options: ArmReadQueueOptions): ArmReadQueue {
   const now = options.now ?? Date.now;
   const waiting = new Map<string, QueuedRead[]>();
-  /** A resource provider's hold on a subscription's region, by queue key. */
-  const providerHolds = new Map<string, number>();
+  /** What a resource provider's answers have told about a subscription's region, by queue key. */
+  const providerWindows = new Map<string, ProviderWindow>();
+  /** Queue keys by subscription (lowercase): an answer about a subscription may make its queues ready sooner. */
+  const keysOf = new Map<string, Set<string>>();
+  /*
+   * Which queue sends next, without looking at every queue on every send (a tenant has thousands): queues that may
+   * send sit in `ready` by how many reads wait (the most first), held ones in `held` by when they may send again.
+   * Entries are checked when they come out; one that no longer matches its queue (a length or generation since
+   * changed) is dropped.
+   */
+  const generation = new Map<string, number>();
+  const ready = heap<{ key: string; length: number; generation: number; order: number }>((a, b) => a.length > b.length || (a.length === b.length && a.order < b.order));
+  const held = heap<{ key: string; wakeAt: number; generation: number }>((a, b) => a.wakeAt < b.wakeAt);
+  let order = 0;
   let inFlight = 0;
   let timer: NodeJS.Timeout | undefined;
 
   const keyOf = (subscriptionId: string, location: string) => `${subscriptionId.toLowerCase()} ${location.toLowerCase()}`;
-  const readyAt = (key: string, queued: QueuedRead, at: number) =>
-    Math.max(pacer.readyAt(queued.subscriptionId, at), providerHolds.get(key) ?? 0);
+  const readyAt = (key: string, queued: QueuedRead, at: number) => Math.max(pacer.readyAt(queued.subscriptionId, at), providerReadyAt(key, at));
+
+  function providerWindow(key: string, at: number): ProviderWindow {
+    let window = providerWindows.get(key);
+    if (!window) {
+      window = { start: at, windowMs: null, budget: null, sent: 0, answered: 0, holdUntil: 0 };
+      providerWindows.set(key, window);
+    }
+    if (window.windowMs !== null && window.windowMs > 0 && at >= window.start + window.windowMs) {
+      window.start += Math.floor((at - window.start) / window.windowMs) * window.windowMs;
+      window.sent = 0;
+      window.answered = 0;
+    }
+    return window;
+  }
+
+  /** When the provider takes this region's next read: after its hold, and within the budget of its window. */
+  function providerReadyAt(key: string, at: number): number {
+    const window = providerWindow(key, at);
+    const spent = window.budget !== null && window.windowMs !== null && window.sent >= window.budget;
+    return Math.max(window.holdUntil, spent ? window.start + window.windowMs! : 0);
+  }
+
+  /** The provider refused a read sent at `sentAt` until `until`: a new window's refusal teaches its budget, and its length. */
+  function providerRefused(key: string, until: number, at: number, sentAt: number): void {
+    const window = providerWindow(key, at);
+    // A read sent before this window began was refused in the window already learned from.
+    if (sentAt < window.start) {
+      window.holdUntil = Math.max(window.holdUntil, until);
+      return;
+    }
+    window.budget = Math.max(1, window.answered);
+    window.windowMs = window.holdUntil > 0 ? until - window.holdUntil : null;
+    window.holdUntil = until;
+    window.start = until;
+    window.sent = 0;
+    window.answered = 0;
+  }
+
+  /** Files a queue with reads anew: ready by its length, or held until it may send. */
+  function file(key: string, at: number): void {
+    const queue = waiting.get(key);
+    const current = (generation.get(key) ?? 0) + 1;
+    generation.set(key, current);
+    if (!queue) return;
+    const wakeAt = readyAt(key, queue[0]!, at);
+    if (options.deadline !== undefined && wakeAt > options.deadline) {
+      const holder = providerReadyAt(key, at) >= wakeAt ? 'its resource provider (ResourceRequestsThrottled)' : 'ARM';
+      giveUpQueue(key, `not read: ${holder} throttles it until ${new Date(wakeAt).toISOString()}, after the scan's read budget ends`);
+    } else if (wakeAt > at) held.push({ key, wakeAt, generation: current });
+    else ready.push({ key, length: queue.length, generation: current, order: order++ });
+    // Entries left behind by a queue filed anew sink below the live ones and are never taken out: drop them now and
+    // then, or a long scan would keep millions of them.
+    const live = (entry: { key: string; generation: number }) => entry.generation === generation.get(entry.key) && waiting.has(entry.key);
+    if (ready.size > 2 * waiting.size + 1_024) ready.rebuild(live);
+    if (held.size > 2 * waiting.size + 1_024) held.rebuild(live);
+  }
 
   function giveUpQueue(key: string, why: string): void {
     for (const queued of waiting.get(key) ?? []) queued.resolve(queued.giveUp(why));
     waiting.delete(key);
   }
 
+  /** The queue that sends next, or when the first held one may send again. */
   function nextQueue(at: number): { key: string | null; wakeAt: number } {
-    let best: string | null = null;
-    let bestQueued = 0;
-    let wakeAt = Infinity;
-    for (const [key, queue] of waiting) {
-      const ready = readyAt(key, queue[0]!, at);
-      if (options.deadline !== undefined && ready > options.deadline) {
-        const holder = (providerHolds.get(key) ?? 0) >= ready ? 'its resource provider (ResourceRequestsThrottled)' : 'ARM';
-        giveUpQueue(key, `not read: ${holder} throttles it until ${new Date(ready).toISOString()}, after the scan's read budget ends`);
-      } else if (ready > at) wakeAt = Math.min(wakeAt, ready);
-      else if (queue.length > bestQueued) {
-        best = key;
-        bestQueued = queue.length;
-      }
+    while (held.size > 0 && held.peek()!.wakeAt <= at) {
+      const entry = held.pop()!;
+      if (entry.generation === generation.get(entry.key)) file(entry.key, at);
     }
-    return { key: best, wakeAt };
+    while (ready.size > 0) {
+      const entry = ready.pop()!;
+      if (entry.generation !== generation.get(entry.key) || waiting.get(entry.key)?.length !== entry.length) continue;
+      const queue = waiting.get(entry.key)!;
+      // It may have been held since it was filed (its budget spent, a 429): file it again.
+      if (readyAt(entry.key, queue[0]!, at) > at) {
+        file(entry.key, at);
+        continue;
+      }
+      return { key: entry.key, wakeAt: at };
+    }
+    return { key: null, wakeAt: held.size > 0 ? held.peek()!.wakeAt : Infinity };
   }
 
   function throttled(key: string, queued: QueuedRead, throttle: ArmThrottle): void {
     const at = now();
     if (throttle.scope === 'provider') {
-      providerHolds.set(key, Math.max(providerHolds.get(key) ?? 0, at + (throttle.retryAfterMs ?? defaultProviderPauseMs)));
+      providerRefused(key, at + (throttle.retryAfterMs ?? defaultProviderPauseMs), at, queued.sentAt);
     } else {
       pacer.pause(queued.subscriptionId, at + (throttle.retryAfterMs ?? defaultSubscriptionPauseMs), at);
     }
@@ -99,6 +229,7 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
     try {
       const { value, throttle } = await queued.attempt();
       if (throttle) throttled(key, queued, throttle);
+      else providerWindow(key, now()).answered += 1;
       // The read waits at the head of its queue for the Retry-After.
       if (throttle && ++queued.throttledTries < maxThrottledTries && !options.abortSignal?.aborted) enqueue(key, queued, 'front');
       else queued.resolve(value);
@@ -107,7 +238,10 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
       queued.resolve(queued.giveUp(describeError(error)));
     } finally {
       inFlight -= 1;
-      pacer.finished(queued.subscriptionId, now());
+      const at = now();
+      pacer.finished(queued.subscriptionId, at);
+      // Its answer may have changed when the subscription's queues may send: file them anew.
+      for (const other of keysOf.get(queued.subscriptionId.toLowerCase()) ?? []) if (waiting.has(other)) file(other, at);
       pump();
     }
   }
@@ -131,7 +265,10 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
       const queued = queue.shift()!;
       if (queue.length === 0) waiting.delete(key);
       inFlight += 1;
+      queued.sentAt = at;
       pacer.sent(queued.subscriptionId, at);
+      providerWindow(key, at).sent += 1;
+      file(key, at);
       void send(key, queued);
     }
   }
@@ -141,6 +278,10 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
     if (!queue) waiting.set(key, [queued]);
     else if (end === 'front') queue.unshift(queued);
     else queue.push(queued);
+    const subscription = queued.subscriptionId.toLowerCase();
+    const keys = keysOf.get(subscription) ?? new Set<string>();
+    keysOf.set(subscription, keys.add(key));
+    file(key, now());
   }
 
   options.abortSignal?.addEventListener('abort', pump, { once: true });
@@ -148,7 +289,7 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
   function run<T>(subscriptionId: string, location: string, attempt: () => Promise<ArmAttempt<T>>, giveUp: (why: string) => T): Promise<T> {
     if (options.abortSignal?.aborted) return Promise.resolve(giveUp(outOfTime));
     return new Promise<T>((resolve) => {
-      const queued: QueuedRead = { subscriptionId, attempt, giveUp, resolve: resolve as (value: unknown) => void, throttledTries: 0 };
+      const queued: QueuedRead = { subscriptionId, attempt, giveUp, resolve: resolve as (value: unknown) => void, throttledTries: 0, sentAt: 0 };
       enqueue(keyOf(subscriptionId, location), queued, 'back');
       pump();
     });

@@ -5,6 +5,7 @@ import {
   type HttpClient,
   type Pipeline,
   type PipelinePolicy,
+  type PipelineRequest,
   type PipelineResponse,
   createDefaultHttpClient,
   createPipelineRequest,
@@ -30,6 +31,11 @@ export interface AzureConnection {
   readonly logsQueryEndpoint?: string;
   /** The clock (ms) answers are timed by, and the scan's: the real one when absent (tests move an emulator's). */
   readonly now?: () => number;
+  /**
+   * Sends every request of every client instead of the SDK's own sockets: the benchmark puts a simulated Azure here,
+   * in virtual time. Absent in production.
+   */
+  readonly httpClient?: HttpClient;
 }
 
 /** HTTP requests seen on the wire, retries included: the SDKs retry internally and hide them otherwise. */
@@ -73,19 +79,27 @@ const maxRetries = 6;
 /** Each attempt of a read (the SDK retries inside it) gives up after this long instead of waiting forever. */
 export const requestTimeoutMs = 60_000;
 
-interface WireObserver {
+interface WireObserver<Mark> {
   /** Every attempt, as it is sent: one whose connection breaks before an answer counts too. */
-  readonly sent: () => void;
-  readonly answered?: (response: PipelineResponse) => void;
+  readonly sent: (request: PipelineRequest) => Mark;
+  readonly answered?: (response: PipelineResponse, mark: Mark) => void;
+  /** An attempt that got no answer (a broken connection, a timeout). */
+  readonly unanswered?: (request: PipelineRequest, mark: Mark) => void;
 }
 
-function observeWire(pipeline: Pipeline, observer: WireObserver): void {
+function observeWire<Mark>(pipeline: Pipeline, observer: WireObserver<Mark>): void {
   const policy: PipelinePolicy = {
     name: 'kvAuditWireObserver',
     async sendRequest(request, next) {
-      observer.sent();
-      const response = await next(request);
-      observer.answered?.(response);
+      const mark = observer.sent(request);
+      let response: PipelineResponse;
+      try {
+        response = await next(request);
+      } catch (error) {
+        observer.unanswered?.(request, mark);
+        throw error;
+      }
+      observer.answered?.(response, mark);
       return response;
     },
   };
@@ -117,6 +131,7 @@ function sdkOptions(connection: AzureConnection, userAgentPrefix = 'kv-audit-mon
   const common = {
     ...(connection.trustedCertificatePem ? { tlsOptions: { ca: connection.trustedCertificatePem } } : {}),
     userAgentOptions: { userAgentPrefix },
+    ...(connection.httpClient ? { httpClient: connection.httpClient } : {}),
   };
   const retry = {
     retryOptions: {
@@ -143,15 +158,25 @@ export function createAzureClients(connection: AzureConnection): AzureClients {
   monitor.pipeline.addPolicy(exponentialRetryPolicy(retry.retryOptions), { phase: 'Retry' });
   monitor.pipeline.addPolicy(systemErrorRetryPolicy(retry.retryOptions), { phase: 'Retry' });
   const armReadPacer = new ArmReadPacer();
+  const clock = connection.now ?? Date.now;
+  const subscriptionOf = (request: PipelineRequest) => subscriptionIdOf(new URL(request.url).pathname);
   observeWire(monitor.pipeline, {
-    sent: () => (counters.armRequests += 1),
-    answered: (response) => {
+    sent: (request) => {
+      counters.armRequests += 1;
+      const subscriptionId = subscriptionOf(request);
+      return subscriptionId ? armReadPacer.onWire(subscriptionId, clock()) : 0;
+    },
+    answered: (response, mark) => {
       if (response.status === 429) counters.armThrottled += 1;
-      const subscriptionId = subscriptionIdOf(new URL(response.request.url).pathname);
-      if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), (connection.now ?? Date.now)());
+      const subscriptionId = subscriptionOf(response.request);
+      if (subscriptionId) armReadPacer.observed(subscriptionId, budgetSignal(response), clock(), mark);
+    },
+    unanswered: (request, mark) => {
+      const subscriptionId = subscriptionOf(request);
+      if (subscriptionId) armReadPacer.offWire(subscriptionId, mark, clock());
     },
   });
-  const httpClient: HttpClient = createDefaultHttpClient();
+  const httpClient: HttpClient = connection.httpClient ?? createDefaultHttpClient();
   const armEndpoint = (connection.armEndpoint ?? publicCloudArm).replace(/\/+$/, '');
   async function getArmUrl(url: string, abortSignal?: AbortSignal): Promise<ArmResourceResponse> {
     // The pipeline adds the bearer token: it must go to ARM only, whatever link an answer holds.

@@ -50,6 +50,8 @@ export interface RunnerOptions {
   readonly retryDelayMs?: number;
   /** Aborts every request, e.g. when the scan's time budget runs out. */
   readonly abortSignal?: AbortSignal;
+  /** The clock answers are timed by (ms). */
+  readonly now?: () => number;
 }
 
 /** ARG accepts at most 1000 subscriptions per request and returns at most 1000 rows per page. */
@@ -93,7 +95,15 @@ export function scopeBatches(scope: ResourceGraphScope): ResourceGraphScope[] {
 
 export function createResourceGraphRunner(client: ResourceGraphClient, options: RunnerOptions = {}): ResourceGraphRunner {
   const sleep = options.sleep ?? sleepFor;
+  const now = options.now ?? Date.now;
   let waitBeforeNext = 0;
+  /*
+   * The earliest the current quota window is known to end. ARG states the reset in whole seconds, rounded up, as of
+   * when it counted the request, and the answer takes a while to arrive: each answer's arrival plus its resets-after
+   * is a bound, and the lowest of a window's is close. Waiting on the last answer's alone lost most of a second a
+   * window, over a tenth of the inventory's time once the quota sets the pace.
+   */
+  let windowEnd = Infinity;
   const throttle = (ms: number) => {
     options.onThrottle?.(ms);
     waitBeforeNext = ms;
@@ -116,7 +126,13 @@ export function createResourceGraphRunner(client: ResourceGraphClient, options: 
           requestOptions: { timeout: requestTimeoutMs },
           ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
         });
-        if (quota.remaining === 0) throttle(quota.resetsAfterMs ?? 5_000);
+        const arrival = now();
+        if (arrival >= windowEnd) windowEnd = Infinity;
+        if (quota.resetsAfterMs !== null) windowEnd = Math.min(windowEnd, arrival + quota.resetsAfterMs);
+        if (quota.remaining === 0) {
+          throttle(windowEnd < Infinity ? Math.max(0, windowEnd - arrival) : 5_000);
+          windowEnd = Infinity;
+        }
         return { response, subscriptionLimitHit: quota.subscriptionLimitHit };
       } catch (error) {
         if (isRestError(error) && error.statusCode === 429 && throttledRetries < max429Retries) {

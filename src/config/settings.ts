@@ -147,8 +147,8 @@ export const settingDefinitions: readonly SettingDefinition[] = [
   },
   {
     name: 'KV_AUDIT_ARM_CONCURRENCY',
-    description: 'ARM diagnostic-settings reads in flight at once, across all subscriptions (1-256). Default 64; each subscription is also paced to its own ARM read budget.',
-    example: '64',
+    description: 'ARM diagnostic-settings reads in flight at once, across all subscriptions (1-1024). Default 512, enough to keep up with Resource Graph listing a million vaults at ARM latency; each subscription is also paced to its own ARM read budget.',
+    example: '512',
   },
   {
     name: 'KV_AUDIT_LOGS_INGESTION_ENDPOINT',
@@ -218,7 +218,7 @@ const envSchema = z.object({
   KV_AUDIT_EXEMPTION_TAG: optional(z.string().regex(tagName, 'must be a tag name: 1-512 characters, none of < > % & \\ ? /')),
   KV_AUDIT_APPROVED_DESTINATIONS: optional(listOf(isArmResourceId, 'a resource id (/subscriptions/…/resourceGroups/…/providers/…)')),
   KV_AUDIT_REMEDIATION_WORKSPACE_ID: optional(z.string().refine(isWorkspaceId, 'must be a Log Analytics workspace resource id')),
-  KV_AUDIT_ARM_CONCURRENCY: optional(wholeNumber(1, 256)),
+  KV_AUDIT_ARM_CONCURRENCY: optional(wholeNumber(1, 1024)),
   KV_AUDIT_LOGS_INGESTION_ENDPOINT: optional(
     z.url({ protocol: /^https$/, error: 'must be an https URL (the DCR logs ingestion endpoint)' }),
   ),
@@ -297,7 +297,7 @@ export function loadSettings(env: Env, options: LoadOptions): Settings {
     exemptionTag: values.KV_AUDIT_EXEMPTION_TAG ?? 'kv-audit-exempt',
     approvedDestinations: approved.length > 0 ? new Set(approved.map(normalizeResourceId)) : null,
     remediationWorkspaceId: values.KV_AUDIT_REMEDIATION_WORKSPACE_ID ?? null,
-    armConcurrency: values.KV_AUDIT_ARM_CONCURRENCY ?? 64,
+    armConcurrency: values.KV_AUDIT_ARM_CONCURRENCY ?? 512,
     stateUrl: values.KV_AUDIT_STATE_URL ?? null,
     findingsWorkspaceId: values.KV_AUDIT_FINDINGS_WORKSPACE_ID ?? null,
     fullScanIntervalHours: values.KV_AUDIT_FULL_SCAN_INTERVAL_HOURS ?? 24,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ArmRead } from '../../src/azure/armDiagnosticSettings.js';
 import { createArmReadQueue } from '../../src/azure/armReadQueue.js';
+import { ArmReadPacer } from '../../src/azure/armReadPacer.js';
 import { createAzureClients } from '../../src/azure/clients.js';
 import { type Emulator, type EmulatorOptions, type Estate, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { emulatorConnection, generatedEstate } from '../support/emulatorScan.js';
@@ -145,5 +146,34 @@ describe("a resource provider's own throttle (ResourceRequestsThrottled)", () =>
     );
     expect(ids.filter((id) => !throttledRegion.includes(id)).every((id) => reads.get(id)?.evidence.state === 'Read')).toBe(true);
     expect(other).not.toBe(held);
+  });
+});
+
+describe("a resource provider's limit per window, learned from its refusals", () => {
+  it('after two refusals it sends the window its budget and waits for the next: every read lands, few are refused', async () => {
+    // Microsoft.Insights-like: 2 reads of a region per 300 ms window, the rest refused until the window ends.
+    const windowMs = 300;
+    const perWindow = 2;
+    const start = Date.now();
+    const taken = new Map<number, number>();
+    let refused = 0;
+    const pacer = new ArmReadPacer();
+    const queue = createArmReadQueue({} as never, pacer, { concurrency: 8 });
+    const subscription = '33333333-0000-4000-8000-000000000000';
+    const attempt = async () => {
+      const at = Date.now();
+      const window = Math.floor((at - start) / windowMs);
+      taken.set(window, (taken.get(window) ?? 0) + 1);
+      pacer.observed(subscription, { remainingReads: 200, remainingGlobalReads: null }, at);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      if (taken.get(window)! <= perWindow) return { value: 'read', throttle: null };
+      refused += 1;
+      return { value: 'refused', throttle: { scope: 'provider' as const, retryAfterMs: start + (window + 1) * windowMs - at } };
+    };
+    const reads = 24;
+    const values = await Promise.all(Array.from({ length: reads }, () => queue.run(subscription, 'westeurope', attempt, () => 'given up')));
+    // Unlearned, the 8 in flight would lose 6 a window, and the last reads be given up after six refusals.
+    expect(values).toEqual(Array.from({ length: reads }, () => 'read'));
+    expect(refused).toBeLessThanOrEqual(2 * 8);
   });
 });

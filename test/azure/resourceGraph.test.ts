@@ -40,6 +40,20 @@ describe('the Resource Graph runner', () => {
     expect(emulator?.stats).toMatchObject({ argRequests: 2, argThrottled: 0 });
   });
 
+  it("waits until the window's earliest known end: the lowest of its answers' arrival plus resets-after, not the last one's", async () => {
+    // Three requests per 2 s window, each answer 400 ms after it is sent: the window starts when the first is counted,
+    // and every answer says 00:00:02. The third arrives 800 ms into the window: its own bound is 2.8 s, the first's 2 s.
+    const { runner, waits } = await runnerFor(
+      { estate: testEstate, argQuota: { requests: 3, windowMs: 2_000 }, faults: parseFaultSpec('latency:arg=400ms') },
+      true,
+    );
+    for (const purpose of ['first', 'second', 'third', 'fourth']) await runner.queryAll(purpose, vaultIds, {});
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThan(1_000);
+    expect(waits[0]).toBeLessThan(1_500);
+    expect(emulator?.stats).toMatchObject({ argRequests: 4, argThrottled: 0 });
+  });
+
   it('after a 429, retries once the reset time has passed; after seven, gives up naming the query and the throttling', async () => {
     const { runner, waits } = await runnerFor({ estate: testEstate, faults: parseFaultSpec('arg:429@1.0'), retryAfterSeconds: 3 });
     await expect(runner.queryAll('inventory query', vaultIds, {})).rejects.toMatchObject({

@@ -137,7 +137,7 @@ describe('every problem at once, in our words', () => {
       "  - --output: 'xml' is not one of table, json, ndjson, csv, html, ocsf",
       "  - --subscription: ' , ' has an empty item",
       'KV_AUDIT_SCHEDULE',
-      '  - KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256',
+      '  - KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 1024',
       '',
     ].map((line) => (line === 'KV_AUDIT_SCHEDULE' ? `  - KV_AUDIT_SCHEDULE: second '99' is not within 0-59 (e.g. "0 0 * * * *" for hourly)` : line)));
   });
@@ -154,7 +154,7 @@ describe('every problem at once, in our words', () => {
       `  - estate file ${file}: resources[0].id: 'not-an-id' is not a resource id (/subscriptions/<guid>/resourceGroups/<rg>/providers/<namespace>/<type>/<name>)`,
       `  - estate file ${file}: denied: is required`,
       `  - estate file ${file}: resourceGraphIndexesDiagnosticSettings: must be a boolean, not a string`,
-      '  - KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256',
+      '  - KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 1024',
     ]);
   });
 

@@ -28,7 +28,7 @@ describe('defaults', () => {
       exemptionTag: 'kv-audit-exempt',
       approvedDestinations: null,
       remediationWorkspaceId: null,
-      armConcurrency: 64,
+      armConcurrency: 512,
       ingestion: null,
       stateUrl: null,
       findingsWorkspaceId: null,
@@ -43,7 +43,7 @@ describe('defaults', () => {
   });
 
   it('treats blank values (as app settings often carry) as unset', () => {
-    expect(loadSettings({ KV_AUDIT_SUBSCRIPTIONS: '  ', KV_AUDIT_ARM_CONCURRENCY: '' }, { requireIngestion: false }).armConcurrency).toBe(64);
+    expect(loadSettings({ KV_AUDIT_SUBSCRIPTIONS: '  ', KV_AUDIT_ARM_CONCURRENCY: '' }, { requireIngestion: false }).armConcurrency).toBe(512);
   });
 });
 
@@ -114,9 +114,9 @@ describe('invalid settings are all reported at once, each naming its setting', (
     { env: { KV_AUDIT_EXEMPTION_TAG: 'a/b' }, problem: 'KV_AUDIT_EXEMPTION_TAG: must be a tag name: 1-512 characters, none of < > % & \\ ? /' },
     { env: { KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' }, problem: "KV_AUDIT_APPROVED_DESTINATIONS: 'law-central' is not a resource id (/subscriptions/…/resourceGroups/…/providers/…)" },
     { env: { KV_AUDIT_REMEDIATION_WORKSPACE_ID: `/subscriptions/${sub1}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st` }, problem: 'KV_AUDIT_REMEDIATION_WORKSPACE_ID: must be a Log Analytics workspace resource id' },
-    { env: { KV_AUDIT_ARM_CONCURRENCY: '0' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
-    { env: { KV_AUDIT_ARM_CONCURRENCY: 'abc' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
-    { env: { KV_AUDIT_ARM_CONCURRENCY: '2.5' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 256' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: '0' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 1024' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: 'abc' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 1024' },
+    { env: { KV_AUDIT_ARM_CONCURRENCY: '2.5' }, problem: 'KV_AUDIT_ARM_CONCURRENCY: must be a whole number from 1 to 1024' },
     { env: { KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: '72' }, problem: 'KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: must be a whole number from 1 to 48' },
     { env: { KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: '-5' }, problem: 'KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: must be a whole number from 0 to 1440' },
     { env: { KV_AUDIT_STATE_URL: 'http://st.blob.core.windows.net/s/state.json' }, problem: 'KV_AUDIT_STATE_URL: must be an https URL of a blob' },
@@ -180,7 +180,7 @@ describe('invalid settings are all reported at once, each naming its setting', (
   });
 
   it('lists every problem in one error whose message names each setting', () => {
-    const env = { KV_AUDIT_SUBSCRIPTIONS: 'nope', KV_AUDIT_ARM_CONCURRENCY: '999', KV_AUDIT_EXEMPTION_TAG: '<x>' };
+    const env = { KV_AUDIT_SUBSCRIPTIONS: 'nope', KV_AUDIT_ARM_CONCURRENCY: '9999', KV_AUDIT_EXEMPTION_TAG: '<x>' };
     expect(() => loadSettings(env, { requireIngestion: true })).toThrow(
       expect.objectContaining({
         name: 'KvAuditError',

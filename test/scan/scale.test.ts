@@ -23,8 +23,8 @@ describe('an estate larger than one Resource Graph page (2,500 vaults)', () => {
     expect(new Set(ids).size).toBe(2_500);
   });
 
-  it('counts the vaults, then reads four hash partitions of at most a page each (ARG keeps no snapshot between pages)', () => {
-    expect(run.scan.ArgQueries).toBe(5);
+  it('counts the vaults, then reads three hash partitions of at most a page each (ARG keeps no snapshot between pages)', () => {
+    expect(run.scan.ArgQueries).toBe(4);
   });
 
   it('evaluates every vault from ARM evidence: half pass, half have no settings', () => {
@@ -50,7 +50,7 @@ describe('a scope of more than 1,000 subscriptions (1,500)', () => {
     expect(run.scan.Errors).toEqual([]);
   });
 
-  it('per batch: one subscription check, one count, and a partition per 800 vaults (2 + 1)', () => {
+  it('per batch: one subscription check, one count, and a partition per 900 vaults (2 + 1)', () => {
     expect(run.scan.ArgQueries).toBe(7);
     expect(run.scan.Scope).toEqual({ Kind: 'Subscriptions', Ids: subscriptions });
   });

@@ -263,12 +263,50 @@ const regions = [
 const apps = ['payments', 'checkout', 'ledger', 'crm', 'hr', 'identity', 'data', 'web', 'api', 'billing', 'search', 'iot'] as const;
 const environments = ['prod', 'prod', 'dev', 'test'] as const;
 
-export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
+/** One generated vault, made on demand: its resource, its settings, and the verdict it was built to get. */
+export interface GeneratedVault {
+  readonly resource: EstateResource;
+  readonly settings: readonly EstateDiagnosticSetting[];
+  readonly verdict: ExpectedVerdict;
+  /** How ARM answers its settings read: 403, or 404 as if deleted after the inventory; null for a normal read. */
+  readonly access: 'denied' | 'deletedAfterInventory' | null;
+  /** Index into `subscriptions`. */
+  readonly subscription: number;
+}
+
+/**
+ * A generated estate without the estate: a few bytes per vault, and each vault made when asked for. A million vaults
+ * fit in a few megabytes this way, where the materialized estate takes gigabytes. `generateEstate` materializes it.
+ */
+export interface EstateShape {
+  readonly spec: GeneratedEstateSpec;
+  readonly tenantId: string;
+  /** Subscription ids; the vaults of subscription s are serials firstVault[s] .. firstVault[s + 1] - 1. */
+  readonly subscriptions: readonly string[];
+  readonly firstVault: readonly number[];
+  /** The regions vaults are in. */
+  readonly locations: readonly string[];
+  /**
+   * Everything that is not a vault: the destinations, in the estate's order (the central ones, then
+   * `resourcesPerSubscription` of each subscription's own).
+   */
+  readonly otherResources: readonly EstateResource[];
+  readonly resourcesPerSubscription: number;
+  /** Serial 0 .. spec.vaults - 1. */
+  vault(serial: number): GeneratedVault;
+  /** The subscription index of a vault serial. */
+  subscriptionOf(serial: number): number;
+  readonly env: Env;
+}
+
+export function estateShape(spec: GeneratedEstateSpec): EstateShape {
   validate(spec);
   const random = seededRandom(spec.seed);
   const tenantId = guid(random, 0);
   const counts = [spec.largestSubscription, ...spreadOthers(spec.vaults - spec.largestSubscription, spec.subscriptions - 1, spec.largestSubscription, random)];
   const subscriptions = counts.map((_, i) => guid(random, i + 1));
+  const firstVault = [0];
+  for (const count of counts) firstVault.push(firstVault.at(-1)! + count);
   // The platform team's subscription holds few vaults: the smallest.
   const logging = subscriptions.at(-1)!;
   const rg = (subscription: string, group: string) => `/subscriptions/${subscription}/resourceGroups/${group}`;
@@ -292,7 +330,7 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
     location,
     properties: { customerId: guid(random, serial), sku: { name: 'PerGB2018' }, retentionInDays, provisioningState: 'Succeeded' },
   });
-  const resources: EstateResource[] = [
+  const otherResources: EstateResource[] = [
     ...central.workspaces.flatMap((w, i) => [
       workspace(w.id, w.workspace, w.location, 365, i),
       { id: w.archiveStorage, name: `stkvauditarchive${w.short}`, type: 'Microsoft.Storage/storageAccounts', location: w.location, kind: 'StorageV2' },
@@ -303,83 +341,105 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
     ]),
     workspace(central.shortTermWorkspace, 'law-shortterm', 'westeurope', 30, regions.length),
   ];
-  const diagnosticSettings: EstateDiagnosticSetting[] = [];
-  const denied: string[] = [];
-  const deletedAfterInventory: string[] = [];
-  const expected = new Map<string, ExpectedVerdict>();
-  const vaultsPerSubscription = new Map<string, number>();
+  const teamLogging = (s: number) => rg(subscriptions[s]!, 'rg-team-logging');
+  // The team's own storage account in each region: it exists, and is not approved.
+  const ownStorage = (s: number, region: (typeof regions)[number]) =>
+    `${teamLogging(s)}/providers/Microsoft.Storage/storageAccounts/stteam${region.short}${s.toString(36).padStart(6, '0')}`;
+  subscriptions.forEach((_, s) => {
+    for (const region of regions) {
+      const id = ownStorage(s, region);
+      otherResources.push({ id, name: id.split('/').at(-1)!, type: 'Microsoft.Storage/storageAccounts', location: region.location, kind: 'StorageV2' });
+    }
+  });
   const archetypeOf = archetypeOfEachVault(spec.vaults, random);
   const isManagedHsm = managedHsmFlags(spec.vaults, random);
+  // Drawn in the order the vaults are made, so the estate is the same whichever vault is asked for first.
+  const appOf = new Uint8Array(spec.vaults);
+  const envOf = new Uint8Array(spec.vaults);
+  const regionOf = new Uint8Array(spec.vaults);
+  const index = (count: number) => Math.floor(random() * count);
+  for (let serial = 0; serial < spec.vaults; serial++) {
+    appOf[serial] = index(apps.length);
+    envOf[serial] = index(environments.length);
+    regionOf[serial] = index(central.workspaces.length);
+  }
   const tagsOf = new Map(apps.flatMap((app, i) => environments.map((env) => [`${app}-${env}`, { env, owner: `${app}-team`, costCenter: `CC-${4100 + i}` }])));
   const vaultSku = { family: 'A', name: 'standard' };
   const hsmSku = { family: 'B', name: 'Standard_B1' };
 
-  let serial = 0;
-  subscriptions.forEach((subscription, s) => {
-    vaultsPerSubscription.set(subscription, counts[s]!);
-    const teamLogging = rg(subscription, 'rg-team-logging');
-    // The team's own storage account in each region: it exists, and is not approved.
-    const ownStorage = new Map(
-      regions.map((r) => {
-        const storageName = `stteam${r.short}${s.toString(36).padStart(6, '0')}`;
-        const id = `${teamLogging}/providers/Microsoft.Storage/storageAccounts/${storageName}`;
-        resources.push({ id, name: storageName, type: 'Microsoft.Storage/storageAccounts', location: r.location, kind: 'StorageV2' });
-        return [r.location, id] as const;
-      }),
-    );
-    const retiredWorkspace = `${teamLogging}/providers/Microsoft.OperationalInsights/workspaces/law-retired-${s.toString(36)}`;
-
-    for (let v = 0; v < counts[s]!; v++, serial++) {
-      const archetype = archetypes[archetypeOf[serial]!]!;
-      const app = pick(random, apps);
-      const env = pick(random, environments);
-      const region = pick(random, central.workspaces);
-      const hsm = isManagedHsm[serial] === 1;
-      const name = `${hsm ? 'hsm' : 'kv'}-${app}-${env}-${serial.toString(36).padStart(5, '0')}`;
-      const id = `${rg(subscription, `rg-${app}-${env}`)}/providers/Microsoft.KeyVault/${hsm ? 'managedHSMs' : 'vaults'}/${name}`;
-      const tags = tagsOf.get(`${app}-${env}`)!;
-      resources.push({
-        id,
-        name,
-        type: hsm ? 'Microsoft.KeyVault/managedHSMs' : 'Microsoft.KeyVault/vaults',
-        location: region.location,
-        tags: archetype.exempt
-          ? { ...tags, [exemptionTag]: `Vendor-managed vault; the vendor ships its audit logs, ticket SEC-${serial}${serial % 2 === 0 ? '; until=2099-12-31' : ''}` }
-          : tags,
-        ...(hsm
-          ? { sku: hsmSku, properties: { tenantId, hsmUri: `https://${name}.managedhsm.azure.net/`, enableSoftDelete: true, provisioningState: 'Succeeded' } }
-          : {
-              properties: {
-                tenantId,
-                sku: vaultSku,
-                vaultUri: `https://${name}.vault.azure.net/`,
-                enableRbacAuthorization: true,
-                enableSoftDelete: true,
-                provisioningState: 'Succeeded',
-              },
-            }),
-      });
-      const otherRegion = central.workspaces[(central.workspaces.indexOf(region) + 1) % central.workspaces.length]!;
-      const destinations: Destinations = {
-        centralWorkspace: region.id,
-        archiveStorage: region.archiveStorage,
-        siemEventHubRule: siemRule(region.siemNamespace),
-        otherRegionArchive: otherRegion.archiveStorage,
-        shortTermWorkspace: central.shortTermWorkspace,
-        socWorkspace: central.socWorkspace,
-        ownStorage: ownStorage.get(region.location)!,
-        retiredWorkspace,
-      };
-      for (const parts of archetype.settings(destinations)) diagnosticSettings.push(listedDiagnosticSetting(id, parts));
-      if (archetype.access === 'denied') denied.push(id);
-      if (archetype.access === 'deletedAfterInventory') deletedAfterInventory.push(id);
-      expected.set(normalizeResourceId(id), archetype.verdict);
+  function subscriptionOf(serial: number): number {
+    let [low, high] = [0, counts.length - 1];
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (firstVault[middle]! <= serial) low = middle;
+      else high = middle - 1;
     }
-  });
+    return low;
+  }
+
+  function vault(serial: number): GeneratedVault {
+    if (!Number.isSafeInteger(serial) || serial < 0 || serial >= spec.vaults) throw new RangeError(`no vault ${serial} in an estate of ${spec.vaults}`);
+    const s = subscriptionOf(serial);
+    const subscription = subscriptions[s]!;
+    const archetype = archetypes[archetypeOf[serial]!]!;
+    const app = apps[appOf[serial]!]!;
+    const env = environments[envOf[serial]!]!;
+    const region = central.workspaces[regionOf[serial]!]!;
+    const hsm = isManagedHsm[serial] === 1;
+    const name = `${hsm ? 'hsm' : 'kv'}-${app}-${env}-${serial.toString(36).padStart(5, '0')}`;
+    const id = `${rg(subscription, `rg-${app}-${env}`)}/providers/Microsoft.KeyVault/${hsm ? 'managedHSMs' : 'vaults'}/${name}`;
+    const tags = tagsOf.get(`${app}-${env}`)!;
+    const resource: EstateResource = {
+      id,
+      name,
+      type: hsm ? 'Microsoft.KeyVault/managedHSMs' : 'Microsoft.KeyVault/vaults',
+      location: region.location,
+      tags: archetype.exempt
+        ? { ...tags, [exemptionTag]: `Vendor-managed vault; the vendor ships its audit logs, ticket SEC-${serial}${serial % 2 === 0 ? '; until=2099-12-31' : ''}` }
+        : tags,
+      ...(hsm
+        ? { sku: hsmSku, properties: { tenantId, hsmUri: `https://${name}.managedhsm.azure.net/`, enableSoftDelete: true, provisioningState: 'Succeeded' } }
+        : {
+            properties: {
+              tenantId,
+              sku: vaultSku,
+              vaultUri: `https://${name}.vault.azure.net/`,
+              enableRbacAuthorization: true,
+              enableSoftDelete: true,
+              provisioningState: 'Succeeded',
+            },
+          }),
+    };
+    const otherRegion = central.workspaces[(regionOf[serial]! + 1) % central.workspaces.length]!;
+    const destinations: Destinations = {
+      centralWorkspace: region.id,
+      archiveStorage: region.archiveStorage,
+      siemEventHubRule: siemRule(region.siemNamespace),
+      otherRegionArchive: otherRegion.archiveStorage,
+      shortTermWorkspace: central.shortTermWorkspace,
+      socWorkspace: central.socWorkspace,
+      ownStorage: ownStorage(s, regions[regionOf[serial]!]!),
+      retiredWorkspace: `${teamLogging(s)}/providers/Microsoft.OperationalInsights/workspaces/law-retired-${s.toString(36)}`,
+    };
+    return {
+      resource,
+      settings: archetype.settings(destinations).map((parts) => listedDiagnosticSetting(id, parts)),
+      verdict: archetype.verdict,
+      access: archetype.access ?? null,
+      subscription: s,
+    };
+  }
 
   return {
-    estate: { tenantId, resources, diagnosticSettings, denied, deletedAfterInventory, resourceGraphIndexesDiagnosticSettings: false },
-    expected,
+    spec,
+    tenantId,
+    subscriptions,
+    firstVault,
+    locations: regions.map((r) => r.location),
+    otherResources,
+    resourcesPerSubscription: regions.length,
+    vault,
+    subscriptionOf,
     env: {
       KV_AUDIT_APPROVED_DESTINATIONS: [
         ...central.workspaces.flatMap((w) => [w.id, w.archiveStorage, w.siemNamespace]),
@@ -390,6 +450,35 @@ export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
       KV_AUDIT_MIN_RETENTION_DAYS: '90',
       KV_AUDIT_REMEDIATION_WORKSPACE_ID: central.workspaces[0]!.id,
     },
+  };
+}
+
+export function generateEstate(spec: GeneratedEstateSpec): GeneratedEstate {
+  const shape = estateShape(spec);
+  const perSubscription = shape.resourcesPerSubscription;
+  const centralCount = shape.otherResources.length - shape.subscriptions.length * perSubscription;
+  const resources: EstateResource[] = shape.otherResources.slice(0, centralCount);
+  const diagnosticSettings: EstateDiagnosticSetting[] = [];
+  const denied: string[] = [];
+  const deletedAfterInventory: string[] = [];
+  const expected = new Map<string, ExpectedVerdict>();
+  const vaultsPerSubscription = new Map<string, number>();
+  shape.subscriptions.forEach((subscription, s) => {
+    vaultsPerSubscription.set(subscription, shape.firstVault[s + 1]! - shape.firstVault[s]!);
+    resources.push(...shape.otherResources.slice(centralCount + s * perSubscription, centralCount + (s + 1) * perSubscription));
+    for (let serial = shape.firstVault[s]!; serial < shape.firstVault[s + 1]!; serial++) {
+      const vault = shape.vault(serial);
+      resources.push(vault.resource);
+      diagnosticSettings.push(...vault.settings);
+      if (vault.access === 'denied') denied.push(vault.resource.id);
+      if (vault.access === 'deletedAfterInventory') deletedAfterInventory.push(vault.resource.id);
+      expected.set(normalizeResourceId(vault.resource.id), vault.verdict);
+    }
+  });
+  return {
+    estate: { tenantId: shape.tenantId, resources, diagnosticSettings, denied, deletedAfterInventory, resourceGraphIndexesDiagnosticSettings: false },
+    expected,
+    env: shape.env,
     vaultsPerSubscription,
   };
 }

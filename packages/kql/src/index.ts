@@ -11,3 +11,4 @@ export { executeQuery, executeQueryTable, type ExecuteQueryOptions } from './int
 export { kqlProblems, type KqlTableSchema, type ScalarTypeName } from './kusto.js';
 export { parseQuery } from './parser.js';
 export type { SyntaxNode } from './syntax.js';
+export { xxhash64 } from './xxhash64.js';

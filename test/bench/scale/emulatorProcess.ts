@@ -4,13 +4,35 @@ import { normalizeResourceId } from '../../../src/control/resourceId.js';
 import { type Emulator, parseFaultSpec, startEmulator } from '../../support/emulator.js';
 import { type GeneratedEstate, generateEstate } from '../../support/generatedEstate.js';
 import { findingsTable } from '../../../src/findings/schema.js';
-import { latencySpec, realisticModel } from './bound.js';
+import { type ServiceModel, drawModel, providerLimitOf } from './model.js';
 import { type EmulatorCalls, type FindingMismatch, type Verification, serveCalls } from './protocol.js';
 
 /*
  * The emulator in a process of its own, so the estate and the rows it ingests are not counted in the
  * scanner's memory. It also checks the findings it received, since only it holds them.
+ *
+ * It is set up from the benchmark's service model as far as its knobs reach: the model's ARM buckets and the
+ * global drain, its failure rate, its median latencies (fixed, not lognormal), and one Microsoft.Insights hold per
+ * limited region (after that region's window of reads, for one window) where the model repeats it every window.
  */
+
+function faultSpec(model: ServiceModel): string {
+  const { arg, arm, ingest } = model.latency;
+  const each = (model.failureRate / 3).toFixed(5);
+  const failures = ['arg', 'arm', 'ingest'].flatMap((service) => [`${service}:500@${each}`, `${service}:503@${each}`, `${service}:reset@${each}`]);
+  return [`latency:arg=${arg.medianMs}ms`, `latency:arm=${arm.medianMs}ms`, `latency:ingest=${ingest.medianMs}ms`, ...failures].join(',');
+}
+
+/** The model's Microsoft.Insights limits as the emulator's provider-throttle rules. */
+function providerRules(model: ServiceModel, generated: GeneratedEstate) {
+  const regions = new Set(generated.estate.resources.map((r) => r.location));
+  return [...generated.vaultsPerSubscription.keys()].flatMap((subscriptionId) =>
+    [...regions].flatMap((location) => {
+      const limit = providerLimitOf(model, subscriptionId, location);
+      return limit ? [{ subscriptionId, location, retryAfterSeconds: limit.windowMs / 1000, fromRead: limit.reads + 1 }] : [];
+    }),
+  );
+}
 
 let running: { readonly emulator: Emulator; readonly generated: GeneratedEstate; readonly loopAtReady: EventLoopUtilization } | null = null;
 
@@ -61,16 +83,20 @@ function verify(generated: GeneratedEstate, emulator: Emulator, scanId: string):
 }
 
 serveCalls<EmulatorCalls>({
-  async start({ spec }) {
+  async start({ spec, seed }) {
     const startedAt = performance.now();
     const generated = generateEstate(spec);
+    const model = drawModel(seed);
     const emulator = await startEmulator({
-      estate: generated.estate,
-      faults: parseFaultSpec(latencySpec(realisticModel)),
-      seed: spec.seed,
-      argQuota: realisticModel.argQuota,
-      armReads: realisticModel.armReads,
-      retryAfterSeconds: 1,
+      estate: {
+        ...generated.estate,
+        armThrottling: { globalReads: model.armGlobal, othersDrainPerSecond: model.armGlobal.refillPerSecond * model.othersShare },
+        providerThrottling: providerRules(model, generated),
+      },
+      faults: parseFaultSpec(faultSpec(model)),
+      seed,
+      argQuota: model.argQuota,
+      armReads: model.armPrincipal,
     });
     running = { emulator, generated, loopAtReady: performance.eventLoopUtilization() };
     process.stderr.write(`  emulator: ${spec.vaults} vaults generated and served in ${((performance.now() - startedAt) / 1000).toFixed(1)} s\n`);

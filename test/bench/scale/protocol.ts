@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Env } from '../../../src/config/settings.js';
 import type { EmulatorStats } from '../../support/emulator.js';
 import type { GeneratedEstateSpec } from '../../support/generatedEstate.js';
+import type { SimulationStats } from './simulatedAzure.js';
 
 /*
  * The calls between the scale bench and its child processes (the emulator, the scanner), typed per call
@@ -44,7 +45,8 @@ export interface Verification {
 }
 
 export interface EmulatorCalls {
-  start: { args: { readonly spec: GeneratedEstateSpec }; answer: EmulatorReady };
+  /** `seed`: of the service model the emulator is set up from. */
+  start: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number }; answer: EmulatorReady };
   /**
    * The counters, and how busy the emulator's event loop has been since it was ready (0..1): near 1, the
    * emulator, not the scanner, limits the scan.
@@ -65,18 +67,41 @@ export interface ScanOutcome {
   readonly cpuMs: number;
   /** The scanning process's peak resident set, start-up included. */
   readonly peakRssMb: number;
-  /** The global cap on concurrent ARM requests the loaded settings gave the scan. */
-  readonly armConcurrency: number;
-}
-
-export interface NaiveOutcome {
-  readonly vaults: number;
-  readonly wallMs: number;
+  /** CPU ms of one calibration unit in this process (calibration.ts). */
+  readonly calibrationMs: number;
 }
 
 export interface ScannerCalls {
   scan: { args: { readonly target: EmulatorTarget; readonly env: Env }; answer: ScanOutcome };
-  naive: { args: { readonly target: EmulatorTarget }; answer: NaiveOutcome };
+}
+
+/** A run in virtual time against the simulated Azure: the monitor's scan or a baseline. */
+export interface VirtualOutcome {
+  readonly scanId: string | null;
+  readonly succeeded: boolean;
+  readonly errors: readonly string[];
+  /** Vaults the run listed. */
+  readonly vaults: number;
+  readonly virtualMs: number;
+  /** How long the run took for real. */
+  readonly realMs: number;
+  /** CPU the process spent during the run, user and system. */
+  readonly processCpuMs: number;
+  /** Of that, the simulated Azure's own answering: not the scanner's. */
+  readonly simulationMs: number;
+  /** CPU ms of one calibration unit in this process (calibration.ts). */
+  readonly calibrationMs: number;
+  readonly peakRssMb: number;
+  readonly stats: SimulationStats;
+  /** The findings against the expected verdicts; null for a baseline, which writes none. */
+  readonly verification: Verification | null;
+  /** Scan rows ingested. */
+  readonly scanRows: number;
+}
+
+export interface VirtualCalls {
+  scan: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly env: Env }; answer: VirtualOutcome };
+  baseline: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly kind: 'sequential' | 'prowler-style' }; answer: VirtualOutcome };
 }
 
 /** A call table: each call's arguments and answer. */
@@ -112,6 +137,8 @@ export function caller<C extends Calls<C>>(child: ChildProcess) {
 
 /** Answers the parent's calls with `handlers`, one at a time. */
 export function serveCalls<C extends Calls<C>>(handlers: { [N in keyof C]: (args: C[N]['args']) => Promise<C[N]['answer']> }): void {
+  // A parent that is gone (its run timed out, or was stopped) takes its children with it: no emulator left running.
+  process.on('disconnect', () => process.exit(1));
   let queue = Promise.resolve();
   process.on('message', (message: CallMessage) => {
     queue = queue.then(async () => {

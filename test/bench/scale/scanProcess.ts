@@ -4,12 +4,13 @@ import { emulatorCredential } from '@kv-audit/azure-emulator';
 import { runScan, scanSucceeded } from '../../../src/scan/runScan.js';
 import { scanDependencies } from '../../../src/scan/scanDependencies.js';
 import { progressLog } from '../../../src/scan/summary.js';
-import { naiveScan } from './naiveScan.js';
+import { calibrationUnitMs } from './calibration.js';
 import { type ScannerCalls, serveCalls } from './protocol.js';
 
 /*
- * A scanner in a process of its own, so its peak RSS is the scan's alone. One process runs one scan:
- * the peak is never reset.
+ * The real-HTTP leg's scanner, in a process of its own, so its peak RSS is the scan's alone: TLS, sockets and
+ * parsing for real, against the HTTPS emulator in another process. One process runs one scan: the peak is never
+ * reset.
  */
 
 const stderr = (line: string) => process.stderr.write(`  scanner: ${line}\n`);
@@ -27,6 +28,7 @@ serveCalls<ScannerCalls>({
       log: { info: (message) => stderr(message), warn: (message) => stderr(`warn: ${message}`) },
       onProgress: progressLog(stderr, progressEveryMs),
     });
+    const calibrationBefore = calibrationUnitMs();
     const startedAt = performance.now();
     const cpuBefore = process.cpuUsage();
     const result = await runScan(settings, 'Cli', deps);
@@ -39,8 +41,7 @@ serveCalls<ScannerCalls>({
       wallMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
-      armConcurrency: settings.armConcurrency,
+      calibrationMs: (calibrationBefore + calibrationUnitMs()) / 2,
     };
   },
-  naive: async ({ target }) => naiveScan(target),
 });

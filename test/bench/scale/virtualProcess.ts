@@ -1,0 +1,86 @@
+// First: the Logs Ingestion client's gzip must be synchronous before any module captures zlib.gzip.
+import './syncGzip.js';
+import { emulatorCredential, hashSeed, seededRandom } from '@kv-audit/azure-emulator';
+import { loadSettings } from '../../../src/config/settings.js';
+import { runScan, scanSucceeded } from '../../../src/scan/runScan.js';
+import { scanDependencies } from '../../../src/scan/scanDependencies.js';
+import { progressLog } from '../../../src/scan/summary.js';
+import { estateShape } from '../../support/generatedEstate.js';
+import { prowlerStyleScan, sequentialScan } from './baselines.js';
+import { calibrationUnitMs } from './calibration.js';
+import { drawModel } from './model.js';
+import { type VirtualCalls, type VirtualOutcome, serveCalls } from './protocol.js';
+import { type SimulatedAzure, simulatedAzure, simulatedDcr, simulatedEndpoint, simulatedIngestionEndpoint } from './simulatedAzure.js';
+import { inVirtualTime } from './virtualTime.js';
+
+/*
+ * One run in virtual time, in a process of its own (its peak RSS is the run's): the monitor's real scan, or a
+ * baseline, against the simulated Azure in this process. The simulated Azure's estate takes a few bytes per
+ * vault, and its memory counts against the run: the figure errs on the high side.
+ */
+
+const stderr = (line: string) => process.stderr.write(`  ${line}\n`);
+/** Virtual time starts here in every run: the same seed gives the same run. */
+const virtualEpoch = Date.UTC(2026, 0, 5, 9, 0, 0);
+
+async function measured(label: string, azure: SimulatedAzure, work: () => Promise<{ scanId: string | null; succeeded: boolean; errors: readonly string[]; vaults: number }>): Promise<VirtualOutcome> {
+  const calibrationBefore = calibrationUnitMs();
+  const handlingBefore = azure.stats.handlingMs;
+  const cpuBefore = process.cpuUsage();
+  const realStart = performance.now();
+  const run = await inVirtualTime(virtualEpoch, work);
+  const realMs = performance.now() - realStart;
+  const cpu = process.cpuUsage(cpuBefore);
+  const calibrationMs = (calibrationBefore + calibrationUnitMs()) / 2;
+  const processCpuMs = (cpu.user + cpu.system) / 1000;
+  const simulationMs = azure.stats.handlingMs - handlingBefore;
+  stderr(`${label}: ${(run.virtualMs / 1000).toFixed(1)} virtual s in ${(realMs / 1000).toFixed(1)} real s, ${run.steps} timers`);
+  return {
+    ...run.value,
+    virtualMs: run.virtualMs,
+    realMs,
+    processCpuMs,
+    simulationMs,
+    calibrationMs,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    stats: { ...azure.stats },
+    verification: run.value.scanId === null ? null : azure.verify(run.value.scanId),
+    scanRows: azure.scanRows.length,
+  };
+}
+
+/** The SDK's retry jitter draws from Math.random: seeded, the same seed gives the same run. */
+function seedMathRandom(seed: number): void {
+  Math.random = seededRandom(hashSeed(`Math.random ${seed}`));
+}
+
+serveCalls<VirtualCalls>({
+  async scan({ spec, seed, env }) {
+    seedMathRandom(seed);
+    const shape = estateShape(spec);
+    const azure = simulatedAzure(shape, drawModel(seed), virtualEpoch);
+    const settings = loadSettings(
+      { ...shape.env, ...env, KV_AUDIT_LOGS_INGESTION_ENDPOINT: simulatedIngestionEndpoint, KV_AUDIT_DCR_IMMUTABLE_ID: simulatedDcr },
+      { requireIngestion: true },
+    );
+    return measured(`scan of ${spec.vaults} vaults`, azure, async () => {
+      const deps = scanDependencies({ credential: emulatorCredential, armEndpoint: simulatedEndpoint, httpClient: azure.httpClient }, settings, {
+        ingest: true,
+        log: { info: () => {}, warn: () => {} },
+        onProgress: progressLog((line) => stderr(`scanner (virtual time): ${line}`), 60_000),
+      });
+      const result = await runScan(settings, 'Cli', deps);
+      return { scanId: result.scan.ScanId, succeeded: scanSucceeded(result), errors: result.scan.Errors, vaults: result.scan.ResourceCount };
+    });
+  },
+  async baseline({ spec, seed, kind }) {
+    seedMathRandom(seed);
+    const shape = estateShape(spec);
+    const azure = simulatedAzure(shape, drawModel(seed), virtualEpoch);
+    const connection = { credential: emulatorCredential, endpoint: simulatedEndpoint, httpClient: azure.httpClient };
+    return measured(`${kind} baseline over ${spec.vaults} vaults`, azure, async () => {
+      const outcome = kind === 'sequential' ? await sequentialScan(connection) : await prowlerStyleScan(connection, shape.subscriptions);
+      return { scanId: null, succeeded: outcome.failedReads === 0, errors: outcome.failedReads > 0 ? [`${outcome.failedReads} reads failed after the SDK's retries`] : [], vaults: outcome.vaults };
+    });
+  },
+});
