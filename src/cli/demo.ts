@@ -25,6 +25,8 @@ import { type CliIo, exitCodeOf, render, scanWith, writeFindingsFile } from './s
 /** The part of the emulator the demo drives. */
 export interface DemoEmulator extends WatchedEmulator {
   readonly url: string;
+  /** Starts the estate's timeline, held until the first scan is done (`--watch`). */
+  playTimeline(): void;
   readonly certificatePem: string;
   readonly dcrImmutableId: string;
   rows(streamName: string): readonly Record<string, unknown>[];
@@ -39,6 +41,7 @@ export interface EmulatorModule<Estate extends { readonly timeline?: readonly un
     faults: Faults;
     seed: number;
     events?: { readonly connectionString: string };
+    holdTimeline?: boolean;
   }): Promise<DemoEmulator>;
   /** Azurite, the real Azure Storage emulator: the queue Event Grid delivers to (`--watch`). */
   startAzurite(): Promise<{ readonly connectionString: string; close(): Promise<void> }>;
@@ -142,7 +145,8 @@ export async function runDemoCommand(io: CliIo, command: Extract<CliCommand, { c
       streams: deployedStreams(),
       faults,
       seed: command.seed,
-      ...(azurite ? { events: { connectionString: azurite.connectionString } } : {}),
+      // Watching, the timeline starts once the first scan is done, however long the scan takes.
+      ...(azurite ? { events: { connectionString: azurite.connectionString }, holdTimeline: true } : {}),
     });
     try {
       return await demoRun(io, command, env, emulator, emulatorCredential, out, azurite ? () => emulatorModule.connectEventQueue(azurite.connectionString) : null);
@@ -188,6 +192,7 @@ async function demoRun(
     writeFindingsFile(io, out, landedOf([result.scan.ScanId]));
     return exitCodeOf(result);
   }
+  emulator.playTimeline();
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
   process.once('SIGINT', onInterrupt);

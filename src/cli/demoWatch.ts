@@ -187,7 +187,12 @@ export async function watchEvents(options: WatchOptions): Promise<WatchResult> {
   }
 
   const { eventsPublished, eventsDelivered, eventsDropped, eventsDuplicated } = emulator.stats;
-  write(signal.aborted ? '\nStopped (Ctrl+C).' : '\nThe timeline has played out and the queue is empty.');
+  if (signal.aborted) {
+    const left = await queue.count();
+    write(`\nStopped (Ctrl+C)${left > 0 ? `, with ${plural(left, 'message', 'messages')} not yet handled in the queue` : ''}.`);
+  } else {
+    write('\nThe timeline has played out and the queue is empty.');
+  }
   write(
     `Event Grid: ${plural(eventsPublished, 'event', 'events')} published, ${plural(eventsDelivered, 'message', 'messages')} delivered ` +
       `(${plural(eventsDuplicated, 'duplicate', 'duplicates')}); the event path wrote ${plural(latencies.length, 'finding', 'findings')}.`,

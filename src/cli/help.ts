@@ -115,7 +115,7 @@ ${outputHelp(24)}
       --fix             then run 'kv-audit fix --apply' against the emulator (to the sample's remediation
                         workspace) and scan again: failing vaults go from Fail to Pass
       --watch           then play the estate's timeline (the built-in one: a setting deleted and put back, a new
-                        vault, a workspace deleted; about 30 s) with Event Grid delivering each change to a queue
+                        vault, a workspace deleted; about 25 s) with Event Grid delivering each change to a queue
                         in Azurite, and print each event with the finding the event path wrote and how many
                         seconds after the change; ends when the timeline is over and the queue empty (Ctrl+C
                         stops sooner). Events lost on the way (--faults events:drop@…) are then caught by the

@@ -21,8 +21,8 @@ import { runCli } from './runCli.js';
 
 /*
  * `kv-audit demo --watch`: the sample estate's timeline plays on the emulator, Event Grid (emulated) delivers each
- * change to a queue in Azurite, and the event path turns each into a finding within seconds. The timeline is
- * compressed here (a second apart) so the run takes seconds, not the demo's half minute.
+ * change to a queue in Azurite, and the event path turns each into a finding within seconds. The timeline starts
+ * once the first scan is done; it is compressed here (a second apart) so the run takes seconds, not the demo's 25.
  */
 
 const timeline = sampleWatchEstate.timeline!;
@@ -122,6 +122,7 @@ describe('the watch loop, as the Functions host treats a message that keeps fail
     // Every ARM read in the vault's subscription fails: the event can never be evaluated.
     emulator = await startEmulator({
       estate: { ...sampleWatchEstate, timeline: [{ ...first!, afterSeconds: 0 }] },
+      holdTimeline: true,
       faults: parseFaultSpec(`arm:500@1.0~${payments}`),
       retryAfterSeconds: 0,
       events: { connectionString: azurite.connectionString },
@@ -129,6 +130,9 @@ describe('the watch loop, as the Functions host treats a message that keeps fail
     const settings = loadSettings(emulatorEnv(emulator, sampleEnv), { requireIngestion: true });
     const queue = await connectEventQueue(azurite.connectionString);
     const deployedHost = readHostQueueSettings(join(import.meta.dirname, '..', '..', 'host.json'));
+    // Held until now: nothing changes before the watch reads the queue.
+    expect(emulator.changesToCome).toBe(1);
+    emulator.playTimeline();
     let stdout = '';
     let stderr = '';
     const result = await watchEvents({

@@ -20,12 +20,14 @@ export interface HistoryOptions {
   readonly tenantId: string;
   /** Where Event Grid delivers; null when the emulator has no `events` option (the Activity Log still records). */
   readonly events: EventDelivery | null;
+  /** The timeline waits for `play()` instead of starting with the emulator. */
+  readonly holdTimeline?: boolean;
 }
 
 export class EstateHistory {
   readonly activityLog: ActivityLog;
-  /** The clock's reading at start: timeline entries are due `afterSeconds` after it. */
-  readonly startedAtMs: number;
+  /** The clock's reading when the timeline started: its entries are due `afterSeconds` after it; null while held. */
+  private startedAtMs: number | null;
   private readonly timeline: TimelineEntry[];
   private operations = 0;
 
@@ -33,7 +35,7 @@ export class EstateHistory {
     estate: Estate,
     private readonly options: HistoryOptions,
   ) {
-    this.startedAtMs = options.clock();
+    this.startedAtMs = options.holdTimeline ? null : options.clock();
     this.timeline = [...(estate.timeline ?? [])];
     this.activityLog = new ActivityLog({
       tenantId: options.tenantId,
@@ -47,7 +49,10 @@ export class EstateHistory {
    * timeline entry's operations happened at its time, however late the emulator noticed; others happen now.
    */
   apply(estate: Estate, change: EstateChange): Estate {
-    const nowMs = 'afterSeconds' in change && typeof change.afterSeconds === 'number' ? this.startedAtMs + change.afterSeconds * 1000 : this.options.clock();
+    const nowMs =
+      'afterSeconds' in change && typeof change.afterSeconds === 'number' && this.startedAtMs !== null
+        ? this.startedAtMs + change.afterSeconds * 1000
+        : this.options.clock();
     const { estate: next, operations } = applyEstateChange(estate, change);
     for (const operation of operations) {
       const rank = (this.operations += 1);
@@ -64,9 +69,15 @@ export class EstateHistory {
 
   /** The timeline entries the clock has passed, in order; they are no longer to come. */
   due(): TimelineEntry[] {
+    if (this.startedAtMs === null) return [];
     const elapsedMs = this.options.clock() - this.startedAtMs;
     const count = this.timeline.findIndex((entry) => entry.afterSeconds * 1000 > elapsedMs);
     return this.timeline.splice(0, count < 0 ? this.timeline.length : count);
+  }
+
+  /** Starts a held timeline now; a timeline already playing goes on as it was. */
+  play(): void {
+    this.startedAtMs ??= this.options.clock();
   }
 
   /** Timeline entries not yet applied, and event deliveries not yet sent (dropped ones are never sent). */

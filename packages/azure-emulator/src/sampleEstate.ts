@@ -411,19 +411,19 @@ export const sampleEnv: Readonly<Record<string, string>> = {
 const checkoutSetting = diagnosticSettings.find((setting) => setting.id.toLowerCase().startsWith(`${vaults.checkoutProd.id.toLowerCase()}/`))!;
 
 /**
- * The sample estate as `kv-audit demo --watch` runs it: after its first scan, a timeline of changes on the emulator's
- * clock (seconds after it started), each of which reaches the Activity Log and, through Event Grid, the queue.
+ * The sample estate as `kv-audit demo --watch` runs it: after its first scan, a timeline of changes (seconds after the
+ * demo plays it, once the scan is done), each of which reaches the Activity Log and, through Event Grid, the queue.
  */
 const watchTimeline: NonNullable<Estate['timeline']> = [
   // Someone "tidies up" the checkout vault: its only diagnostic setting is deleted. Pass → Fail NoDiagnosticSettings.
-  { afterSeconds: 8, deleteDiagnosticSettings: [checkoutSetting.id] },
+  { afterSeconds: 4, deleteDiagnosticSettings: [checkoutSetting.id] },
   // A team creates a vault and ships nothing: Fail NoDiagnosticSettings, minutes before the next scheduled scan.
-  { afterSeconds: 14, create: [keyVault(subscriptions.payments, 'rg-loyalty-prod', 'kv-loyalty-prod', { env: 'prod', owner: 'loyalty' })] },
+  { afterSeconds: 10, create: [keyVault(subscriptions.payments, 'rg-loyalty-prod', 'kv-loyalty-prod', { env: 'prod', owner: 'loyalty' })] },
   // The checkout setting is put back: Pass again.
-  { afterSeconds: 20, diagnosticSettings: [checkoutSetting] },
+  { afterSeconds: 16, diagnosticSettings: [checkoutSetting] },
   // The apps workspace is deleted: the event names only the workspace; the last scan's state says kv-apps-prod sent
   // its audit logs there, so kv-apps-prod is read again: Fail DestinationNotFound.
-  { afterSeconds: 26, delete: [destinations.appsWorkspace] },
+  { afterSeconds: 22, delete: [destinations.appsWorkspace] },
 ];
 
 export const sampleWatchEstate: Estate = { ...sampleEstate, timeline: watchTimeline };

@@ -75,6 +75,8 @@ export interface EmulatorOptions {
   readonly clock?: () => number;
   /** Event Grid: every ARM operation the estate goes through is delivered to this Storage queue (Azurite). */
   readonly events?: EventsOptions;
+  /** The estate's timeline waits for `playTimeline()` (e.g. until a first scan is done) instead of starting now. */
+  readonly holdTimeline?: boolean;
 }
 
 /** The counters; Event Grid's (EventDeliveryStats) are all 0 without the `events` option. */
@@ -133,6 +135,8 @@ export interface Emulator {
    * not yet sent. 0 once the timeline has played out and every event it caused is in the queue (or was dropped).
    */
   readonly changesToCome: number;
+  /** Starts a timeline held by `holdTimeline`: its entries are due `afterSeconds` from now. */
+  playTimeline(): void;
   close(): Promise<void>;
 }
 
@@ -298,7 +302,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const clock = options.clock ?? Date.now;
   let injector = new FaultInjector(options.faults ?? [], options.seed ?? 1);
   const events = options.events ? await EventDelivery.connect(options.events, () => injector) : null;
-  const history = new EstateHistory(estate, { clock, seed: options.seed ?? 1, tenantId: estate.tenantId ?? defaultTenantId, events });
+  const history = new EstateHistory(estate, { clock, seed: options.seed ?? 1, tenantId: estate.tenantId ?? defaultTenantId, events, holdTimeline: options.holdTimeline ?? false });
   const state = new EstateState(estate, history);
   /** The timeline entries due, applied; then the event deliveries due, sent. */
   const tick = () => {
@@ -557,6 +561,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       tick();
       await events?.idle();
     },
+    playTimeline: () => history.play(),
     get changesToCome() {
       return history.toCome;
     },

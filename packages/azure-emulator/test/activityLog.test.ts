@@ -78,6 +78,23 @@ describe('every operation, newest first, with the time the emulator clock gave i
   });
 });
 
+describe('a held timeline (holdTimeline), as kv-audit demo --watch plays it after its first scan', () => {
+  it('nothing happens until playTimeline(); then each entry is due afterSeconds from then', async () => {
+    const { emulator: held, clock } = await start(history, { holdTimeline: true });
+    clock.advance(60_000);
+    await held.settle();
+    expect([await list(subs.apps, window(0)), held.changesToCome]).toEqual([[], 3]);
+    held.playTimeline();
+    clock.advance(15_000);
+    await held.settle();
+    expect(summary(await list(subs.apps, window(0)))).toEqual([
+      ['Microsoft.Insights/diagnosticSettings/delete', 'Succeeded', at(70)],
+      ['Microsoft.Insights/diagnosticSettings/delete', 'Started', at(70)],
+    ]);
+    expect(held.changesToCome).toBe(2);
+  });
+});
+
 describe('the documented $filter', () => {
   it.each([
     ['a time window', window(15, 25), ['Microsoft.Resources/tags/write']],
