@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eventSubscriptionOperations } from '@kv-audit/azure-emulator';
 import { compiled, deploymentContext, moduleTemplate, type PredictedResource, repoRoot, resource, roleGrants, skipWithoutBicep, snapshotsOf, template } from './bicep.js';
 
 /*
@@ -159,6 +160,11 @@ describe.skipIf(skipWithoutBicep)('event subscriptions: what can change a verdic
         },
       ],
     });
+  });
+
+  it('the local emulator delivers exactly what these filters let through', () => {
+    const operationsOf = (name: string) => subscriptionNamed(name).filter.advancedFilters.find((f) => f.key === 'data.operationName')?.values;
+    expect({ keyVault: operationsOf('kvaudit-keyvault-'), destinationDeletes: operationsOf('kvaudit-destinations-') }).toEqual(eventSubscriptionOperations);
   });
 
   // Learn, "Understand event filtering for Event Grid subscriptions": 25 advanced filters and 25 values across them

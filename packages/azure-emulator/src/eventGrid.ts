@@ -48,8 +48,10 @@ export interface EventsOptions {
   readonly queueName?: string;
 }
 
-const keyVaultOperations = new Set(
-  [
+/** The operations the deployment's two event subscriptions let through (infra/modules/eventPath.bicep; a test compares). */
+export const eventSubscriptionOperations = {
+  /** Only on resources under Microsoft.KeyVault. */
+  keyVault: [
     'Microsoft.Insights/diagnosticSettings/write',
     'Microsoft.Insights/diagnosticSettings/delete',
     'Microsoft.KeyVault/vaults/write',
@@ -57,19 +59,19 @@ const keyVaultOperations = new Set(
     'Microsoft.KeyVault/managedHSMs/write',
     'Microsoft.KeyVault/managedHSMs/delete',
     'Microsoft.Resources/tags/write',
-  ].map((name) => name.toLowerCase()),
-);
-
-const destinationDeletes = new Set(
-  [
+  ],
+  destinationDeletes: [
     'Microsoft.OperationalInsights/workspaces/delete',
     'Microsoft.Storage/storageAccounts/delete',
     'Microsoft.EventHub/namespaces/delete',
     'Microsoft.EventHub/namespaces/eventhubs/delete',
     'Microsoft.EventHub/namespaces/authorizationRules/delete',
     'Microsoft.EventHub/namespaces/eventhubs/authorizationRules/delete',
-  ].map((name) => name.toLowerCase()),
-);
+  ],
+} as const;
+
+const keyVaultOperations = new Set(eventSubscriptionOperations.keyVault.map((name) => name.toLowerCase()));
+const destinationDeletes = new Set(eventSubscriptionOperations.destinationDeletes.map((name) => name.toLowerCase()));
 
 /** Whether the deployment's event subscription lets an operation through (its filter, per the contracts). */
 export function passesEventSubscriptionFilter(operation: ArmOperation): boolean {

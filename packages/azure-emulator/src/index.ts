@@ -6,7 +6,7 @@
 export { startEmulator, type Emulator, type EmulatorOptions, type EmulatorStats, type IngestedBatch } from './server.js';
 export { startAzurite, azuriteAccount, type Azurite, type AzuriteOptions } from './azurite.js';
 export { connectEventQueue, type EventQueueReader, type QueuedMessage } from './eventQueueReader.js';
-export { type EventGridEvent, type EventsOptions, queueMessageBody } from './eventGrid.js';
+export { type EventGridEvent, type EventsOptions, eventSubscriptionOperations, queueMessageBody } from './eventGrid.js';
 export { emulatorCredential } from './credential.js';
 export { EmulatorInputError, isEmulatorInputError, type EmulatorInputErrorCode } from './errors.js';
 export { estateSchema, type Estate, type EstateDiagnosticSetting, type EstateResource, readEstateFile, parseEstate } from './estate.js';
