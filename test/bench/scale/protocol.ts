@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Env } from '../../../src/config/settings.js';
 import type { EmulatorStats } from '../../support/emulator.js';
 import type { GeneratedEstateSpec } from '../../support/generatedEstate.js';
+import type { IncrementalOutcome } from './incremental.js';
 import type { SimulationStats } from './simulatedAzure.js';
 
 /*
@@ -99,8 +100,16 @@ export interface VirtualOutcome {
   readonly scanRows: number;
 }
 
+/** The incremental leg's run (incremental.ts), in virtual time. */
+export interface IncrementalRun {
+  readonly outcome: IncrementalOutcome;
+  readonly realMs: number;
+  readonly processCpuMs: number;
+}
+
 export interface VirtualCalls {
   scan: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly env: Env }; answer: VirtualOutcome };
+  incremental: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number }; answer: IncrementalRun };
   baseline: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly kind: 'sequential' | 'prowler-style' }; answer: VirtualOutcome };
 }
 
