@@ -113,6 +113,25 @@ export interface VirtualCalls {
   baseline: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly kind: 'sequential' | 'prowler-style' }; answer: VirtualOutcome };
 }
 
+/** The event leg's latencies (eventProcess.ts): from a setting deleted to its Fail finding accepted. */
+export interface EventOutcome {
+  /** Vaults whose settings were deleted, and of those, how many a latency was measured for. */
+  readonly vaults: number;
+  readonly measured: number;
+  readonly p50Seconds: number;
+  readonly p95Seconds: number;
+  readonly maxSeconds: number;
+  readonly eventsDelivered: number;
+  /** Messages the event path gave up on (moved to the poison queue). */
+  readonly poisoned: number;
+  /** Vaults without an event or a Fail finding: the bench fails. */
+  readonly problems: readonly string[];
+}
+
+export interface EventCalls {
+  events: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly deletions: number }; answer: EventOutcome };
+}
+
 /** A call table: each call's arguments and answer. */
 type Calls<C> = { [N in keyof C]: { args: object; answer: unknown } };
 interface CallMessage {
