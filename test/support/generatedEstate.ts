@@ -233,6 +233,10 @@ const archetypes: readonly Archetype[] = [
   { perMille: 10, verdict: { status: 'Error', reason: 'MalformedRecord' }, settings: (to) => [{ name: 'hand-written', logs: auditEventAsText, workspaceId: to.centralWorkspace }] },
 ];
 
+/** The archetypes a vault can be changed into (indexes into `archetypes`). */
+const namedArchetypes = { centralAudit: 0, teamArchive: 7, noSettings: 13, exempt: 14 } as const;
+export type ArchetypeName = keyof typeof namedArchetypes;
+
 /** Each vault's archetype (index into `archetypes`), in exact shares, shuffled. */
 function archetypeOfEachVault(vaults: number, random: Random): Uint8Array {
   const counts = apportion(vaults, archetypes.map((a) => a.perMille), vaults);
@@ -294,6 +298,8 @@ export interface EstateShape {
   readonly resourcesPerSubscription: number;
   /** Serial 0 .. spec.vaults - 1. */
   vault(serial: number): GeneratedVault;
+  /** The same vault (id, name, region) built as another archetype: the vault after a change to it. */
+  vaultAs(serial: number, archetype: ArchetypeName): GeneratedVault;
   /** The subscription index of a vault serial. */
   subscriptionOf(serial: number): number;
   readonly env: Env;
@@ -377,11 +383,11 @@ export function estateShape(spec: GeneratedEstateSpec): EstateShape {
     return low;
   }
 
-  function vault(serial: number): GeneratedVault {
+  function vault(serial: number, archetypeIndex?: number): GeneratedVault {
     if (!Number.isSafeInteger(serial) || serial < 0 || serial >= spec.vaults) throw new RangeError(`no vault ${serial} in an estate of ${spec.vaults}`);
     const s = subscriptionOf(serial);
     const subscription = subscriptions[s]!;
-    const archetype = archetypes[archetypeOf[serial]!]!;
+    const archetype = archetypes[archetypeIndex ?? archetypeOf[serial]!]!;
     const app = apps[appOf[serial]!]!;
     const env = environments[envOf[serial]!]!;
     const region = central.workspaces[regionOf[serial]!]!;
@@ -438,7 +444,8 @@ export function estateShape(spec: GeneratedEstateSpec): EstateShape {
     locations: regions.map((r) => r.location),
     otherResources,
     resourcesPerSubscription: regions.length,
-    vault,
+    vault: (serial) => vault(serial),
+    vaultAs: (serial, archetype) => vault(serial, namedArchetypes[archetype]),
     subscriptionOf,
     env: {
       KV_AUDIT_APPROVED_DESTINATIONS: [

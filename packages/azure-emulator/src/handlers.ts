@@ -8,4 +8,6 @@ export { getResource, resourceTarget } from './armResources.js';
 export { declareStreams, ingest, uploadTarget } from './logsIngestion.js';
 export { type EmulatorResponse, errorResponse, unwrappedErrorResponse } from './http.js';
 export { rateLimited } from './resourceGraph.js';
+export { ActivityLog, activityLogTarget } from './activityLog.js';
+export type { ArmOperation } from './estateChanges.js';
 export { ArgUserQuota, ArmReadBuckets, formatResetsAfter } from './throttling.js';

@@ -108,6 +108,8 @@ export interface EmulatorStats extends EventDeliveryStats {
 export interface IngestedBatch {
   readonly stream: string;
   readonly rows: number;
+  /** When the batch was accepted, on the emulator's clock (ms): where a change's latency to its finding ends. */
+  readonly acceptedAtMs: number;
 }
 
 export interface Emulator {
@@ -403,7 +405,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const kept = stored.get(stream) ?? [];
     kept.push(...rows);
     stored.set(stream, kept);
-    ingestionLog.push({ stream, rows: rows.length });
+    ingestionLog.push({ stream, rows: rows.length, acceptedAtMs: clock() });
   }
 
   function settingsPaging(request: EmulatorRequest): SettingsPaging | null {

@@ -101,9 +101,12 @@ describe('accepted uploads', () => {
     expect(emulator.rows(findingsStream)).toEqual(rows);
     expect(emulator.rows(scansStream)).toEqual([scan]);
     expect(emulator.ingestionLog).toEqual([
-      { stream: findingsStream, rows: 2 },
-      { stream: scansStream, rows: 1 },
+      { stream: findingsStream, rows: 2, acceptedAtMs: expect.any(Number) },
+      { stream: scansStream, rows: 1, acceptedAtMs: expect.any(Number) },
     ]);
+    // Accepted in order, on the emulator's clock.
+    const [first, second] = emulator.ingestionLog;
+    expect(second!.acceptedAtMs).toBeGreaterThanOrEqual(first!.acceptedAtMs);
   });
 
   it('null is accepted in every column, and dynamic columns take any JSON', async () => {

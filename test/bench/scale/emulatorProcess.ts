@@ -4,7 +4,7 @@ import { normalizeResourceId } from '../../../src/control/resourceId.js';
 import { type Emulator, parseFaultSpec, startEmulator } from '../../support/emulator.js';
 import { type GeneratedEstate, generateEstate } from '../../support/generatedEstate.js';
 import { findingsTable } from '../../../src/findings/schema.js';
-import { type ServiceModel, drawModel, providerLimitOf } from './model.js';
+import { type ServiceModel, drawModel, emulatorFaultSpec, providerLimitOf } from './model.js';
 import { type EmulatorCalls, type FindingMismatch, type Verification, serveCalls } from './protocol.js';
 
 /*
@@ -15,13 +15,6 @@ import { type EmulatorCalls, type FindingMismatch, type Verification, serveCalls
  * global drain, its failure rate, its median latencies (fixed, not lognormal), and one Microsoft.Insights hold per
  * limited region (after that region's window of reads, for one window) where the model repeats it every window.
  */
-
-function faultSpec(model: ServiceModel): string {
-  const { arg, arm, ingest } = model.latency;
-  const each = (model.failureRate / 3).toFixed(5);
-  const failures = ['arg', 'arm', 'ingest'].flatMap((service) => [`${service}:500@${each}`, `${service}:503@${each}`, `${service}:reset@${each}`]);
-  return [`latency:arg=${arg.medianMs}ms`, `latency:arm=${arm.medianMs}ms`, `latency:ingest=${ingest.medianMs}ms`, ...failures].join(',');
-}
 
 /** The model's Microsoft.Insights limits as the emulator's provider-throttle rules. */
 function providerRules(model: ServiceModel, generated: GeneratedEstate) {
@@ -93,7 +86,7 @@ serveCalls<EmulatorCalls>({
         armThrottling: { globalReads: model.armGlobal, othersDrainPerSecond: model.armGlobal.refillPerSecond * model.othersShare },
         providerThrottling: providerRules(model, generated),
       },
-      faults: parseFaultSpec(faultSpec(model)),
+      faults: parseFaultSpec(emulatorFaultSpec(model)),
       seed,
       argQuota: model.argQuota,
       armReads: model.armPrincipal,

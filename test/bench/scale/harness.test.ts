@@ -12,6 +12,7 @@ import { type Emulator, emulatorCredential, startEmulator } from '../../support/
 import { type GeneratedEstateSpec, estateShape, generateEstate } from '../../support/generatedEstate.js';
 import { prowlerStyleScan, sequentialScan } from './baselines.js';
 import { floorOf, floorSubscriptionsOf } from './floor.js';
+import { incrementalLeg, planChanges, simulationOptions } from './incremental.js';
 import { drawModel } from './model.js';
 import { simulatedAzure, simulatedDcr, simulatedEndpoint, simulatedIngestionEndpoint } from './simulatedAzure.js';
 import { inVirtualTime } from './virtualTime.js';
@@ -72,6 +73,24 @@ test.each([
 
 test('no scanner beats the floor: the monitor neither', async () => {
   expect((await monitor()).virtualMs).toBeGreaterThanOrEqual(floor.floorMs);
+});
+
+test("issue 16's incremental leg: the scan an hour later reads the changed vaults, writes their rows, and its verdicts equal a full scan's", async () => {
+  const shape = estateShape(spec);
+  const plan = planChanges(shape, 5);
+  const azure = simulatedAzure(shape, drawModel(5), epoch, simulationOptions(plan));
+  const { value: leg } = await inVirtualTime(epoch, () => incrementalLeg(shape, azure, plan, () => undefined));
+  const deleted = plan.filter((c) => c.kind === 'deleted').length;
+  expect(new Set(plan.map((c) => c.kind))).toEqual(new Set(['settingsDeleted', 'settingsAdded', 'settingsChanged', 'exempted', 'created', 'deleted']));
+  expect([leg.first.mode, leg.incremental.mode, leg.full.mode]).toEqual(['Full', 'Incremental', 'Full']);
+  expect([leg.first.verification.mismatchCount, leg.full.verification.mismatchCount, leg.full.verification.missing]).toEqual([0, 0, 0]);
+  // Every changed vault that still exists read once; each change one row (a Removed row for a deleted vault), and the scan row.
+  expect(leg.incremental.resourcesRead).toBe(plan.length - deleted);
+  expect([leg.incremental.findingRows, leg.incremental.scanRows]).toEqual([plan.length, 1]);
+  // The Activity Log read once per subscription the state knows, in one page each.
+  expect(leg.incremental.stats.armActivityLogRequests).toBeGreaterThanOrEqual(spec.subscriptions);
+  expect(leg.verdictsCompared).toBe(leg.full.verification.expected);
+  expect(leg.verdictMismatches).toBe(0);
 });
 
 describe('the simulated Azure answers as the HTTPS emulator does', () => {

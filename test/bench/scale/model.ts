@@ -97,3 +97,11 @@ export function describeModel(model: ServiceModel): string {
     `arg=${l(model.latency.arg)} ingest=${l(model.latency.ingest)} failures=${model.failureRate * 100}%`
   );
 }
+
+/** The model as the HTTPS emulator's faults: its median latencies (fixed, not lognormal) and its failure rate. */
+export function emulatorFaultSpec(model: ServiceModel): string {
+  const { arg, arm, ingest } = model.latency;
+  const each = (model.failureRate / 3).toFixed(5);
+  const failures = ['arg', 'arm', 'ingest'].flatMap((service) => [`${service}:500@${each}`, `${service}:503@${each}`, `${service}:reset@${each}`]);
+  return [`latency:arg=${arg.medianMs}ms`, `latency:arm=${arm.medianMs}ms`, `latency:ingest=${ingest.medianMs}ms`, ...failures].join(',');
+}

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Env } from '../../../src/config/settings.js';
 import type { EmulatorStats } from '../../support/emulator.js';
 import type { GeneratedEstateSpec } from '../../support/generatedEstate.js';
+import type { IncrementalOutcome } from './incremental.js';
 import type { SimulationStats } from './simulatedAzure.js';
 
 /*
@@ -99,9 +100,36 @@ export interface VirtualOutcome {
   readonly scanRows: number;
 }
 
+/** The incremental leg's run (incremental.ts), in virtual time. */
+export interface IncrementalRun {
+  readonly outcome: IncrementalOutcome;
+  readonly realMs: number;
+  readonly processCpuMs: number;
+}
+
 export interface VirtualCalls {
   scan: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly env: Env }; answer: VirtualOutcome };
+  incremental: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number }; answer: IncrementalRun };
   baseline: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly kind: 'sequential' | 'prowler-style' }; answer: VirtualOutcome };
+}
+
+/** The event leg's latencies (eventProcess.ts): from a setting deleted to its Fail finding accepted. */
+export interface EventOutcome {
+  /** Vaults whose settings were deleted, and of those, how many a latency was measured for. */
+  readonly vaults: number;
+  readonly measured: number;
+  readonly p50Seconds: number;
+  readonly p95Seconds: number;
+  readonly maxSeconds: number;
+  readonly eventsDelivered: number;
+  /** Messages the event path gave up on (moved to the poison queue). */
+  readonly poisoned: number;
+  /** Vaults without an event or a Fail finding: the bench fails. */
+  readonly problems: readonly string[];
+}
+
+export interface EventCalls {
+  events: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly deletions: number }; answer: EventOutcome };
 }
 
 /** A call table: each call's arguments and answer. */

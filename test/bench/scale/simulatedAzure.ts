@@ -1,8 +1,11 @@
 import { type HttpClient, type PipelineRequest, type PipelineResponse, RestError, createHttpHeaders } from '@azure/core-rest-pipeline';
 import { hashSeed, seededRandom } from '@kv-audit/azure-emulator';
 import {
+  ActivityLog,
   ArgUserQuota,
+  type ArmOperation,
   ArmReadBuckets,
+  activityLogTarget,
   type EmulatorResponse,
   declareStreams,
   diagnosticSettingsTarget,
@@ -18,11 +21,12 @@ import {
   uploadTarget,
 } from '@kv-audit/azure-emulator/handlers';
 import { xxhash64 } from '@kv-audit/kql';
+import { landedRowsQuery } from '../../../src/azure/findingsWorkspace.js';
 import { inventoryCountQuery, inventoryQuery, resourceTypes } from '../../../src/azure/inventory.js';
 import { normalizeResourceId } from '../../../src/control/resourceId.js';
 import { scansTable } from '../../../src/findings/schema.js';
 import { deployedStreams } from '../../support/emulator.js';
-import type { EstateShape } from '../../support/generatedEstate.js';
+import type { EstateShape, GeneratedVault } from '../../support/generatedEstate.js';
 import { type ServiceModel, latencyMs, providerLimitOf } from './model.js';
 import type { FindingMismatch, Verification } from './protocol.js';
 
@@ -35,7 +39,13 @@ import type { FindingMismatch, Verification } from './protocol.js';
  * over an estate made vault by vault (estateShape): the same bodies, error shapes and throttle headers the HTTPS
  * emulator sends. Resource Graph is purpose-built: the emulator runs every query through its KQL interpreter over
  * the whole table, far too slow for a million rows a partition. This serves the same wire contract for the few
- * query texts the scanner and the baselines send (each matched exactly), and refuses any other with a 400.
+ * query texts the scanner and the baselines send (each matched exactly), and refuses any other with a 400. So is the
+ * Log Analytics query API, for the one query an incremental scan sends (whether the last scan's rows arrived),
+ * answered from the rows this simulated Azure accepted.
+ *
+ * The estate can change while the simulation runs (`change`): a vault created, deleted or made another archetype,
+ * each operation kept by the emulator's own Activity Log (served with its filter and paging), as an incremental
+ * scan reads it.
  *
  * The service decides when a request is sent (buckets, windows and quota are taken then); its answer arrives one
  * latency later. Latency and failure draws depend on the seed, the request's identity and its attempt number, so
@@ -45,6 +55,8 @@ import type { FindingMismatch, Verification } from './protocol.js';
 export const simulatedEndpoint = 'https://management.simulated.invalid';
 export const simulatedIngestionEndpoint = 'https://dcr.simulated.invalid';
 export const simulatedDcr = 'dcr-00000000000000000000000000000001';
+/** The Log Analytics query API: LogsQueryClient's endpoint is this plus /v1. */
+export const simulatedLogsQueryEndpoint = 'https://api.loganalytics.simulated.invalid';
 
 /** What the baselines list: every vault's id, paged with $skipToken in the estate's order. */
 export const baselineListQuery = `resources
@@ -59,6 +71,11 @@ export interface SimulationStats {
   armThrottled: number;
   armProviderThrottled: number;
   ingestRequests: number;
+  /** ARM requests by what they read: settings lists, Activity Log pages, and the rest (destinations). */
+  armSettingsRequests: number;
+  armActivityLogRequests: number;
+  armOtherRequests: number;
+  logQueries: number;
   failuresInjected: number;
   /** CPU milliseconds spent answering: not the scanner's. */
   handlingMs: number;
@@ -71,6 +88,23 @@ export interface SimulatedAzure {
   verify(scanId: string): Verification;
   /** The scan rows ingested. */
   readonly scanRows: readonly Record<string, unknown>[];
+  /**
+   * Changes the estate now: `serial` becomes `next` (null: deleted), and the Activity Log keeps `operations` at this
+   * time. `hidden` vaults do not exist until a change creates them.
+   */
+  change(serial: number, next: GeneratedVault | null, operations: readonly ArmOperation[]): void;
+  /** Each vault's latest finding of a scan, as verdict codes (-1: none); `verdictName` spells a code. */
+  verdictsOf(scanId: string): Int16Array;
+  verdictName(code: number): string;
+  /** Finding rows accepted for a scan, repeats included. */
+  rowsOf(scanId: string): number;
+}
+
+export interface SimulationOptions {
+  /** Vaults that do not exist at first (a change creates them). */
+  readonly hidden?: Iterable<number>;
+  /** How long the Activity Log takes to list an operation (ms). */
+  readonly activityLogDelayMs?: number;
 }
 
 const principalToken = (request: PipelineRequest) => /^Bearer\s+(\S+)/i.exec(request.headers.get('authorization') ?? '')?.[1] ?? null;
@@ -87,7 +121,7 @@ interface Answer {
 }
 
 /** `epoch`: when the scan starts (ms), where Microsoft.Insights' fixed windows begin. */
-export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: number): SimulatedAzure {
+export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: number, options: SimulationOptions = {}): SimulatedAzure {
   const vaults = shape.spec.vaults;
   const stats: SimulationStats = {
     argRequests: 0,
@@ -96,6 +130,10 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
     armThrottled: 0,
     armProviderThrottled: 0,
     ingestRequests: 0,
+    armSettingsRequests: 0,
+    armActivityLogRequests: 0,
+    armOtherRequests: 0,
+    logQueries: 0,
     failuresInjected: 0,
     handlingMs: 0,
   };
@@ -124,6 +162,23 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
   /** Each vault's finding for the scan being verified: 0 none yet, else 1 + its first status-reason match. */
   const findings = new Map<string, { seen: Uint8Array; mismatches: FindingMismatch[]; mismatchCount: number; checked: number; unexpected: number; duplicates: number }>();
   const scanRows: Record<string, unknown>[] = [];
+  /** The estate's changes: vaults that do not exist (now), vaults now another archetype, absent ones per subscription. */
+  const absent = new Uint8Array(vaults);
+  const absentIn = new Int32Array(shape.subscriptions.length);
+  const replaced = new Map<number, GeneratedVault>();
+  const vaultNow = (serial: number) => replaced.get(serial) ?? shape.vault(serial);
+  const setAbsent = (serial: number, value: 0 | 1) => {
+    if (absent[serial] === value) return;
+    absent[serial] = value;
+    absentIn[shape.subscriptionOf(serial)]! += value === 1 ? 1 : -1;
+  };
+  for (const serial of options.hidden ?? []) setAbsent(serial, 1);
+  const activityLog = new ActivityLog({ tenantId: shape.tenantId, delayMs: options.activityLogDelayMs ?? 0, pageSize: 200 });
+  let operationCount = 0;
+  /** Per scan: each vault's latest verdict code (-1 none), distinct resources and rows landed. */
+  const verdicts = new Map<string, { codes: Int16Array; distinct: number; rows: number }>();
+  const verdictCodes = new Map<string, number>();
+  const verdictNames: string[] = [];
 
   function draws(identity: string, attempt: number) {
     const random = seededRandom(hashSeed(`${model.seed} ${identity} ${attempt}`));
@@ -170,7 +225,7 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
   }
 
   function inventoryRow(serial: number) {
-    const { resource } = shape.vault(serial);
+    const { resource } = vaultNow(serial);
     const id = resource.id.toLowerCase();
     const parts = id.split('/');
     return {
@@ -216,9 +271,11 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
     const top = Math.min(request.options?.$top ?? model.argPageSize, model.argPageSize);
     const offset = request.options?.$skipToken ? (JSON.parse(Buffer.from(request.options.$skipToken, 'base64').toString()) as { offset: number }).offset : 0;
     const scope = inScope(request.subscriptions);
-    const total = scope.reduce((sum, s) => sum + shape.firstVault[s + 1]! - shape.firstVault[s]!, 0);
+    const total = scope.reduce((sum, s) => sum + shape.firstVault[s + 1]! - shape.firstVault[s]! - absentIn[s]!, 0);
     if (request.query === inventoryCountQuery) return resultPage([{ Count: total }], 1, null);
     if (request.query === baselineListQuery) {
+      // Its paging counts positions in the estate: a changed estate is not served (the baselines never change one).
+      if (absentIn.some((n) => n > 0)) return badQuery('The simulated Resource Graph serves the baselines\' listing only for an estate that has not changed.');
       // The vaults of the scope's subscriptions, in estate order: each subscription's are serials in a row.
       const rows: { id: string }[] = [];
       let skipped = 0;
@@ -231,7 +288,7 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
       return resultPage(rows, total, offset + rows.length < total ? offset + rows.length : null);
     }
     const inScopeSubscription = new Set(scope);
-    const wanted = (serial: number) => scope.length === shape.subscriptions.length || inScopeSubscription.has(shape.subscriptionOf(serial));
+    const wanted = (serial: number) => absent[serial] === 0 && (scope.length === shape.subscriptions.length || inScopeSubscription.has(shape.subscriptionOf(serial)));
     const partition = /hash\(tolower\(id\), (\d+)\) == (\d+)/.exec(request.query);
     const mod = Number(partition?.[1]);
     const remainder = Number(partition?.[2]);
@@ -288,23 +345,44 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
 
   // ---- Logs Ingestion: every finding checked as it lands ----
 
+  function codeOf(verdict: string): number {
+    let code = verdictCodes.get(verdict);
+    if (code === undefined) {
+      code = verdictNames.push(verdict) - 1;
+      verdictCodes.set(verdict, code);
+    }
+    return code;
+  }
+
   function record(rows: readonly Record<string, unknown>[]): void {
     for (const row of rows) {
       const scanId = String(row['ScanId']);
       let scan = findings.get(scanId);
-      if (!scan) {
+      let landed = verdicts.get(scanId);
+      if (!scan || !landed) {
         scan = { seen: new Uint8Array(vaults), mismatches: [], mismatchCount: 0, checked: 0, unexpected: 0, duplicates: 0 };
         findings.set(scanId, scan);
+        landed = { codes: new Int16Array(vaults).fill(-1), distinct: 0, rows: 0 };
+        verdicts.set(scanId, landed);
       }
+      landed.rows += 1;
       const resourceId = normalizeResourceId(String(row['ResourceId']));
       const serial = serialOf(resourceId);
-      const vault = serial !== null && serial < vaults ? shape.vault(serial) : null;
+      const vault = serial !== null && serial < vaults ? vaultNow(serial) : null;
+      const actual = `${String(row['Status'])}/${String(row['Reason'])}`;
       if (!vault || normalizeResourceId(vault.resource.id) !== resourceId) {
+        landed.distinct += 1;
         scan.unexpected += 1;
         continue;
       }
+      if (landed.codes[serial!] === -1) landed.distinct += 1;
+      landed.codes[serial!] = codeOf(actual);
+      // A deleted vault's Removed row is what it should get; any other finding of a vault that does not exist is not.
+      if (absent[serial!] === 1) {
+        if (row['Status'] !== 'Removed') scan.unexpected += 1;
+        continue;
+      }
       const expected = `${vault.verdict.status}/${vault.verdict.reason}`;
-      const actual = `${String(row['Status'])}/${String(row['Reason'])}`;
       if (scan.seen[serial!]) {
         // The same finding again (an upload retried after its answer was lost) is harmless; a different one is not.
         scan.duplicates += 1;
@@ -318,6 +396,22 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
         if (scan.mismatches.length < 10) scan.mismatches.push({ resourceId, expected, actual });
       }
     }
+  }
+
+  // ---- Log Analytics: the incremental scan's one question ----
+
+  /** How many resources have a finding of a scan: `landedRowsQuery`, matched exactly, and nothing else. */
+  function logQuery(path: string, body: string): EmulatorResponse {
+    const request = JSON.parse(body) as { query?: string };
+    const scanId = /ScanId == '([0-9a-f-]{36})'/.exec(request.query ?? '')?.[1];
+    if (!/^\/v1\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.operationalinsights\/workspaces\/[^/]+\/query$/i.test(path)) {
+      return errorResponse(404, 'NotFound', `No route for ${path}.`);
+    }
+    if (!scanId || request.query !== landedRowsQuery(scanId)) {
+      return { status: 400, body: { error: { code: 'BadArgumentError', message: 'The simulated Log Analytics answers only the landed-rows query.' } } };
+    }
+    const count = verdicts.get(scanId)?.distinct ?? 0;
+    return { status: 200, body: { tables: [{ name: 'PrimaryResult', columns: [{ name: 'Count', type: 'long' }], rows: [[count]] }] } };
   }
 
   // ---- Routing ----
@@ -368,6 +462,11 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
         return outcome.response;
       });
     }
+    if (url.origin === simulatedLogsQueryEndpoint) {
+      stats.logQueries += 1;
+      const body = String(request.body);
+      return finish('ingest', `query ${body}`, nextAttempt(`query ${body}`), () => logQuery(path, body));
+    }
     if (request.method === 'POST') {
       stats.argRequests += 1;
       const body = String(request.body);
@@ -383,10 +482,27 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
       });
     }
     stats.armRequests += 1;
+    const activity = activityLogTarget(path);
+    if (activity) {
+      stats.armActivityLogRequests += 1;
+      const identity = `activity ${url.search}`;
+      return finish('arm', identity, nextAttempt(identity), () => {
+        const { headers, rejection } = armThrottle(activity.subscriptionId, token, at);
+        if (rejection) {
+          stats.armThrottled += 1;
+          return { ...rejection, headers: { ...headers, ...rejection.headers } };
+        }
+        const linkTo = (skipToken: string) =>
+          `${simulatedEndpoint}${url.pathname}?${new URLSearchParams([...[...url.searchParams].filter(([name]) => name.toLowerCase() !== '$skiptoken'), ['$skiptoken', skipToken]])}`;
+        const response = activityLog.list(activity, query, subscriptions, at, linkTo);
+        return { ...response, headers: { ...headers, ...response.headers } };
+      });
+    }
     const settings = diagnosticSettingsTarget(path);
     if (settings) {
+      stats.armSettingsRequests += 1;
       const serial = serialOf(settings.resourceId);
-      const vault = serial !== null && serial < vaults ? shape.vault(serial) : null;
+      const vault = serial !== null && serial < vaults && absent[serial] === 0 ? vaultNow(serial) : null;
       const attempt = serial !== null && serial < vaults ? settingsAttempts[serial]!++ : nextAttempt(path);
       return finish('arm', `settings ${serial}`, attempt, () => {
         const { headers, rejection } = armThrottle(settings.subscriptionId, token, at);
@@ -408,6 +524,7 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
         return { ...response, headers: { ...headers, ...response.headers } };
       });
     }
+    stats.armOtherRequests += 1;
     const target = resourceTarget(path);
     return finish('arm', `get ${path.toLowerCase()}`, nextAttempt(`get ${path.toLowerCase()}`), () => {
       if (!target) return errorResponse(404, 'NotFound', `No route for ${request.method} ${path}.`);
@@ -450,15 +567,30 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
     httpClient,
     stats,
     scanRows,
+    change(serial, next, operations) {
+      const at = Date.now();
+      setAbsent(serial, next === null ? 1 : 0);
+      if (next) replaced.set(serial, next);
+      for (const operation of operations) {
+        const n = (operationCount += 1);
+        // Ids unique by rank: GUID-shaped, as the Activity Log's are.
+        const guid = (what: number) => `00000000-0000-4000-8000-${(n * 4 + what).toString(16).padStart(12, '0')}`;
+        activityLog.record(operation, at, { correlationId: guid(0), clientRequestId: guid(1), eventDataIds: [guid(2), guid(3)] });
+      }
+    },
+    verdictsOf: (scanId) => verdicts.get(scanId)?.codes ?? new Int16Array(vaults).fill(-1),
+    verdictName: (code) => verdictNames[code] ?? 'none',
+    rowsOf: (scanId) => verdicts.get(scanId)?.rows ?? 0,
     verify(scanId) {
       const scan = findings.get(scanId);
       const checked = scan?.checked ?? 0;
+      const existing = vaults - absentIn.reduce((sum, n) => sum + n, 0);
       return {
-        expected: vaults,
+        expected: existing,
         checked,
         mismatchCount: scan?.mismatchCount ?? 0,
         mismatches: scan?.mismatches ?? [],
-        missing: vaults - checked,
+        missing: existing - checked,
         unexpected: scan?.unexpected ?? 0,
         duplicates: scan?.duplicates ?? 0,
       };

@@ -8,6 +8,7 @@ import { progressLog } from '../../../src/scan/summary.js';
 import { estateShape } from '../../support/generatedEstate.js';
 import { prowlerStyleScan, sequentialScan } from './baselines.js';
 import { calibrationUnitMs } from './calibration.js';
+import { incrementalLeg, planChanges, simulationOptions } from './incremental.js';
 import { drawModel } from './model.js';
 import { type VirtualCalls, type VirtualOutcome, serveCalls } from './protocol.js';
 import { type SimulatedAzure, simulatedAzure, simulatedDcr, simulatedEndpoint, simulatedIngestionEndpoint } from './simulatedAzure.js';
@@ -72,6 +73,17 @@ serveCalls<VirtualCalls>({
       const result = await runScan(settings, 'Cli', deps);
       return { scanId: result.scan.ScanId, succeeded: scanSucceeded(result), errors: result.scan.Errors, vaults: result.scan.ResourceCount };
     });
+  },
+  async incremental({ spec, seed }) {
+    seedMathRandom(seed);
+    const shape = estateShape(spec);
+    const plan = planChanges(shape, seed);
+    const azure = simulatedAzure(shape, drawModel(seed), virtualEpoch, simulationOptions(plan));
+    const cpuBefore = process.cpuUsage();
+    const realStart = performance.now();
+    const run = await inVirtualTime(virtualEpoch, () => incrementalLeg(shape, azure, plan, (line) => stderr(`incremental leg (virtual time): ${line}`)));
+    const cpu = process.cpuUsage(cpuBefore);
+    return { outcome: run.value, realMs: performance.now() - realStart, processCpuMs: (cpu.user + cpu.system) / 1000 };
   },
   async baseline({ spec, seed, kind }) {
     seedMathRandom(seed);
