@@ -5,6 +5,7 @@ import type { VaultResource } from '../control/auditLogging.js';
 import { auditLoggingControl } from '../control/auditLogging.metadata.js';
 import { lastSegment, normalizeResourceId, parseResourceId } from '../control/resourceId.js';
 import { KvAuditError, isKvAuditError } from '../errors.js';
+import { type FingerprintSet, fingerprintSet } from './fingerprintSet.js';
 import type { ScanScope } from '../findings/schema.js';
 import { type ArgRow, type ResourceGraphRunner, type ResourceGraphScope, type ResultPage, scopeBatches } from './resourceGraph.js';
 
@@ -166,7 +167,8 @@ const halves = ({ mod, remainder }: InventoryPartition): InventoryPartition[] =>
 ];
 
 export async function* readInventoryPages(runner: ResourceGraphRunner, scope: ScanScope): AsyncGenerator<InventoryPage> {
-  const seen = new Set<number>();
+  /** Every vault listed so far, as fingerprints; sized by the first count, and grown for later subscription batches. */
+  let seen: FingerprintSet | null = null;
   const batches = scopeBatches(resourceGraphScope(scope));
   let counted = 0;
   for (const [index, batch] of batches.entries()) {
@@ -177,6 +179,7 @@ export async function* readInventoryPages(runner: ResourceGraphRunner, scope: Sc
       throw new KvAuditError('QueryFailed', `Azure Resource Graph inventory count${of}: the response holds no count`);
     }
     counted += count;
+    seen ??= fingerprintSet(count);
     const pending: InventoryPartition[] = Array.from({ length: Math.max(1, Math.ceil(count / partitionTarget)) }, (_, i) => ({
       mod: Math.max(1, Math.ceil(count / partitionTarget)),
       remainder: i,
@@ -203,7 +206,7 @@ export async function* readInventoryPages(runner: ResourceGraphRunner, scope: Sc
   }
 }
 
-function parsePartition(page: ResultPage, purpose: string, seen: Set<number>, counted: number): InventoryPage {
+function parsePartition(page: ResultPage, purpose: string, seen: FingerprintSet, counted: number): InventoryPage {
   const items: InventoryItem[] = [];
   const problems: string[] = [];
   if (page.totalRecords !== null && page.rows.length !== page.totalRecords) {
@@ -215,12 +218,10 @@ function parsePartition(page: ResultPage, purpose: string, seen: Set<number>, co
       problems.push(item);
       continue;
     }
-    const key = fingerprint(normalizeResourceId(item.resource.id));
-    if (seen.has(key)) {
+    if (!seen.add(fingerprint(normalizeResourceId(item.resource.id)))) {
       problems.push(`Azure Resource Graph listed ${item.resource.id} twice; it is evaluated once, and the inventory cannot be trusted to be whole`);
       continue;
     }
-    seen.add(key);
     items.push(item);
   }
   return { items, problems, totalRecords: counted, subscriptionLimitHit: page.subscriptionLimitHit };

@@ -180,7 +180,8 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   let writtenCount = 0;
   async function write(row: FindingRow): Promise<void> {
     writtenCount += 1;
-    if (written.length <= maxKeptRows) written.push(row);
+    // Kept only for the next scan's state: without history, 5,000 rows held to the end are memory for nothing.
+    if (history && written.length <= maxKeptRows) written.push(row);
     deps.onFinding?.(row);
     await uploads?.add(row);
   }
