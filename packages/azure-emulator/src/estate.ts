@@ -119,6 +119,11 @@ const changeFields = {
   tags: z.array(z.strictObject({ resourceId: z.string(), tags: tagsSchema })).optional(),
   /** Resource ids deleted, with their diagnostic settings. */
   delete: z.array(z.string()).optional(),
+  /**
+   * Resource groups (`/subscriptions/{id}/resourceGroups/{name}`) deleted with everything in them. The Activity Log
+   * gets the group's own delete only, not one per resource: the hostile reading of what Azure records.
+   */
+  deleteResourceGroups: z.array(z.string().regex(/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+$/i, 'is not a resource group id')).optional(),
 };
 
 const changeSchema = z.strictObject({
@@ -178,6 +183,7 @@ const referencedByChange = {
   deleteDiagnosticSettings: z.array(z.string()).optional(),
   tags: z.array(z.object({ resourceId: z.string() })).optional(),
   delete: z.array(z.string()).optional(),
+  deleteResourceGroups: z.array(z.string()).optional(),
 };
 
 /** What the cross-reference checks read. */
@@ -256,6 +262,12 @@ function checkChanges<K extends string>(
     });
     (change.delete ?? []).forEach((id, i) => {
       if (!existing.delete(normalizeResourceId(id))) problem(at('delete', i), `'${id}' does not exist at that point`);
+    });
+    (change.deleteResourceGroups ?? []).forEach((group, i) => {
+      const prefix = `${normalizeResourceId(group)}/`;
+      const inGroup = [...existing].filter((key) => key.startsWith(prefix));
+      if (inGroup.length === 0) problem(at('deleteResourceGroups', i), `'${group}' holds no resource at that point`);
+      for (const key of inGroup) existing.delete(key);
     });
   });
 }

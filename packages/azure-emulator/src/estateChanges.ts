@@ -47,7 +47,7 @@ const settingKey = (id: string) => id.trim().toLowerCase();
 
 /**
  * The estate after a change, and the operations it took: resources created (or replaced), settings written, settings
- * deleted, tags written, resources deleted, in that order. A part that names something absent at that point (the
+ * deleted, tags written, resources deleted, resource groups deleted, in that order. A part that names something absent at that point (the
  * timeline and changesDuringScan interleave at run time) is skipped: ARM would have answered 404 and logged nothing.
  */
 export function applyEstateChange(estate: Estate, change: EstateChange): { estate: Estate; operations: ArmOperation[] } {
@@ -90,6 +90,14 @@ export function applyEstateChange(estate: Estate, change: EstateChange): { estat
     resources.delete(key);
     settings = settings.filter((s) => settingOwner(s.id)?.resourceId !== key);
     operations.push(operation(`${parseResourceId(resource.id)?.type ?? resource.type}/delete`, resource.id, true));
+  }
+  for (const group of change.deleteResourceGroups ?? []) {
+    const prefix = `${normalizeResourceId(group)}/`;
+    const inGroup = [...resources.keys()].filter((key) => key.startsWith(prefix));
+    if (inGroup.length === 0) continue;
+    for (const key of inGroup) resources.delete(key);
+    settings = settings.filter((s) => !(settingOwner(s.id)?.resourceId ?? '').startsWith(prefix));
+    operations.push(operation('Microsoft.Resources/subscriptions/resourceGroups/delete', group, true));
   }
   return { estate: { ...estate, resources: [...resources.values()], diagnosticSettings: settings }, operations };
 }
