@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { auditLoggingControl } from '../control/auditLogging.metadata.js';
-import { resourceIdUnder } from '../control/resourceId.js';
+import { normalizeResourceId, subscriptionIdOf } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 import { describeArmError } from './armError.js';
 import type { ArmAttempt, ArmReadQueue } from './armReadQueue.js';
@@ -11,16 +10,27 @@ import { throttleOf } from './armDiagnosticSettings.js';
  * What the Activity Log says changed: every write and delete ARM accepted in a subscription, kept 90 days
  * (Learn: "Azure Monitor activity log"; REST: Activity Logs - List, api-version 2015-04-01, $filter on
  * eventTimestamp, paged with nextLink). An incremental scan reads it for the window since the last scan began, less
- * an overlap for its lag, and reads again through ARM every vault or Managed HSM an entry names: its own write or
- * delete, a diagnostic setting under it, or its tags. Any entry counts, whatever its status: reading a vault once
- * too often costs one ARM read, missing one would carry a wrong finding forward. A subscription whose log cannot
- * be read is reported, and the scan reads all of its resources again.
+ * an overlap for its lag, in every subscription that holds a resource it watches (the vaults and Managed HSMs it
+ * knows, and the audit destinations their findings rest on). An entry names a watched resource when it is the
+ * resource, lies under it (a diagnostic setting, its tags, a workspace table, a storage account's lifecycle policy)
+ * or is its resource group or a parent above it (a resource group deleted, a namespace deleted with its rules).
+ * Any entry counts, whatever its status: reading a resource once too often costs one ARM read, missing one would
+ * carry a wrong finding forward. A subscription whose log cannot be read is reported, and what it holds is read again.
  */
 
 const apiVersion = '2015-04-01';
 const maxPages = 1_000;
 
-const vaultTypes = new Set(auditLoggingControl.resourceTypes);
+/** `/subscriptions/{id}/resourceGroups/{name}` has 5 segments: no entry above a resource group is taken to name what is under it. */
+const resourceGroupDepth = 5;
+
+/** The ids above `id` from its resource group down, segment by segment (`id` itself excluded). */
+function ancestorsOf(id: string): string[] {
+  const segments = id.split('/');
+  const ancestors: string[] = [];
+  for (let depth = resourceGroupDepth; depth < segments.length; depth += 1) ancestors.push(segments.slice(0, depth).join('/'));
+  return ancestors;
+}
 
 const entrySchema = z.looseObject({ resourceId: z.string().nullish() });
 const pageSchema = z.looseObject({ value: z.array(z.unknown()), nextLink: z.string().nullish() });
@@ -31,9 +41,9 @@ export interface ActivityLogWindow {
 }
 
 export interface ActivityLogChanges {
-  /** Vaults and Managed HSMs (normalized ids) some entry names. */
+  /** The watched resources (normalized ids) some entry names: itself, something under it, or something above it. */
   readonly changed: Set<string>;
-  /** Subscriptions whose log could not be read, and why. */
+  /** Subscriptions (lowercased) whose log could not be read, and why. */
   readonly unread: Map<string, string>;
 }
 
@@ -42,12 +52,29 @@ type PageAnswer = { readonly page: z.infer<typeof pageSchema> } | { readonly fai
 export async function readActivityLog(
   clients: Pick<AzureClients, 'getArmResource' | 'getArmUrl'>,
   queue: ArmReadQueue,
-  subscriptionIds: Iterable<string>,
+  /** Normalized ids of the resources whose changes matter; their subscriptions are the ones read. */
+  watched: ReadonlySet<string>,
   window: ActivityLogWindow,
   options: { readonly abortSignal?: AbortSignal; readonly now?: () => number } = {},
 ): Promise<ActivityLogChanges> {
   const now = options.now ?? Date.now;
   const changes: ActivityLogChanges = { changed: new Set(), unread: new Map() };
+  /** Resource groups and parents of watched resources, and those of them some entry named. */
+  const watchedAncestors = new Set<string>();
+  const namedAncestors = new Set<string>();
+  const subscriptionIds = new Set<string>();
+  for (const id of watched) {
+    for (const ancestor of ancestorsOf(id)) watchedAncestors.add(ancestor);
+    const subscriptionId = subscriptionIdOf(id);
+    if (subscriptionId) subscriptionIds.add(subscriptionId);
+  }
+
+  function note(resourceId: string): void {
+    const entry = normalizeResourceId(resourceId);
+    if (watched.has(entry)) changes.changed.add(entry);
+    for (const above of ancestorsOf(entry)) if (watched.has(above)) changes.changed.add(above);
+    if (watchedAncestors.has(entry)) namedAncestors.add(entry);
+  }
   const filter = `eventTimestamp ge '${window.from.toISOString()}' and eventTimestamp le '${window.to.toISOString()}'`;
 
   async function fetchPage(subscriptionId: string, nextLink: string | null): Promise<ArmAttempt<PageAnswer>> {
@@ -77,8 +104,7 @@ export async function readActivityLog(
       }
       for (const raw of answer.page.value) {
         const entry = entrySchema.safeParse(raw);
-        const vault = entry.success && entry.data.resourceId ? resourceIdUnder(entry.data.resourceId, vaultTypes) : null;
-        if (vault) changes.changed.add(vault);
+        if (entry.success && entry.data.resourceId) note(entry.data.resourceId);
       }
       nextLink = answer.page.nextLink ?? null;
       if (nextLink === null) return;
@@ -86,6 +112,9 @@ export async function readActivityLog(
     changes.unread.set(subscriptionId, `the log goes on past ${maxPages} pages`);
   }
 
-  await Promise.all([...new Set([...subscriptionIds].map((s) => s.toLowerCase()))].map(readSubscription));
+  await Promise.all([...subscriptionIds].map(readSubscription));
+  if (namedAncestors.size > 0) {
+    for (const id of watched) if (ancestorsOf(id).some((above) => namedAncestors.has(above))) changes.changed.add(id);
+  }
   return changes;
 }

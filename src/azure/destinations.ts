@@ -47,9 +47,33 @@ const apiVersions = new Map([
  */
 const goneCodes = new Set(['resourcenotfound', 'resourcegroupnotfound', 'parentresourcenotfound', 'managementpolicynotfound', 'containernotfound']);
 
+/** Event Hubs types whose resources can be made, changed and deleted through the namespace's own endpoint too. */
+const eventHubEntityTypes = new Set(['microsoft.eventhub/namespaces/authorizationrules', 'microsoft.eventhub/namespaces/eventhubs', 'microsoft.eventhub/namespaces/eventhubs/authorizationrules']);
+
+/**
+ * Whether what ARM said of a destination can change with no ARM write, so no Activity Log entry, to say so: an
+ * incremental scan confirms such a destination every time, and every other one only when the Activity Log names it.
+ * - Event hubs and their (and their namespace's) shared access rules: also managed through the namespace's own
+ *   endpoint with a SAS key (Learn: "Event Hubs management REST API", the legacy entity operations), bypassing ARM.
+ * - A workspace table not made yet: Log Analytics makes it when the first records of its kind arrive.
+ * - A blob container with a time-based immutability policy: the Blob service deletes a container (once it is empty)
+ *   without ARM. A container without one gains one only through ARM (`…/immutabilityPolicies/default`, under it),
+ *   and one made through the Blob service has none.
+ * Anything not answered (out of sight, or a failure) is confirmed again anyway: it is Unverified.
+ */
+export function changesWithoutArmWrite(targetId: string, answer: FactsAnswer | undefined): boolean {
+  const type = parseResourceId(targetId)?.type ?? '';
+  if (eventHubEntityTypes.has(type)) return true;
+  if (type === 'microsoft.operationalinsights/workspaces/tables') return answer?.kind === 'absent';
+  if (type === 'microsoft.storage/storageaccounts/blobservices/containers') return answer?.kind === 'container' && (answer.immutableDays !== null || answer.immutabilityState !== null);
+  return false;
+}
+
 export interface DestinationCheck {
   /** Confirms the targets not asked about before; resolves once each one is known or out of sight. */
   confirm(targetIds: Iterable<string>): Promise<void>;
+  /** Whether this scan asked about the target (each is asked once a scan). */
+  asked(targetId: string): boolean;
   /** Existence by normalized id; targets left out are out of sight or unconfirmed (Unverified). */
   readonly existence: ReadonlyMap<string, 'Exists' | 'NotFound'>;
   /** What ARM said of each target beyond existence, by normalized id: its facts, or absent; not seen = not there. */
@@ -127,6 +151,7 @@ export function createDestinationCheck(
     delivery: delivery?.results ?? null,
     failures,
     deliveryFailures: delivery?.failures ?? new Map(),
+    asked: (targetId) => asked.has(targetId),
     async confirm(targetIds) {
       const ids = [...targetIds];
       const waits = new Set<Promise<void>>();

@@ -1,10 +1,11 @@
 import { readActivityLog } from '../azure/activityLog.js';
+import { changesWithoutArmWrite } from '../azure/destinations.js';
 import type { AzureClients } from '../azure/clients.js';
 import type { RowSink } from '../azure/ingestion.js';
 import { type InventoryItem, isScopeRefused, readInventoryPages, readableScope, readsAnySubscription, unreadableSubscriptions } from '../azure/inventory.js';
 import type { Settings } from '../config/settings.js';
 import type { ControlPolicy } from '../control/auditLogging.js';
-import { normalizeResourceId, parseResourceId } from '../control/resourceId.js';
+import { normalizeResourceId, subscriptionIdOf } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 import { type ControlStatus, type FindingRow, type ScanRow, type ScanTrigger } from '../findings/schema.js';
 import { type ResourceState, type ScanState, basisFingerprint, findingFingerprint, maxKeptRows, scanStateVersion } from '../state/scanState.js';
@@ -169,6 +170,23 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   /** What this scan knows of a destination that a finding rests on: whether it exists, and its facts. */
   const destinationFingerprint = (id: string) =>
     basisFingerprint({ existence: destinations.existence.get(id) ?? 'Unverified', facts: destinations.facts.get(id) ?? null });
+  const unverifiedFingerprint = basisFingerprint({ existence: 'Unverified', facts: null });
+  /** Destinations the last scan knew that this one confirmed before deciding what to read. */
+  const reconfirmed = new Set<string>();
+  /**
+   * A destination as the state keeps it: as the last scan saw it when this one did not ask. One that only a resource
+   * read again asked about, and found changed, is kept as Unverified: resources whose findings carried forward rest
+   * on it too, and the next scan must confirm it and read them again.
+   */
+  function keptFingerprint(id: string): string {
+    const last = previous?.destinations[id];
+    if (last === undefined) return destinationFingerprint(id);
+    if (!destinations.asked(id)) return last;
+    const seen = destinationFingerprint(id);
+    return !incremental || reconfirmed.has(id) || seen === last ? seen : unverifiedFingerprint;
+  }
+  const changedWithoutArm = new Set(previous?.destinationsChangedWithoutArm ?? []);
+  const keptChangesWithoutArm = (id: string) => (destinations.asked(id) ? changesWithoutArmWrite(id, destinations.facts.get(id)) : changedWithoutArm.has(id));
 
   const signals = incremental ? await changeSignals(previous, history!.policy) : null;
 
@@ -186,22 +204,29 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     await uploads?.add(row);
   }
 
-  /** What this scan learned since the last one: the Activity Log, and destinations that came, went or changed. */
+  /**
+   * What this scan learned since the last one. The Activity Log of every subscription holding a vault or a
+   * destination the last scan knew names what was written or deleted; destinations are confirmed again through ARM
+   * only when it names them, when their subscription's log could not be read, when they were not confirmed last
+   * time, or when they can change without ARM (changesWithoutArmWrite).
+   */
   async function changeSignals(last: ScanState, policyOf: HistoryPolicy): Promise<ChangeSignals> {
-    const subscriptions = new Set(Object.keys(last.resources).map((id) => parseResourceId(id)?.subscriptionId ?? ''));
-    subscriptions.delete('');
+    const lastDestinations = Object.keys(last.destinations);
+    const watched = new Set([...Object.keys(last.resources), ...lastDestinations]);
     const window = { from: policyOf.since ?? new Date(Date.parse(last.startedAt) - policyOf.overlapMs), to: startedAt };
-    const [activity] = await Promise.all([
-      readActivityLog(clients, armReads, subscriptions, window, { now: () => deps.now().getTime() }),
-      destinations.confirm(Object.keys(last.destinations)),
-    ]);
+    const activity = await readActivityLog(clients, armReads, watched, window, { now: () => deps.now().getTime() });
     for (const [subscriptionId, why] of activity.unread) {
-      log.warn(`The Activity Log of subscription ${subscriptionId} could not be read (${why}); each of its resources is read again.`);
+      log.warn(`The Activity Log of subscription ${subscriptionId} could not be read (${why}); each of its vaults and audit destinations is read again.`);
     }
+    for (const id of lastDestinations) {
+      const named = activity.changed.has(id) || activity.unread.has(subscriptionIdOf(id) ?? '');
+      if (named || last.destinations[id] === unverifiedFingerprint || changedWithoutArm.has(id)) reconfirmed.add(id);
+    }
+    await destinations.confirm(reconfirmed);
     return {
       changed: activity.changed,
       unreadLogs: new Set(activity.unread.keys()),
-      destinationsChanged: new Set(Object.entries(last.destinations).filter(([id, was]) => destinationFingerprint(id) !== was).map(([id]) => id)),
+      destinationsChanged: new Set([...reconfirmed].filter((id) => destinationFingerprint(id) !== last.destinations[id])),
       today: utcDay(startedAt),
     };
   }
@@ -339,6 +364,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
 
   const scanRowWritten = await writeScanRow(deps, scan);
   for (const error of errors) log.warn(error);
+  const keptDestinations = history ? [...nextDestinations(nextResources)] : [];
   const state: ScanState | null = history
     ? {
         version: scanStateVersion,
@@ -347,7 +373,8 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
         lastFullAt: incremental ? previous.lastFullAt : startedAt.toISOString(),
         basis,
         resources: Object.fromEntries(nextResources),
-        destinations: Object.fromEntries([...nextDestinations(nextResources)].map((id) => [id, destinationFingerprint(id)])),
+        destinations: Object.fromEntries(keptDestinations.map((id) => [id, keptFingerprint(id)])),
+        destinationsChangedWithoutArm: keptDestinations.filter(keptChangesWithoutArm),
         writtenCount,
         written: writtenCount <= maxKeptRows ? written : null,
       }

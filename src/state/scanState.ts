@@ -7,13 +7,14 @@ import { type ControlStatus, type FindingRow, controlStatuses } from '../finding
  * What one scheduled scan leaves for the next, so that the next can read through ARM only what may have changed
  * and carry every other resource's finding forward. Per resource it keeps what would make the finding change
  * without anything in the Activity Log saying so: its Resource Graph record (tags, so exemptions), the
- * destinations its audit logs go to (their existence is re-confirmed every scan), when its exemption ends, and
+ * destinations its audit logs go to (confirmed again when the Activity Log names them, or every scan when they can
+ * change without ARM), when its exemption ends, and
  * whether its last read failed. The finding itself is kept as a fingerprint: a new finding is written only when
  * its content differs. Findings of the last scan are kept whole when they are few, to write them again should
  * Log Analytics turn out not to have stored them.
  */
 
-export const scanStateVersion = 2;
+export const scanStateVersion = 3;
 
 const resourceStateSchema = z.strictObject({
   /** Fingerprint of the finding's content (everything but TimeGenerated and ScanId). */
@@ -43,6 +44,8 @@ export const scanStateSchema = z.strictObject({
   resources: z.record(z.string(), resourceStateSchema),
   /** Each destination as the scan confirmed it (existence, firewall, region, retention), as a fingerprint. */
   destinations: z.record(z.string(), z.string()),
+  /** Destinations whose facts can change without an ARM write, so without an Activity Log entry: confirmed every scan. */
+  destinationsChangedWithoutArm: z.array(z.string()),
   /** How many finding rows (Removed rows included) the scan wrote. */
   writtenCount: z.int().nonnegative(),
   /** The rows the scan wrote, when few enough to keep; null when it wrote more (it was full). */

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createArmReadQueue } from '../../src/azure/armReadQueue.js';
 import { createAzureClients } from '../../src/azure/clients.js';
-import { createDestinationCheck } from '../../src/azure/destinations.js';
+import { changesWithoutArmWrite, createDestinationCheck } from '../../src/azure/destinations.js';
+import type { FactsAnswer } from '../../src/control/destinationFacts.js';
 import { normalizeResourceId } from '../../src/control/resourceId.js';
 import { type Emulator, type Estate, type EstateResource, parseFaultSpec, startEmulator } from '../support/emulator.js';
 import { emulatorConnection } from '../support/emulatorScan.js';
@@ -126,5 +127,27 @@ describe('what else ARM says of a destination: the facts the control weighs, par
       // retentionInDays: 'thirty' is not a number: no facts, so the workspace's retention stays Unverified.
       [targets[3]!]: undefined,
     });
+  });
+});
+
+describe('destinations whose facts can change without an ARM write (confirmed by every incremental scan)', () => {
+  const account = '/subscriptions/00000001-0000-4000-8000-000000000000/resourcegroups/rg/providers/microsoft.storage/storageaccounts/starchive';
+  const namespace = '/subscriptions/00000001-0000-4000-8000-000000000000/resourcegroups/rg/providers/microsoft.eventhub/namespaces/ehsiem';
+  const workspace = '/subscriptions/00000001-0000-4000-8000-000000000000/resourcegroups/rg/providers/microsoft.operationalinsights/workspaces/law';
+  const container = `${account}/blobservices/default/containers/insights-logs-auditevent`;
+  it.each([
+    { scenario: 'an event hub (the namespace endpoint manages it with a SAS key)', id: `${namespace}/eventhubs/audit`, answer: undefined, expected: true },
+    { scenario: "an event hub's shared access rule", id: `${namespace}/eventhubs/audit/authorizationrules/send`, answer: undefined, expected: true },
+    { scenario: "a namespace's shared access rule", id: `${namespace}/authorizationrules/send`, answer: undefined, expected: true },
+    { scenario: 'an Event Hubs namespace (ARM only)', id: namespace, answer: { kind: 'eventHubNamespace', location: 'westeurope', publicNetworkAccess: null }, expected: false },
+    { scenario: 'a workspace table not made yet (ingestion makes it)', id: `${workspace}/tables/azurediagnostics`, answer: { kind: 'absent' }, expected: true },
+    { scenario: 'a workspace table that exists (retention changes through ARM)', id: `${workspace}/tables/azurediagnostics`, answer: { kind: 'workspaceTable', retentionInDays: 90, totalRetentionInDays: 90 }, expected: false },
+    { scenario: 'a container with a time-based immutability policy (the Blob service can delete it)', id: container, answer: { kind: 'container', immutableDays: 365, immutabilityState: 'Unlocked' }, expected: true },
+    { scenario: 'a container without one (gains one only through ARM)', id: container, answer: { kind: 'container', immutableDays: null, immutabilityState: null }, expected: false },
+    { scenario: 'a container not made yet', id: container, answer: { kind: 'absent' }, expected: false },
+    { scenario: 'a storage account', id: account, answer: undefined, expected: false },
+    { scenario: 'a workspace', id: workspace, answer: undefined, expected: false },
+  ] satisfies { scenario: string; id: string; answer: FactsAnswer | undefined; expected: boolean }[])('$scenario: $expected', ({ id, answer, expected }) => {
+    expect(changesWithoutArmWrite(id, answer)).toBe(expected);
   });
 });

@@ -106,3 +106,71 @@ describe('scheduled scans that build on the last one', () => {
     expect(Object.keys(state!.destinations).sort()).toEqual([ws, `${ws}/tables/azurediagnostics`]);
   });
 });
+
+/*
+ * The destinations findings rest on, between full scans: confirmed again through ARM only when the Activity Log names
+ * them (or something above or under them), or when they can change without ARM; a change reads again every vault
+ * whose audit logs go there.
+ */
+describe('audit destinations in incremental scans', () => {
+  const logs = `/subscriptions/${workspace!.id.split('/')[2]}/resourceGroups/rg-logs`;
+  const table = `${normalizeResourceId(workspace!.id)}/tables/azurediagnostics`;
+  const destinationEstate: Estate = {
+    ...base,
+    timeline: [
+      { afterSeconds: 1.5 * 3600, create: [{ id: `${logs}/providers/Microsoft.Storage/storageAccounts/stunrelated`, name: 'stunrelated', type: 'Microsoft.Storage/storageAccounts', location: 'westeurope' }] },
+      { afterSeconds: 2.5 * 3600, tags: [{ resourceId: workspace!.id, tags: { owner: 'soc' } }] },
+      { afterSeconds: 3.5 * 3600, deleteResourceGroups: [logs] },
+    ],
+  };
+  let emulator: Emulator;
+  const realStart = Date.now();
+  let jumped = 0;
+  const now = () => start + jumped + (Date.now() - realStart);
+  const runs: { result: ScanResult; findings: FindingRow[] }[] = [];
+  let state: ScanState | null = null;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ estate: destinationEstate, clock: now, retryAfterSeconds: 0 });
+    for (const hours of [0, 1, 2, 3, 4]) {
+      jumped = hours * hour;
+      await emulator.settle();
+      const settings = loadSettings(emulatorEnv(emulator), { requireIngestion: false });
+      const findings: FindingRow[] = [];
+      const deps = scanDependencies({ ...emulatorConnection(emulator), now }, settings, {
+        ingest: false,
+        log: { info: () => undefined, warn: () => undefined },
+        onFinding: (f) => findings.push(f),
+        previous: state,
+      });
+      const result = await runScan(settings, 'Timer', deps);
+      state = result.state;
+      runs.push({ result, findings });
+    }
+  }, 120_000);
+  afterAll(() => emulator.close());
+
+  const passing = [0, 2, 4, 6].map((i) => vault(i).name);
+  // Two Activity Logs (the vaults' two subscriptions, the workspace in one of them), and the workspace's table: it
+  // does not exist until audit logs arrive, and Log Analytics makes it then without ARM.
+  const fixed = 3;
+
+  it.each([
+    { at: '10:00, nothing changed', index: 1, armCalls: fixed, read: [] as string[] },
+    { at: '11:00, after a storage account was created beside the workspace', index: 2, armCalls: fixed, read: [] },
+    { at: "12:00, after the workspace's tags were written: the workspace confirmed again, unchanged", index: 3, armCalls: fixed + 1, read: [] },
+  ])('$at: $armCalls ARM requests, no vault read', ({ index, armCalls, read }) => {
+    expect(runs[index]!.result.scan).toMatchObject({ Mode: 'Incremental', ArmCalls: armCalls, ResourcesRead: read.length, Complete: true });
+    expect(runs[index]!.findings).toEqual([]);
+  });
+
+  it("13:00, after the workspace's resource group was deleted (the log names the group alone): every vault sending there read again, and failing", () => {
+    const run = runs[4]!;
+    expect(run.result.scan).toMatchObject({ Mode: 'Incremental', ResourcesRead: passing.length, Complete: true });
+    expect(run.findings.map((f) => [f.ResourceName, f.Status, f.Reason]).sort()).toEqual(passing.map((name) => [name, 'Fail', 'DestinationNotFound']).sort());
+  });
+
+  it('keeps the table among the destinations confirmed every scan, and the workspace out of it', () => {
+    expect(runs[3]!.result.state!.destinationsChangedWithoutArm).toEqual([table]);
+  });
+});

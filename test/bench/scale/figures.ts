@@ -129,7 +129,9 @@ export interface IncrementalFigures {
  * (its scan row's ArmCalls: settings reads, destination checks, Activity Log pages, retries and 429s included)
  * divided by the vaults that changed. The issue's allowance for reconciliation (N/24 an hour) is 0 here: runScan
  * reconciles with a full scan every KV_AUDIT_FULL_SCAN_INTERVAL_HOURS (24), not a rolling share each hour, so an
- * incremental hour carries none of it (the full scan's N reads, over 24 hours, are that share).
+ * incremental hour carries none of it (the full scan's N reads, over 24 hours, are that share). The detail line splits
+ * the figure: reads that evaluate (settings and destinations) per change, and Activity Log pages per change, at least
+ * one per subscription whatever changed.
  */
 export function incrementalFiguresOf(run: IncrementalRun, events: EventOutcome): IncrementalFigures {
   const { outcome: o } = run;
@@ -155,7 +157,9 @@ export function incrementalFiguresOf(run: IncrementalRun, events: EventOutcome):
     'incremental detail:',
     `vaults=${o.full.verification.expected} changes=${o.changes} (${kinds})`,
     `incremental: mode=${inc.mode} virtual_s=${s(inc.virtualMs)} arm_calls=${inc.armCalls} (settings=${inc.stats.armSettingsRequests} activity_log=${inc.stats.armActivityLogRequests} destinations=${inc.stats.armOtherRequests} arm_429=${inc.stats.armThrottled})`,
-    `resources_read=${inc.resourcesRead} settings_reads_per_change=${fixed(inc.stats.armSettingsRequests / o.changes)} finding_rows=${inc.findingRows} scan_rows=${inc.scanRows} log_queries=${inc.stats.logQueries}`,
+    `resources_read=${inc.resourcesRead} settings_reads_per_change=${fixed(inc.stats.armSettingsRequests / o.changes)} ` +
+      `evaluation_reads_per_change=${fixed((inc.stats.armSettingsRequests + inc.stats.armOtherRequests) / o.changes)} ` +
+      `activity_log_pages_per_change=${fixed(inc.stats.armActivityLogRequests / o.changes)} finding_rows=${inc.findingRows} scan_rows=${inc.scanRows} log_queries=${inc.stats.logQueries}`,
     `full_scan: virtual_s=${s(o.full.virtualMs)} arm_calls=${o.full.armCalls} read_reduction=${fixed(values.incremental_read_reduction)}`,
     `reconciliation: a full scan every 24 h, so 0 reads of it in an incremental hour`,
     `verdicts: compared=${o.verdictsCompared} differing=${o.verdictMismatches}`,
