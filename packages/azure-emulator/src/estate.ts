@@ -108,6 +108,8 @@ const providerThrottleSchema = z.strictObject({
   fromRead: z.int().positive().optional(),
 });
 
+const resourceGroupId = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+$/i;
+
 /** What a change does, whatever makes it happen (changesDuringScan, timeline); applied in this order. */
 const changeFields = {
   create: z.array(resourceSchema).optional(),
@@ -123,7 +125,7 @@ const changeFields = {
    * Resource groups (`/subscriptions/{id}/resourceGroups/{name}`) deleted with everything in them. The Activity Log
    * gets the group's own delete only, not one per resource: the hostile reading of what Azure records.
    */
-  deleteResourceGroups: z.array(z.string().regex(/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+$/i, 'is not a resource group id')).optional(),
+  deleteResourceGroups: z.array(z.string().regex(resourceGroupId, 'is not a resource group id')).optional(),
 };
 
 const changeSchema = z.strictObject({
@@ -264,6 +266,7 @@ function checkChanges<K extends string>(
       if (!existing.delete(normalizeResourceId(id))) problem(at('delete', i), `'${id}' does not exist at that point`);
     });
     (change.deleteResourceGroups ?? []).forEach((group, i) => {
+      if (!resourceGroupId.test(group)) return; // said by the shape check
       const prefix = `${normalizeResourceId(group)}/`;
       const inGroup = [...existing].filter((key) => key.startsWith(prefix));
       if (inGroup.length === 0) problem(at('deleteResourceGroups', i), `'${group}' holds no resource at that point`);

@@ -177,15 +177,18 @@ describe('the timeline on an injected clock', () => {
         { afterSeconds: 20, deleteDiagnosticSettings: [`${ids.kvA}/providers/microsoft.insights/diagnosticSettings/nope`] },
         { afterSeconds: 10, tags: [{ resourceId: `${ids.kvA}-gone`, tags: {} }], delete: [ids.kvA] },
         { afterSeconds: 30, delete: [ids.kvA] },
+        { afterSeconds: 40, deleteResourceGroups: [`/subscriptions/${subs.logging}/resourceGroups/rg-empty`, ids.kvB] },
       ],
     };
     await expect(start(estate)).rejects.toThrow(
       new RegExp(
         [
+          String.raw`timeline\[3\]\.deleteResourceGroups\[1\]: is not a resource group id\n`,
           String.raw`timeline\[0\]\.deleteDiagnosticSettings\[0\]: '.*/nope' does not exist at that point`,
           String.raw`timeline\[1\]\.afterSeconds: changes are applied in order: 10 comes after 20`,
           String.raw`timeline\[1\]\.tags\[0\]\.resourceId: '.*kv-a-gone' does not exist at that point`,
           String.raw`timeline\[2\]\.delete\[0\]: '.*kv-a' does not exist at that point`,
+          String.raw`timeline\[3\]\.deleteResourceGroups\[0\]: '.*rg-empty' holds no resource at that point`,
         ].join('[\\s\\S]*'),
       ),
     );
