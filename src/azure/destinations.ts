@@ -55,16 +55,19 @@ const eventHubEntityTypes = new Set(['microsoft.eventhub/namespaces/authorizatio
  * incremental scan confirms such a destination every time, and every other one only when the Activity Log names it.
  * - Event hubs and their (and their namespace's) shared access rules: also managed through the namespace's own
  *   endpoint with a SAS key (Learn: "Event Hubs management REST API", the legacy entity operations), bypassing ARM.
- * - A workspace table not made yet: Log Analytics makes it when the first records of its kind arrive.
+ * - A workspace table not made yet in a workspace not known to be gone: Log Analytics makes it when records arrive.
  * - A blob container with a time-based immutability policy: the Blob service deletes a container (once it is empty)
  *   without ARM. A container without one gains one only through ARM (`…/immutabilityPolicies/default`, under it),
  *   and one made through the Blob service has none.
  * Anything not answered (out of sight, or a failure) is confirmed again anyway: it is Unverified.
  */
-export function changesWithoutArmWrite(targetId: string, answer: FactsAnswer | undefined): boolean {
+export function changesWithoutArmWrite(targetId: string, facts: ReadonlyMap<string, FactsAnswer>): boolean {
   const type = parseResourceId(targetId)?.type ?? '';
+  const answer = facts.get(targetId);
   if (eventHubEntityTypes.has(type)) return true;
-  if (type === 'microsoft.operationalinsights/workspaces/tables') return answer?.kind === 'absent';
+  // A deleted workspace makes no table; made again, its write is in the Activity Log, above the table. A workspace
+  // not asked about this scan is as the last scan found it.
+  if (type === 'microsoft.operationalinsights/workspaces/tables') return answer?.kind === 'absent' && facts.get(targetId.replace(/\/tables\/[^/]+$/, ''))?.kind !== 'absent';
   if (type === 'microsoft.storage/storageaccounts/blobservices/containers') return answer?.kind === 'container' && (answer.immutableDays !== null || answer.immutabilityState !== null);
   return false;
 }

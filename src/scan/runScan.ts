@@ -186,7 +186,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     return !incremental || reconfirmed.has(id) || seen === last ? seen : unverifiedFingerprint;
   }
   const changedWithoutArm = new Set(previous?.destinationsChangedWithoutArm ?? []);
-  const keptChangesWithoutArm = (id: string) => (destinations.asked(id) ? changesWithoutArmWrite(id, destinations.facts.get(id)) : changedWithoutArm.has(id));
+  const keptChangesWithoutArm = (id: string) => (destinations.asked(id) ? changesWithoutArmWrite(id, destinations.facts) : changedWithoutArm.has(id));
 
   const signals = incremental ? await changeSignals(previous, history!.policy) : null;
 

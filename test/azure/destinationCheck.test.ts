@@ -134,20 +134,24 @@ describe('destinations whose facts can change without an ARM write (confirmed by
   const account = '/subscriptions/00000001-0000-4000-8000-000000000000/resourcegroups/rg/providers/microsoft.storage/storageaccounts/starchive';
   const namespace = '/subscriptions/00000001-0000-4000-8000-000000000000/resourcegroups/rg/providers/microsoft.eventhub/namespaces/ehsiem';
   const workspace = '/subscriptions/00000001-0000-4000-8000-000000000000/resourcegroups/rg/providers/microsoft.operationalinsights/workspaces/law';
+  const table = `${workspace}/tables/azurediagnostics`;
   const container = `${account}/blobservices/default/containers/insights-logs-auditevent`;
+  const workspaceFacts: FactsAnswer = { kind: 'workspace', location: 'westeurope', customerId: null, retentionInDays: 90 };
   it.each([
-    { scenario: 'an event hub (the namespace endpoint manages it with a SAS key)', id: `${namespace}/eventhubs/audit`, answer: undefined, expected: true },
-    { scenario: "an event hub's shared access rule", id: `${namespace}/eventhubs/audit/authorizationrules/send`, answer: undefined, expected: true },
-    { scenario: "a namespace's shared access rule", id: `${namespace}/authorizationrules/send`, answer: undefined, expected: true },
-    { scenario: 'an Event Hubs namespace (ARM only)', id: namespace, answer: { kind: 'eventHubNamespace', location: 'westeurope', publicNetworkAccess: null }, expected: false },
-    { scenario: 'a workspace table not made yet (ingestion makes it)', id: `${workspace}/tables/azurediagnostics`, answer: { kind: 'absent' }, expected: true },
-    { scenario: 'a workspace table that exists (retention changes through ARM)', id: `${workspace}/tables/azurediagnostics`, answer: { kind: 'workspaceTable', retentionInDays: 90, totalRetentionInDays: 90 }, expected: false },
-    { scenario: 'a container with a time-based immutability policy (the Blob service can delete it)', id: container, answer: { kind: 'container', immutableDays: 365, immutabilityState: 'Unlocked' }, expected: true },
-    { scenario: 'a container without one (gains one only through ARM)', id: container, answer: { kind: 'container', immutableDays: null, immutabilityState: null }, expected: false },
-    { scenario: 'a container not made yet', id: container, answer: { kind: 'absent' }, expected: false },
-    { scenario: 'a storage account', id: account, answer: undefined, expected: false },
-    { scenario: 'a workspace', id: workspace, answer: undefined, expected: false },
-  ] satisfies { scenario: string; id: string; answer: FactsAnswer | undefined; expected: boolean }[])('$scenario: $expected', ({ id, answer, expected }) => {
-    expect(changesWithoutArmWrite(id, answer)).toBe(expected);
+    { scenario: 'an event hub (the namespace endpoint manages it with a SAS key)', id: `${namespace}/eventhubs/audit`, facts: [], expected: true },
+    { scenario: "an event hub's shared access rule", id: `${namespace}/eventhubs/audit/authorizationrules/send`, facts: [], expected: true },
+    { scenario: "a namespace's shared access rule", id: `${namespace}/authorizationrules/send`, facts: [], expected: true },
+    { scenario: 'an Event Hubs namespace (ARM only)', id: namespace, facts: [[namespace, { kind: 'eventHubNamespace', location: 'westeurope', publicNetworkAccess: null }]], expected: false },
+    { scenario: 'a table not made yet in a workspace that exists (ingestion makes it)', id: table, facts: [[table, { kind: 'absent' }], [workspace, workspaceFacts]], expected: true },
+    { scenario: 'a table not made yet, its workspace not asked about this scan (as the last scan found it)', id: table, facts: [[table, { kind: 'absent' }]], expected: true },
+    { scenario: 'a table of a deleted workspace (made again, the workspace is written through ARM)', id: table, facts: [[table, { kind: 'absent' }], [workspace, { kind: 'absent' }]], expected: false },
+    { scenario: 'a table that exists (its retention changes through ARM)', id: table, facts: [[table, { kind: 'workspaceTable', retentionInDays: 90, totalRetentionInDays: 90 }], [workspace, workspaceFacts]], expected: false },
+    { scenario: 'a container with a time-based immutability policy (the Blob service can delete it)', id: container, facts: [[container, { kind: 'container', immutableDays: 365, immutabilityState: 'Unlocked' }]], expected: true },
+    { scenario: 'a container without one (gains one only through ARM)', id: container, facts: [[container, { kind: 'container', immutableDays: null, immutabilityState: null }]], expected: false },
+    { scenario: 'a container not made yet', id: container, facts: [[container, { kind: 'absent' }]], expected: false },
+    { scenario: 'a storage account', id: account, facts: [], expected: false },
+    { scenario: 'a workspace', id: workspace, facts: [[workspace, workspaceFacts]], expected: false },
+  ] satisfies { scenario: string; id: string; facts: [string, FactsAnswer][]; expected: boolean }[])('$scenario: $expected', ({ id, facts, expected }) => {
+    expect(changesWithoutArmWrite(id, new Map<string, FactsAnswer>(facts))).toBe(expected);
   });
 });
