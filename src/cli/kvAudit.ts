@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureConnection } from '../azure/clients.js';
 import { type Env, type Settings, loadSettings } from '../config/settings.js';
@@ -53,7 +54,9 @@ async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command:
   const store = command.state === null ? null : fileStateStore(resolve(io.cwd, command.state));
   const loaded = store ? await store.load() : null;
   if (loaded?.problem) problems.push(`--state ${command.state}: ${loaded.problem}`);
-  else if (command.since && loaded?.state === null) problems.push(`--since: --state ${command.state} holds no earlier scan to build on`);
+  else if (command.state !== null && !existsSync(dirname(resolve(io.cwd, command.state)))) {
+    problems.push(`--state ${command.state}: the folder ${dirname(resolve(io.cwd, command.state))} does not exist, so the state could not be kept`);
+  } else if (command.since && loaded?.state === null) problems.push(`--since: --state ${command.state} holds no earlier scan to build on`);
   if (problems.length > 0 || settings === null) throw usageError('scan', problems);
   const connection = (io.azure ?? realAzure)();
   await ensureSignedIn(connection, command.verbose);
@@ -62,8 +65,8 @@ async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command:
   render(io, command.output, result, result.findings);
   if (out) writeFindingsFile(io, out, result.findings);
   if (store && result.state) {
-    await store.save(result.state);
-    io.stderr.write(`State for the next scan written to ${resolve(io.cwd, command.state!)}\n`);
+    const { problem } = await store.save(result.state);
+    io.stderr.write(problem ? `warning: ${problem}; the next scan with --state builds on the state it holds, if any\n` : `State for the next scan written to ${resolve(io.cwd, command.state!)}\n`);
   }
   return result.noAccess ? exitCodes.noAccess : exitCodeOf(result);
 }

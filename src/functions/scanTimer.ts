@@ -52,7 +52,8 @@ export function createScanTimerHandler(environment: () => TimerEnvironment) {
     context.log(summaryLine(scan));
     if (store && result.state) {
       const { problem } = await store.save(result.state);
-      if (problem) context.warn(`${problem}; the next scan is full.`);
+      // The state last saved stays: the next scan builds on it (its Activity Log window is wider) or is full.
+      if (problem) context.warn(`${problem}; the next scan builds on the state last saved, if any.`);
     }
     if (!scanSucceeded(result)) {
       throw new KvAuditError('ScanIncomplete', `Scan ${scan.ScanId} is incomplete; the invocation fails so it is retried`, {

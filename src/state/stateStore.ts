@@ -19,7 +19,7 @@ export interface LoadedState {
 export interface StateStore {
   /** What the last scan left. */
   load(): Promise<LoadedState>;
-  /** Keeps this scan's state; false (with the reason) when another scan saved first. */
+  /** Keeps this scan's state; false, with the reason, when another scan saved first or it cannot be written. */
   save(state: ScanState): Promise<{ readonly saved: boolean; readonly problem: string | null }>;
 }
 
@@ -36,6 +36,12 @@ function parsed(text: string, where: string): LoadedState {
     : { state: null, problem: `the state in ${where} is not one this version reads (${result.error.issues[0]?.path.join('.')}: ${result.error.issues[0]?.message})` };
 }
 
+/**
+ * The state as JSON. It takes some hundreds of bytes a resource: past about a million resources it nears V8's
+ * longest string (2^29 characters) and JSON.stringify throws, which a save reports as its problem, never a crash.
+ */
+const serialized = (state: ScanState) => JSON.stringify(state);
+
 /** A file, replaced whole on save so a crash leaves the old state or the new one, never half of either. */
 export function fileStateStore(path: string): StateStore {
   return {
@@ -51,9 +57,13 @@ export function fileStateStore(path: string): StateStore {
     },
     async save(state) {
       const temporary = `${path}.tmp`;
-      writeFileSync(temporary, JSON.stringify(state));
-      renameSync(temporary, path);
-      return { saved: true, problem: null };
+      try {
+        writeFileSync(temporary, serialized(state));
+        renameSync(temporary, path);
+        return { saved: true, problem: null };
+      } catch (error) {
+        return { saved: false, problem: `the state file ${path} cannot be written (${describeError(error)})` };
+      }
     },
   };
 }
@@ -76,8 +86,8 @@ export function blobStateStore(blob: BlockBlobClient): StateStore {
       }
     },
     async save(state) {
-      const body = JSON.stringify(state);
       try {
+        const body = serialized(state);
         const response = await blob.upload(body, Buffer.byteLength(body), {
           blobHTTPHeaders: { blobContentType: 'application/json' },
           conditions: etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag },

@@ -145,6 +145,14 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
     expect(emulator.stats.argRequests).toBe(0);
   });
 
+  it('a state file in a folder that does not exist is exit 2 before any scan: the state could not be kept', async () => {
+    const state = join(tempDir('state'), 'missing', 'kv-audit-state.json');
+    const { code, stderr } = await run(['scan', '--state', state], sampleEnv, emulator);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^ {2}- --state .*missing\/kv-audit-state\.json: the folder .*missing does not exist, so the state could not be kept$/m);
+    expect(emulator.stats.argRequests).toBe(0);
+  });
+
   it('--since with a state file that holds no scan yet is exit 2: there is nothing to build on', async () => {
     const state = join(tempDir('state'), 'kv-audit-state.json');
     const { code, stderr } = await run(['scan', '--state', state, '--since', '2026-01-01T00:00:00Z'], sampleEnv, emulator);
