@@ -163,7 +163,7 @@ export function incrementalFiguresOf(run: IncrementalRun, events: EventOutcome):
     `full_scan: virtual_s=${s(o.full.virtualMs)} arm_calls=${o.full.armCalls} read_reduction=${fixed(values.incremental_read_reduction)}`,
     `reconciliation: a full scan every 24 h, so 0 reads of it in an incremental hour`,
     `verdicts: compared=${o.verdictsCompared} differing=${o.verdictMismatches}`,
-    `real_s=${s(run.realMs)}`,
+    `real_s=${s(run.realMs)} peak_rss_mb_with_history=${fixed(run.peakRssMb)}`,
   ].join(' ');
   const eventDetail =
     `event detail: vaults=${events.vaults} measured=${events.measured} events_delivered=${events.eventsDelivered} poisoned=${events.poisoned} ` +

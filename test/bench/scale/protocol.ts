@@ -105,6 +105,8 @@ export interface IncrementalRun {
   readonly outcome: IncrementalOutcome;
   readonly realMs: number;
   readonly processCpuMs: number;
+  /** The leg's process at its peak: three scans, two of them keeping the state a scheduled scan keeps. */
+  readonly peakRssMb: number;
 }
 
 export interface VirtualCalls {

@@ -83,7 +83,7 @@ serveCalls<VirtualCalls>({
     const realStart = performance.now();
     const run = await inVirtualTime(virtualEpoch, () => incrementalLeg(shape, azure, plan, (line) => stderr(`incremental leg (virtual time): ${line}`)));
     const cpu = process.cpuUsage(cpuBefore);
-    return { outcome: run.value, realMs: performance.now() - realStart, processCpuMs: (cpu.user + cpu.system) / 1000 };
+    return { outcome: run.value, realMs: performance.now() - realStart, processCpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
   },
   async baseline({ spec, seed, kind }) {
     seedMathRandom(seed);
