@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
 import { normalizeResourceId } from '../../src/control/resourceId.js';
 import type { FindingRow } from '../../src/findings/schema.js';
@@ -32,37 +32,47 @@ const estate: Estate = {
   ],
 };
 
-describe('scheduled scans that build on the last one', () => {
-  let emulator: Emulator;
-  // The emulator's clock and the scans': real time from `start`, moved forward between scans. Frozen, it would keep
-  // Resource Graph's quota window from ever resetting.
+type ScheduledScan = { result: ScanResult; findings: FindingRow[] };
+
+/**
+ * Scheduled scans of `estate` at the given hours from `start`, each building on the state the one before left. The
+ * emulator's clock and the scans' are one: real time from `start`, moved forward between scans (frozen, it would keep
+ * Resource Graph's quota window from ever resetting).
+ */
+async function scheduledScans(estateOverTime: Estate, hours: readonly number[]): Promise<ScheduledScan[]> {
   const realStart = Date.now();
   let jumped = 0;
   const now = () => start + jumped + (Date.now() - realStart);
-  const runs: { result: ScanResult; findings: FindingRow[] }[] = [];
+  const emulator: Emulator = await startEmulator({ estate: estateOverTime, clock: now, retryAfterSeconds: 0 });
+  const runs: ScheduledScan[] = [];
   let state: ScanState | null = null;
-
-  async function scanAt(hours: number): Promise<{ result: ScanResult; findings: FindingRow[] }> {
-    jumped = hours * hour;
-    await emulator.settle();
-    const settings = loadSettings(emulatorEnv(emulator), { requireIngestion: false });
-    const findings: FindingRow[] = [];
-    const deps = scanDependencies({ ...emulatorConnection(emulator), now }, settings, {
-      ingest: false,
-      log: { info: () => undefined, warn: () => undefined },
-      onFinding: (f) => findings.push(f),
-      previous: state,
-    });
-    const result = await runScan(settings, 'Timer', deps);
-    state = result.state;
-    return { result, findings };
+  try {
+    for (const at of hours) {
+      jumped = at * hour;
+      await emulator.settle();
+      const settings = loadSettings(emulatorEnv(emulator), { requireIngestion: false });
+      const findings: FindingRow[] = [];
+      const deps = scanDependencies({ ...emulatorConnection(emulator), now }, settings, {
+        ingest: false,
+        log: { info: () => undefined, warn: () => undefined },
+        onFinding: (f) => findings.push(f),
+        previous: state,
+      });
+      const result = await runScan(settings, 'Timer', deps);
+      state = result.state;
+      runs.push({ result, findings });
+    }
+  } finally {
+    await emulator.close();
   }
+  return runs;
+}
 
+describe('scheduled scans that build on the last one', () => {
+  let runs: ScheduledScan[] = [];
   beforeAll(async () => {
-    emulator = await startEmulator({ estate, clock: now, retryAfterSeconds: 0 });
-    for (const hours of [0, 1, 2, 3, 4, 25]) runs.push(await scanAt(hours));
+    runs = await scheduledScans(estate, [0, 1, 2, 3, 4, 25]);
   }, 120_000);
-  afterAll(() => emulator.close());
 
   const names = (run: { findings: FindingRow[] }) => run.findings.map((f) => `${f.ResourceName} ${f.Status}`).sort();
 
@@ -100,6 +110,7 @@ describe('scheduled scans that build on the last one', () => {
   });
 
   it('leaves a state that knows every vault in scope, and no longer the deleted one', () => {
+    const state = runs[5]!.result.state;
     expect(Object.keys(state!.resources).sort()).toEqual([...[0, 1, 2, 3, 4, 6, 7].map((i) => normalizeResourceId(vault(i).id)), normalizeResourceId(newVault.id)].sort());
     // The workspace, and the table its audit logs land in (whose retention the finding records).
     const ws = normalizeResourceId(workspace!.id);
@@ -123,32 +134,10 @@ describe('audit destinations in incremental scans', () => {
       { afterSeconds: 3.5 * 3600, deleteResourceGroups: [logs] },
     ],
   };
-  let emulator: Emulator;
-  const realStart = Date.now();
-  let jumped = 0;
-  const now = () => start + jumped + (Date.now() - realStart);
-  const runs: { result: ScanResult; findings: FindingRow[] }[] = [];
-  let state: ScanState | null = null;
-
+  let runs: ScheduledScan[] = [];
   beforeAll(async () => {
-    emulator = await startEmulator({ estate: destinationEstate, clock: now, retryAfterSeconds: 0 });
-    for (const hours of [0, 1, 2, 3, 4]) {
-      jumped = hours * hour;
-      await emulator.settle();
-      const settings = loadSettings(emulatorEnv(emulator), { requireIngestion: false });
-      const findings: FindingRow[] = [];
-      const deps = scanDependencies({ ...emulatorConnection(emulator), now }, settings, {
-        ingest: false,
-        log: { info: () => undefined, warn: () => undefined },
-        onFinding: (f) => findings.push(f),
-        previous: state,
-      });
-      const result = await runScan(settings, 'Timer', deps);
-      state = result.state;
-      runs.push({ result, findings });
-    }
+    runs = await scheduledScans(destinationEstate, [0, 1, 2, 3, 4]);
   }, 120_000);
-  afterAll(() => emulator.close());
 
   const passing = [0, 2, 4, 6].map((i) => vault(i).name);
   // Two Activity Logs (the vaults' two subscriptions, the workspace in one of them), and the workspace's table: it
