@@ -15,8 +15,9 @@ import { describeError } from '../errors.js';
  * what it could not read, rather than waiting past its time.
  *
  * A resource provider's own limit (Microsoft.Insights: so many reads per window, then 429 until the window ends)
- * is learned from its answers: when it refuses a read, the reads it took since its last window began are its
- * budget, and two refusals in a row tell its window. The region then sends that budget each window and waits for
+ * is learned from its answers: when it refuses a read, the reads it took of those sent since its last window began
+ * are its budget (counted as they land, since a refusal may come back first), and two refusals in a row tell its
+ * window. The region then sends that budget each window and waits for
  * the next, rather than having most of its reads refused every window, and given up after six refusals.
  */
 
@@ -66,12 +67,32 @@ interface ProviderWindow {
   windowMs: number | null;
   /** Reads it takes a window, once a refusal has shown it. */
   budget: number | null;
-  /** Reads sent and answered (not refused) in the current window. */
+  /** Reads sent in the current window, and those of them answered (not refused). */
   sent: number;
   answered: number;
   /** No read until then: the last refusal's Retry-After. */
   holdUntil: number;
+  /**
+   * The window the last new refusal ended: reads sent in it [from, to) still answering. A refusal can come back
+   * before reads the provider took in the same window (it answers faster), so each of them that lands later raises
+   * the budget: what the window took, not what had answered when the refusal came.
+   */
+  refusedWindow: { readonly from: number; readonly to: number; accepted: number } | null;
+  /**
+   * The most reads one window has been seen to take. A refusal in a window the scanner has out of step with the
+   * provider's (or one that others drained) teaches a budget far too small; the first window that spends it whole
+   * without a refusal restores this one, and a refusal teaches again if the provider really takes fewer now.
+   */
+  known: number;
+  /**
+   * Windows in a row that spent a budget at least `known` without a refusal. While no window has been seen to take
+   * anything, each such window doubles the budget; after, every `cleanWindowsBeforeProbe` of them try a quarter more:
+   * the provider may take more than has been seen, and one refusal says again what it takes.
+   */
+  cleanWindows: number;
 }
+
+const cleanWindowsBeforeProbe = 8;
 
 /** A binary heap: `before(a, b)` when a comes out first. */
 function heap<T>(before: (a: T, b: T) => boolean) {
@@ -138,10 +159,21 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
   function providerWindow(key: string, at: number): ProviderWindow {
     let window = providerWindows.get(key);
     if (!window) {
-      window = { start: at, windowMs: null, budget: null, sent: 0, answered: 0, holdUntil: 0 };
+      window = { start: at, windowMs: null, budget: null, sent: 0, answered: 0, holdUntil: 0, refusedWindow: null, known: 0, cleanWindows: 0 };
       providerWindows.set(key, window);
     }
     if (window.windowMs !== null && window.windowMs > 0 && at >= window.start + window.windowMs) {
+      const spent = window.budget !== null && window.sent >= window.budget;
+      window.cleanWindows = spent ? window.cleanWindows + 1 : 0;
+      if (spent && window.budget! < window.known) {
+        window.budget = window.known;
+        window.cleanWindows = 0;
+      } else if (spent && window.known === 0) {
+        window.budget = window.budget! * 2;
+      } else if (window.cleanWindows >= cleanWindowsBeforeProbe) {
+        window.budget = window.budget! + Math.max(1, Math.floor(window.budget! / 4));
+        window.cleanWindows = 0;
+      }
       window.start += Math.floor((at - window.start) / window.windowMs) * window.windowMs;
       window.sent = 0;
       window.answered = 0;
@@ -165,11 +197,29 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
       return;
     }
     window.budget = Math.max(1, window.answered);
-    window.windowMs = window.holdUntil > 0 ? until - window.holdUntil : null;
+    window.known = Math.max(window.known, window.answered);
+    window.cleanWindows = 0;
+    window.refusedWindow = { from: window.start, to: at, accepted: window.answered };
+    // Refusals' ends lie whole windows apart, one or many: the shortest gap seen is the window.
+    const gap = window.holdUntil > 0 ? until - window.holdUntil : null;
+    window.windowMs = gap === null || gap <= 0 ? window.windowMs : window.windowMs === null ? gap : Math.min(window.windowMs, gap);
     window.holdUntil = until;
     window.start = until;
     window.sent = 0;
     window.answered = 0;
+  }
+
+  /** The provider took a read sent at `sentAt`: counted in the window it was sent in. */
+  function providerTook(key: string, sentAt: number, at: number): void {
+    const window = providerWindow(key, at);
+    const refused = window.refusedWindow;
+    if (refused && sentAt >= refused.from && sentAt < refused.to) {
+      refused.accepted += 1;
+      window.budget = Math.max(window.budget ?? 1, refused.accepted);
+      window.known = Math.max(window.known, refused.accepted);
+    } else if (sentAt >= window.start) {
+      window.answered += 1;
+    }
   }
 
   /** Files a queue with reads anew: ready by its length, or held until it may send. */
@@ -229,7 +279,7 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
     try {
       const { value, throttle } = await queued.attempt();
       if (throttle) throttled(key, queued, throttle);
-      else providerWindow(key, now()).answered += 1;
+      else providerTook(key, queued.sentAt, now());
       // The read waits at the head of its queue for the Retry-After.
       if (throttle && ++queued.throttledTries < maxThrottledTries && !options.abortSignal?.aborted) enqueue(key, queued, 'front');
       else queued.resolve(value);
