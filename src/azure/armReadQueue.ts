@@ -16,9 +16,10 @@ import { describeError } from '../errors.js';
  *
  * A resource provider's own limit (Microsoft.Insights: so many reads per window, then 429 until the window ends)
  * is learned from its answers: when it refuses a read, the reads it took of those sent since its last window began
- * are its budget (counted as they land, since a refusal may come back first), and two refusals in a row tell its
- * window. The region then sends that budget each window and waits for
- * the next, rather than having most of its reads refused every window, and given up after six refusals.
+ * are its budget (counted as they land, since a refusal may come back first), and the shortest gap between two
+ * refusals' ends is its window. The region then sends that budget each window and waits for the next, rather than
+ * having most of its reads refused every window, and given up after six refusals. A budget taught too small is
+ * restored, and a clean run of windows tries for more (ProviderWindow's `known` and `cleanWindows`).
  */
 
 export interface ArmReadQueueOptions extends ArmReadOptions {
