@@ -212,12 +212,13 @@ async function demoRun(
     let exitCode = Math.max(exitCodeOf(result), watched.poisoned > 0 ? 1 : 0);
     if (watched.lost > 0 && !stop.signal.aborted) {
       // What a lost event costs: the wait for the next scheduled scan, which finds the change in the Activity Log.
-      io.stdout.write('\nThe next scheduled scan, run now: incremental, it reads the Activity Log since the first scan.\n');
+      // Incremental when it may be (it then reads the Activity Log since the first scan); it says which, and why.
+      io.stdout.write('\nThe next scheduled scan, run now:\n');
       const next = await scanWith(io, settings, connection, 'Demo', true, { previous: result.state });
       scanIds.push(next.scan.ScanId);
       exitCode = Math.max(exitCode, exitCodeOf(next));
       const caught = next.findings.filter((finding) => !sameVerdict(watched.latest.get(finding.ResourceId), finding));
-      io.stdout.write(`${summaryLine(next.scan)}\n`);
+      io.stdout.write(`${next.scan.Mode === 'Incremental' ? 'Incremental: from the Activity Log since the first scan' : `${next.scan.Mode}: every resource read again`}\n${summaryLine(next.scan)}\n`);
       for (const finding of caught) io.stdout.write(`  → ${printable(lastSegment(finding.ResourceId))}: ${verdictChange(watched.latest.get(finding.ResourceId), finding)}\n`);
       if (caught.length === 0) io.stdout.write('  It changes no finding the event path wrote.\n');
     }

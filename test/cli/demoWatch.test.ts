@@ -84,7 +84,9 @@ describe('kv-audit demo --watch', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Event Grid: 4 events published, 0 messages delivered (0 duplicates); the event path wrote 0 findings.');
     expect(stdout).toContain('4 events were lost before reaching the queue (events:drop)');
-    const catchUp = stdout.slice(stdout.indexOf('The next scheduled scan, run now'));
+    const catchUp = stdout.slice(stdout.indexOf('The next scheduled scan, run now:'));
+    // The sample settings verify delivery, which every finding records afresh: that scan is full, and says so.
+    expect(catchUp).toMatch(/^Full: every resource read again$/m);
     // The checkout setting was deleted and put back: its finding is what it was. The other two changes are caught
     // (listed by resource id: the payments subscription's vault first).
     expect(catchUp.match(/^ {2}→ .*$/gm)).toEqual([
