@@ -394,6 +394,9 @@ export const sampleEnv: Readonly<Record<string, string>> = {
     destinations.northNamespace,
   ].join(','),
   KV_AUDIT_REMEDIATION_WORKSPACE_ID: destinations.centralWorkspace,
+  // Where findings land (the emulator's one DCR answers queries from any workspace): a scan asks it whether the last
+  // scan's rows arrived before it builds on them, as the deployed timer does.
+  KV_AUDIT_FINDINGS_WORKSPACE_ID: destinations.centralWorkspace,
   // PCI DSS 4.0 10.5.1: a year of audit log history.
   KV_AUDIT_MIN_RETENTION_DAYS: '365',
   KV_AUDIT_VERIFY_DELIVERY: 'true',
