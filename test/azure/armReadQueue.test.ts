@@ -149,64 +149,62 @@ describe("a resource provider's own throttle (ResourceRequestsThrottled)", () =>
   });
 });
 
+/**
+ * A Microsoft.Insights-like limit on one region, in real time: `takes(window)` reads a window (numbered from the first
+ * read), counted as they arrive as the provider does (and the bench's simulated Azure), the rest refused until the
+ * window ends. Reads all of `reads` through one queue; returns what each read gave, the reads taken per window, and
+ * how many were refused.
+ */
+async function readThroughProviderLimit(options: {
+  readonly windowMs: number;
+  readonly takes: (window: number) => number;
+  readonly reads: number;
+  readonly concurrency: number;
+  readonly answerMs: number;
+  readonly refusalMs: number;
+}) {
+  const start = Date.now();
+  const taken = new Map<number, number>();
+  let first: number | null = null;
+  let refused = 0;
+  const pacer = new ArmReadPacer();
+  const queue = createArmReadQueue({} as never, pacer, { concurrency: options.concurrency });
+  const subscription = '33333333-0000-4000-8000-000000000000';
+  const attempt = async () => {
+    const at = Date.now();
+    const window = Math.floor((at - start) / options.windowMs);
+    first ??= window;
+    taken.set(window, (taken.get(window) ?? 0) + 1);
+    pacer.observed(subscription, { remainingReads: 200, remainingGlobalReads: null }, at);
+    const within = taken.get(window)! <= options.takes(window - first);
+    await new Promise((resolve) => setTimeout(resolve, within ? options.answerMs : options.refusalMs));
+    if (within) return { value: 'read', throttle: null };
+    refused += 1;
+    return { value: 'refused', throttle: { scope: 'provider' as const, retryAfterMs: start + (window + 1) * options.windowMs - at } };
+  };
+  const values = await Promise.all(Array.from({ length: options.reads }, () => queue.run(subscription, 'westeurope', attempt, () => 'given up')));
+  return { values, windowsRead: taken.size, refused };
+}
+
+const allRead = (reads: number) => Array.from({ length: reads }, () => 'read');
+
 describe("a resource provider's limit per window, learned from its refusals", () => {
   it('after two refusals it sends the window its budget and waits for the next: every read lands, few are refused', async () => {
-    // Microsoft.Insights-like: 2 reads of a region per 300 ms window, the rest refused until the window ends.
-    const windowMs = 300;
-    const perWindow = 2;
-    const start = Date.now();
-    const taken = new Map<number, number>();
-    let refused = 0;
-    const pacer = new ArmReadPacer();
-    const queue = createArmReadQueue({} as never, pacer, { concurrency: 8 });
-    const subscription = '33333333-0000-4000-8000-000000000000';
-    const attempt = async () => {
-      const at = Date.now();
-      const window = Math.floor((at - start) / windowMs);
-      taken.set(window, (taken.get(window) ?? 0) + 1);
-      pacer.observed(subscription, { remainingReads: 200, remainingGlobalReads: null }, at);
-      // Counted as it arrives, as the provider does (and the bench's simulated Azure).
-      const within = taken.get(window)! <= perWindow;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      if (within) return { value: 'read', throttle: null };
-      refused += 1;
-      return { value: 'refused', throttle: { scope: 'provider' as const, retryAfterMs: start + (window + 1) * windowMs - at } };
-    };
-    const reads = 24;
-    const values = await Promise.all(Array.from({ length: reads }, () => queue.run(subscription, 'westeurope', attempt, () => 'given up')));
-    // Unlearned, the 8 in flight would lose 6 a window, and the last reads be given up after six refusals.
-    expect(values).toEqual(Array.from({ length: reads }, () => 'read'));
+    // 2 reads of a region per 300 ms window. Unlearned, the 8 in flight would lose 6 a window, and the last reads be
+    // given up after six refusals.
+    const run = await readThroughProviderLimit({ windowMs: 300, takes: () => 2, reads: 24, concurrency: 8, answerMs: 10, refusalMs: 10 });
+    expect(run.values).toEqual(allRead(24));
     // Two windows' bursts to learn it, and one read for every eight windows that try whether it takes more now.
-    expect(refused).toBeLessThanOrEqual(2 * 8 + Math.ceil(reads / perWindow / 8));
+    expect(run.refused).toBeLessThanOrEqual(2 * 8 + Math.ceil(24 / 2 / 8));
   });
 
-  it('refusals that come back before the window\'s reads do: the budget is what the window took, not what had answered when the first refusal came', async () => {
+  it("refusals that come back before the window's reads do: the budget is what the window took, not what had answered when the first refusal came", async () => {
     // 6 reads of a region per 400 ms window; a refusal takes 2 ms, a read 60 ms. Learning the budget from the answers
     // in when the first refusal came (none) would send one read a window: about 48 windows for these 48 reads.
-    const windowMs = 400;
-    const perWindow = 6;
-    const start = Date.now();
-    const taken = new Map<number, number>();
-    const pacer = new ArmReadPacer();
-    const queue = createArmReadQueue({} as never, pacer, { concurrency: 16 });
-    const subscription = '44444444-0000-4000-8000-000000000000';
-    const attempt = async () => {
-      const at = Date.now();
-      const window = Math.floor((at - start) / windowMs);
-      taken.set(window, (taken.get(window) ?? 0) + 1);
-      pacer.observed(subscription, { remainingReads: 200, remainingGlobalReads: null }, at);
-      if (taken.get(window)! <= perWindow) {
-        await new Promise((resolve) => setTimeout(resolve, 60));
-        return { value: 'read', throttle: null };
-      }
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      return { value: 'refused', throttle: { scope: 'provider' as const, retryAfterMs: start + (window + 1) * windowMs - at } };
-    };
-    const reads = 48;
-    const values = await Promise.all(Array.from({ length: reads }, () => queue.run(subscription, 'westeurope', attempt, () => 'given up')));
-    expect(values).toEqual(Array.from({ length: reads }, () => 'read'));
+    const run = await readThroughProviderLimit({ windowMs: 400, takes: () => 6, reads: 48, concurrency: 16, answerMs: 60, refusalMs: 2 });
+    expect(run.values).toEqual(allRead(48));
     // The windows in which the region was read at all: its 8 windows' worth, and a few to learn in.
-    expect(taken.size).toBeLessThanOrEqual(reads / perWindow + 4);
+    expect(run.windowsRead).toBeLessThanOrEqual(48 / 6 + 4);
   });
 
   it.each([
@@ -215,27 +213,8 @@ describe("a resource provider's limit per window, learned from its refusals", ()
   ])('others drained $scenario', async ({ drained, windowsAtMost }) => {
     // 6 reads a 300 ms window, none in the drained one (another principal took them all): refused at once, the
     // scanner learns a budget of one. Kept at one read a window, these 60 reads would take some 55 windows.
-    const windowMs = 300;
-    const start = Date.now();
-    const taken = new Map<number, number>();
-    let first: number | null = null;
-    const pacer = new ArmReadPacer();
-    const queue = createArmReadQueue({} as never, pacer, { concurrency: 8 });
-    const subscription = '55555555-0000-4000-8000-000000000000';
-    const attempt = async () => {
-      const at = Date.now();
-      const window = Math.floor((at - start) / windowMs);
-      first ??= window;
-      taken.set(window, (taken.get(window) ?? 0) + 1);
-      pacer.observed(subscription, { remainingReads: 200, remainingGlobalReads: null }, at);
-      const within = taken.get(window)! <= (window === first + drained ? 0 : 6);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      if (within) return { value: 'read', throttle: null };
-      return { value: 'refused', throttle: { scope: 'provider' as const, retryAfterMs: start + (window + 1) * windowMs - at } };
-    };
-    const reads = 60;
-    const values = await Promise.all(Array.from({ length: reads }, () => queue.run(subscription, 'westeurope', attempt, () => 'given up')));
-    expect(values).toEqual(Array.from({ length: reads }, () => 'read'));
-    expect(taken.size).toBeLessThanOrEqual(windowsAtMost);
+    const run = await readThroughProviderLimit({ windowMs: 300, takes: (window) => (window === drained ? 0 : 6), reads: 60, concurrency: 8, answerMs: 10, refusalMs: 10 });
+    expect(run.values).toEqual(allRead(60));
+    expect(run.windowsRead).toBeLessThanOrEqual(windowsAtMost);
   });
 });
