@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normalizeResourceId, subscriptionIdOf } from '../control/resourceId.js';
+import { ancestorsWithinGroup, normalizeResourceId, subscriptionIdOf } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 import { describeArmError } from './armError.js';
 import type { ArmAttempt, ArmReadQueue } from './armReadQueue.js';
@@ -13,7 +13,8 @@ import { throttleOf } from './armDiagnosticSettings.js';
  * an overlap for its lag, in every subscription that holds a resource it watches (the vaults and Managed HSMs it
  * knows, and the audit destinations their findings rest on). An entry names a watched resource when it is the
  * resource, lies under it (a diagnostic setting, its tags, a workspace table, a storage account's lifecycle policy)
- * or is its resource group or a parent above it (a resource group deleted, a namespace deleted with its rules).
+ * or is its resource group or a parent above it (a resource group deleted, a namespace deleted with its rules); no
+ * entry above a resource group (a subscription-level operation) is taken to name what is under it.
  * Any entry counts, whatever its status: reading a resource once too often costs one ARM read, missing one would
  * carry a wrong finding forward. A subscription whose log cannot be read is reported, and what it holds is read again.
  */
@@ -21,16 +22,6 @@ import { throttleOf } from './armDiagnosticSettings.js';
 const apiVersion = '2015-04-01';
 const maxPages = 1_000;
 
-/** `/subscriptions/{id}/resourceGroups/{name}` has 5 segments: no entry above a resource group is taken to name what is under it. */
-const resourceGroupDepth = 5;
-
-/** The ids above `id` from its resource group down, segment by segment (`id` itself excluded). */
-function ancestorsOf(id: string): string[] {
-  const segments = id.split('/');
-  const ancestors: string[] = [];
-  for (let depth = resourceGroupDepth; depth < segments.length; depth += 1) ancestors.push(segments.slice(0, depth).join('/'));
-  return ancestors;
-}
 
 const entrySchema = z.looseObject({ resourceId: z.string().nullish() });
 const pageSchema = z.looseObject({ value: z.array(z.unknown()), nextLink: z.string().nullish() });
@@ -64,7 +55,7 @@ export async function readActivityLog(
   const namedAncestors = new Set<string>();
   const subscriptionIds = new Set<string>();
   for (const id of watched) {
-    for (const ancestor of ancestorsOf(id)) watchedAncestors.add(ancestor);
+    for (const ancestor of ancestorsWithinGroup(id)) watchedAncestors.add(ancestor);
     const subscriptionId = subscriptionIdOf(id);
     if (subscriptionId) subscriptionIds.add(subscriptionId);
   }
@@ -72,7 +63,7 @@ export async function readActivityLog(
   function note(resourceId: string): void {
     const entry = normalizeResourceId(resourceId);
     if (watched.has(entry)) changes.changed.add(entry);
-    for (const above of ancestorsOf(entry)) if (watched.has(above)) changes.changed.add(above);
+    for (const above of ancestorsWithinGroup(entry)) if (watched.has(above)) changes.changed.add(above);
     if (watchedAncestors.has(entry)) namedAncestors.add(entry);
   }
   const filter = `eventTimestamp ge '${window.from.toISOString()}' and eventTimestamp le '${window.to.toISOString()}'`;
@@ -114,7 +105,7 @@ export async function readActivityLog(
 
   await Promise.all([...subscriptionIds].map(readSubscription));
   if (namedAncestors.size > 0) {
-    for (const id of watched) if (ancestorsOf(id).some((above) => namedAncestors.has(above))) changes.changed.add(id);
+    for (const id of watched) if (ancestorsWithinGroup(id).some((above) => namedAncestors.has(above))) changes.changed.add(id);
   }
   return changes;
 }

@@ -74,6 +74,20 @@ export function resourceIdUnder(id: string, types: ReadonlySet<string>): string 
   return null;
 }
 
+/** `/subscriptions/{id}/resourceGroups/{name}`: 5 segments, the leading empty one included. */
+const resourceGroupDepth = 5;
+
+/**
+ * The paths above `id` from its resource group down, segment by segment, `id` itself excluded: its resource group,
+ * its parents (a namespace above its rules) and the type segments between, which name nothing and match nothing.
+ */
+export function ancestorsWithinGroup(id: string): string[] {
+  const segments = id.split('/');
+  const ancestors: string[] = [];
+  for (let depth = resourceGroupDepth; depth < segments.length; depth += 1) ancestors.push(segments.slice(0, depth).join('/'));
+  return ancestors;
+}
+
 /** The subscription an ARM id or request path names, lowercased; null when it names none. */
 export function subscriptionIdOf(path: string): string | null {
   return /^\/*subscriptions\/([^/?]+)/i.exec(path)?.[1]?.toLowerCase() ?? null;

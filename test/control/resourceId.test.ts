@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isResourceIdOf, parseResourceId, subscriptionIdOf } from '../../src/control/resourceId.js';
+import { ancestorsWithinGroup, isResourceIdOf, parseResourceId, subscriptionIdOf } from '../../src/control/resourceId.js';
 
 /** Which subscription an ARM id or request path belongs to: what ARM's read budget is kept per. */
 
@@ -54,5 +54,17 @@ describe('the one ARM resource-id grammar', () => {
     const workspaces = new Set(['microsoft.operationalinsights/workspaces']);
     const workspace = `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law`;
     expect([workspace, `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st`, `/subscriptions/${sub}/resourceGroups/rg`, `/subscriptions/${sub}`].map((id) => isResourceIdOf(id, workspaces))).toEqual([true, false, false, false]);
+  });
+});
+
+describe('the paths above an id, within its resource group (what an Activity Log entry above a resource names)', () => {
+  const group = `/subscriptions/${sub}/resourcegroups/rg`;
+  it.each([
+    { scenario: 'a vault: its group, and the type segments between', id: `${group}/providers/microsoft.keyvault/vaults/kv`, ancestors: [group, `${group}/providers`, `${group}/providers/microsoft.keyvault`, `${group}/providers/microsoft.keyvault/vaults`] },
+    { scenario: 'a namespace rule: its namespace among them', id: `${group}/providers/microsoft.eventhub/namespaces/ns/authorizationrules/send`, ancestors: [group, `${group}/providers`, `${group}/providers/microsoft.eventhub`, `${group}/providers/microsoft.eventhub/namespaces`, `${group}/providers/microsoft.eventhub/namespaces/ns`, `${group}/providers/microsoft.eventhub/namespaces/ns/authorizationrules`] },
+    { scenario: 'a resource group: nothing above it counts', id: group, ancestors: [] },
+    { scenario: 'a subscription', id: `/subscriptions/${sub}`, ancestors: [] },
+  ])('$scenario', ({ id, ancestors }) => {
+    expect(ancestorsWithinGroup(id)).toEqual(ancestors);
   });
 });
