@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { expect, test } from 'vitest';
 import type { GeneratedEstateSpec } from '../support/generatedEstate.js';
 import { type BenchFigures, type Goal, type ScaleRun, figuresOf, goalLines, incrementalFiguresOf, problemsOf, summaryLine } from './scale/figures.js';
 import { floorOf, floorSubscriptionsOf } from './scale/floor.js';
+import { describeMemory, instanceConfinement, instanceMemoryMb, releaseConfinement, spawnConfined } from './scale/instanceMemory.js';
 import { describeModel, drawModel } from './scale/model.js';
 import { type EmulatorCalls, type EventCalls, type EventOutcome, type IncrementalRun, type ScannerCalls, type VirtualCalls, type VirtualOutcome, caller } from './scale/protocol.js';
 import { estateShape } from '../support/generatedEstate.js';
@@ -76,34 +77,51 @@ function progress(message: string): void {
   process.stderr.write(`scale bench [${((performance.now() - benchStartedAt) / 1000).toFixed(0)} s]: ${message}\n`);
 }
 
-/** Runs `use` with a compiled child process, and ends the child afterwards whatever happened. */
-async function withChild<T>(entry: string, use: (child: ChildProcess) => Promise<T>): Promise<T> {
+/**
+ * Runs `use` with a compiled child process, and ends the child afterwards whatever happened. A scanning process
+ * (`confined`) starts in a memory cgroup the size of the deployed instance (scale/instanceMemory.ts).
+ */
+async function withChild<T>(entry: string, use: (child: ChildProcess) => Promise<T>, { confined = false } = {}): Promise<T> {
   const path = fileURLToPath(new URL(entry, buildDir));
   if (!existsSync(path)) throw new Error(`${path} is missing: 'npm run bench' compiles test/bench/tsconfig.json first`);
+  const confinement = confined ? instanceConfinement() : ({ kind: 'none', why: 'not a scanning process' } as const);
+  if (confined && confinement.kind === 'none') unconfined.add(confinement.why);
   // No execArgv: vitest's worker flags are not the child's business.
-  const child = fork(path, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = spawnConfined(path, confinement);
   try {
-    return await use(child);
+    return await use(child).catch((error: unknown) => {
+      // The kernel ends a confined process that needs more than the instance has with SIGKILL.
+      if (confinement.kind === 'cgroup' && child.signalCode === 'SIGKILL') throw new Error(`${entry} was killed: more than the instance's ${instanceMemoryMb} MB?`, { cause: error });
+      throw error;
+    });
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');
       child.kill();
       await exited;
     }
+    releaseConfinement(confinement);
   }
 }
 
+/** Why scanning processes ran without the instance's confinement, when they did. */
+const unconfined = new Set<string>();
+
 type VirtualJob = { readonly kind: 'scan' | 'sequential' | 'prowler-style'; readonly spec: GeneratedEstateSpec };
 
-/** One run in virtual time, in a fresh process (its peak RSS is the run's own). */
+/** One run in virtual time, in a fresh process (its peak RSS is the run's own); the monitor's scan in the instance's memory. */
 function runVirtual({ kind, spec }: VirtualJob): Promise<VirtualOutcome> {
-  return withChild('virtualProcess.js', async (child) => {
-    progress(`${kind}, ${spec.vaults} vaults: started`);
-    const call = caller<VirtualCalls>(child);
-    const outcome = kind === 'scan' ? await call('scan', { spec, seed, env: {} }) : await call('baseline', { spec, seed, kind });
-    progress(`${kind}, ${spec.vaults} vaults: ${(outcome.virtualMs / 1000).toFixed(1)} virtual s in ${(outcome.realMs / 1000).toFixed(1)} s`);
-    return outcome;
-  });
+  return withChild(
+    'virtualProcess.js',
+    async (child) => {
+      progress(`${kind}, ${spec.vaults} vaults: started`);
+      const call = caller<VirtualCalls>(child);
+      const outcome = kind === 'scan' ? await call('scan', { spec, seed, env: {} }) : await call('baseline', { spec, seed, kind });
+      progress(`${kind}, ${spec.vaults} vaults: ${(outcome.virtualMs / 1000).toFixed(1)} virtual s in ${(outcome.realMs / 1000).toFixed(1)} s`);
+      return outcome;
+    },
+    { confined: kind === 'scan' },
+  );
 }
 
 /** The real-HTTP leg: the emulator and the scanner, each in a process of its own, in real time. */
@@ -113,7 +131,7 @@ function runRealLeg(spec: GeneratedEstateSpec) {
     progress(`real HTTP, ${spec.vaults} vaults: generating the estate`);
     const ready = await emulator('start', { spec, seed });
     progress(`real HTTP, ${spec.vaults} vaults: scanning`);
-    const outcome = await withChild('scanProcess.js', (scanner) => caller<ScannerCalls>(scanner)('scan', { target: ready.target, env: ready.scanEnv }));
+    const outcome = await withChild('scanProcess.js', (scanner) => caller<ScannerCalls>(scanner)('scan', { target: ready.target, env: ready.scanEnv }), { confined: true });
     const { stats } = await emulator('stats', {});
     const verification = await emulator('verify', { scanId: outcome.scanId });
     await emulator('close', {});
@@ -145,12 +163,16 @@ async function inTwoLanes<T>(jobs: readonly (() => Promise<T>)[]): Promise<T[]> 
 
 /** Issue 16's incremental leg, in virtual time in a process of its own. */
 function runIncremental(spec: GeneratedEstateSpec): Promise<IncrementalRun> {
-  return withChild('virtualProcess.js', async (child) => {
-    progress(`incremental leg, ${spec.vaults} vaults: started`);
-    const run = await caller<VirtualCalls>(child)('incremental', { spec, seed });
-    progress(`incremental leg, ${spec.vaults} vaults: ${(run.realMs / 1000).toFixed(1)} s`);
-    return run;
-  });
+  return withChild(
+    'virtualProcess.js',
+    async (child) => {
+      progress(`incremental leg, ${spec.vaults} vaults: started`);
+      const run = await caller<VirtualCalls>(child)('incremental', { spec, seed });
+      progress(`incremental leg, ${spec.vaults} vaults: ${(run.realMs / 1000).toFixed(1)} s`);
+      return run;
+    },
+    { confined: true },
+  );
 }
 
 /** Issue 16's event leg, in real time: the emulator, Azurite and the event path in a process of their own. */
@@ -220,7 +242,7 @@ test(
     const realCpu = realOutcome.cpuMs / realVerification.expected / realOutcome.calibrationMs;
     console.log(
       `real-http: vaults=${realLeg.vaults} subscriptions=${realLeg.subscriptions} wall_s=${fixed(realOutcome.wallMs / 1000)} arm_calls=${realStats.armRequests} ` +
-        `arm_429=${realStats.armThrottled} peak_rss_mb=${fixed(realOutcome.peakRssMb)} cpu_per_vault_ratio=${fixed(realCpu)} ` +
+        `arm_429=${realStats.armThrottled} peak_rss_mb=${fixed(realOutcome.memory.peakRssMb)} (${describeMemory(realOutcome.memory)}) cpu_per_vault_ratio=${fixed(realCpu)} ` +
         `correct=${realVerification.checked - realVerification.mismatchCount}/${realVerification.expected} complete=${realOutcome.succeeded}`,
     );
     console.log(
@@ -230,6 +252,9 @@ test(
     if (!realOutcome.succeeded) problems.push(`real HTTP leg: the scan is incomplete: ${realOutcome.errors.slice(0, 3).join(' | ')}`);
     problems.push(...problemsOf(`real HTTP leg (${realLeg.vaults} vaults)`, realVerification));
 
+    for (const why of unconfined) {
+      console.log(`memory: a scanning process ran WITHOUT the instance's ${instanceMemoryMb} MB (${why}): its peak RSS is this machine's V8 slack, not the instance's`);
+    }
     const figures: BenchFigures[] = runs.map((run) => figuresOf(run, seed));
     for (const [index, run] of runs.entries()) {
       const detail = figures[index]!;

@@ -1,5 +1,6 @@
 import type { GeneratedEstateSpec } from '../../support/generatedEstate.js';
 import type { Floor } from './floor.js';
+import { describeMemory } from './instanceMemory.js';
 import type { EventOutcome, IncrementalRun, Verification, VirtualOutcome } from './protocol.js';
 
 /*
@@ -65,7 +66,7 @@ export function figuresOf(run: ScaleRun, seed: number): BenchFigures {
     ratio_to_floor: scan.virtualMs / floor.floorMs,
     speedup_vs_prowler_style: prowlerStyle.virtualMs / scan.virtualMs,
     speedup_vs_sequential: sequential.virtualMs / scan.virtualMs,
-    peak_rss_mb: scan.peakRssMb,
+    peak_rss_mb: scan.memory.peakRssMb,
     throttled_pct: scan.stats.armRequests === 0 ? 0 : (scan.stats.armThrottled / scan.stats.armRequests) * 100,
     cpu_per_vault_ratio: (scan.processCpuMs - scan.simulationMs) / spec.vaults / scan.calibrationMs,
   };
@@ -78,6 +79,7 @@ export function figuresOf(run: ScaleRun, seed: number): BenchFigures {
     `arm_calls=${scan.stats.armRequests} arm_429=${scan.stats.armThrottled} (provider ${scan.stats.armProviderThrottled})`,
     `arg_queries=${scan.stats.argRequests} arg_429=${scan.stats.argThrottled} ingest_calls=${scan.stats.ingestRequests} failures_injected=${scan.stats.failuresInjected}`,
     `baseline_failed_reads: prowler_style=${prowlerStyle.errors.length > 0 ? prowlerStyle.errors[0] : 0} sequential=${sequential.errors.length > 0 ? sequential.errors[0] : 0}`,
+    `memory: ${describeMemory(scan.memory)}`,
     `scanner_cpu_s=${s(scan.processCpuMs - scan.simulationMs)} simulation_cpu_s=${s(scan.simulationMs)} calibration_unit_us=${fixed(scan.calibrationMs * 1000)}`,
     `real_s: scan=${s(scan.realMs)} prowler_style=${s(prowlerStyle.realMs)} sequential=${s(sequential.realMs)}`,
     `correct=${verification ? verification.checked - verification.mismatchCount : 0}/${spec.vaults} landed_twice=${verification?.duplicates ?? 0} complete=${scan.succeeded}`,
@@ -163,7 +165,7 @@ export function incrementalFiguresOf(run: IncrementalRun, events: EventOutcome):
     `full_scan: virtual_s=${s(o.full.virtualMs)} arm_calls=${o.full.armCalls} read_reduction=${fixed(values.incremental_read_reduction)}`,
     `reconciliation: a full scan every 24 h, so 0 reads of it in an incremental hour`,
     `verdicts: compared=${o.verdictsCompared} differing=${o.verdictMismatches}`,
-    `real_s=${s(run.realMs)} peak_rss_mb_with_history=${fixed(run.peakRssMb)}`,
+    `real_s=${s(run.realMs)} peak_rss_mb_with_history=${fixed(run.memory.peakRssMb)} (${describeMemory(run.memory)})`,
   ].join(' ');
   const eventDetail =
     `event detail: vaults=${events.vaults} measured=${events.measured} events_delivered=${events.eventsDelivered} poisoned=${events.poisoned} ` +

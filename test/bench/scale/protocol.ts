@@ -3,6 +3,7 @@ import type { Env } from '../../../src/config/settings.js';
 import type { EmulatorStats } from '../../support/emulator.js';
 import type { GeneratedEstateSpec } from '../../support/generatedEstate.js';
 import type { IncrementalOutcome } from './incremental.js';
+import type { ProcessMemory } from './instanceMemory.js';
 import type { SimulationStats } from './simulatedAzure.js';
 
 /*
@@ -66,8 +67,8 @@ export interface ScanOutcome {
   readonly wallMs: number;
   /** CPU the scan spent, user and system: near the wall time, the scanner is CPU-bound. */
   readonly cpuMs: number;
-  /** The scanning process's peak resident set, start-up included. */
-  readonly peakRssMb: number;
+  /** The scanning process's peak resident set, and the limits it ran under. */
+  readonly memory: ProcessMemory;
   /** CPU ms of one calibration unit in this process (calibration.ts). */
   readonly calibrationMs: number;
 }
@@ -92,7 +93,7 @@ export interface VirtualOutcome {
   readonly simulationMs: number;
   /** CPU ms of one calibration unit in this process (calibration.ts). */
   readonly calibrationMs: number;
-  readonly peakRssMb: number;
+  readonly memory: ProcessMemory;
   readonly stats: SimulationStats;
   /** The findings against the expected verdicts; null for a baseline, which writes none. */
   readonly verification: Verification | null;
@@ -106,7 +107,7 @@ export interface IncrementalRun {
   readonly realMs: number;
   readonly processCpuMs: number;
   /** The leg's process at its peak: three scans, two of them keeping the state a scheduled scan keeps. */
-  readonly peakRssMb: number;
+  readonly memory: ProcessMemory;
 }
 
 export interface VirtualCalls {

@@ -5,6 +5,7 @@ import { runScan, scanSucceeded } from '../../../src/scan/runScan.js';
 import { scanDependencies } from '../../../src/scan/scanDependencies.js';
 import { progressLog } from '../../../src/scan/summary.js';
 import { calibrationUnitMs } from './calibration.js';
+import { processMemory } from './instanceMemory.js';
 import { type ScannerCalls, serveCalls } from './protocol.js';
 
 /*
@@ -40,7 +41,7 @@ serveCalls<ScannerCalls>({
       errors: result.scan.Errors,
       wallMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      memory: processMemory(),
       calibrationMs: (calibrationBefore + calibrationUnitMs()) / 2,
     };
   },

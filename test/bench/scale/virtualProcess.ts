@@ -9,6 +9,7 @@ import { estateShape } from '../../support/generatedEstate.js';
 import { prowlerStyleScan, sequentialScan } from './baselines.js';
 import { calibrationUnitMs } from './calibration.js';
 import { incrementalLeg, planChanges, simulationOptions } from './incremental.js';
+import { processMemory } from './instanceMemory.js';
 import { drawModel } from './model.js';
 import { type VirtualCalls, type VirtualOutcome, serveCalls } from './protocol.js';
 import { type SimulatedAzure, simulatedAzure, simulatedDcr, simulatedEndpoint, simulatedIngestionEndpoint } from './simulatedAzure.js';
@@ -43,7 +44,7 @@ async function measured(label: string, azure: SimulatedAzure, work: () => Promis
     processCpuMs,
     simulationMs,
     calibrationMs,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    memory: processMemory(),
     stats: { ...azure.stats },
     verification: run.value.scanId === null ? null : azure.verify(run.value.scanId),
     scanRows: azure.scanRows.length,
@@ -83,7 +84,7 @@ serveCalls<VirtualCalls>({
     const realStart = performance.now();
     const run = await inVirtualTime(virtualEpoch, () => incrementalLeg(shape, azure, plan, (line) => stderr(`incremental leg (virtual time): ${line}`)));
     const cpu = process.cpuUsage(cpuBefore);
-    return { outcome: run.value, realMs: performance.now() - realStart, processCpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    return { outcome: run.value, realMs: performance.now() - realStart, processCpuMs: (cpu.user + cpu.system) / 1000, memory: processMemory() };
   },
   async baseline({ spec, seed, kind }) {
     seedMathRandom(seed);
