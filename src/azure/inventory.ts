@@ -6,6 +6,19 @@ import { auditLoggingControl } from '../control/auditLogging.metadata.js';
 import { lastSegment, normalizeResourceId, parseResourceId } from '../control/resourceId.js';
 import { KvAuditError, isKvAuditError } from '../errors.js';
 import { type FingerprintSet, fingerprintSet } from './fingerprintSet.js';
+import {
+  type InventoryPartition,
+  bucketCount,
+  bucketSizes,
+  describePartition,
+  evenPartitions,
+  fitsOnePage,
+  halves,
+  inventorySizingQuery,
+  packedPartitions,
+  sizedFrom,
+  wholeInventory,
+} from './inventoryPartitions.js';
 import type { ScanScope } from '../findings/schema.js';
 import { type ArgRow, type ResourceGraphRunner, type ResourceGraphScope, type ResultPage, scopeBatches } from './resourceGraph.js';
 
@@ -18,10 +31,11 @@ import { type ArgRow, type ResourceGraphRunner, type ResourceGraphScope, type Re
  *
  * ARG keeps no snapshot between pages: when the estate changes while it is paged, rows shift, and a vault can be
  * skipped or listed twice (Learn: "Guidance for pagination", pagination in dynamic environments). So the
- * inventory is not paged. It is partitioned, as that guidance recommends: a count first, then one query per
- * partition `hash(tolower(id), n) == i`, each small enough for one page. Every vault hashes to exactly one
- * partition, so a vault that exists for the whole scan is in the one query that looks for it, whatever else is
- * created or deleted meanwhile. A partition that comes back with more than a page is split in two.
+ * inventory is not paged. It is partitioned, as that guidance recommends: a count first (and, for more than a page,
+ * a sizing query), then one query per partition `hash(tolower(id), n) in (…)`, each small enough for one page
+ * (inventoryPartitions.ts). Every vault hashes to exactly one partition, so a vault that exists for the whole scan
+ * is in the one query that looks for it, whatever else is created or deleted meanwhile. A partition that comes back
+ * with more than a page is split in two.
  */
 
 /** The control's resource types as a KQL list. */
@@ -32,16 +46,11 @@ export const inventoryCountQuery = `resources
 | where type in~ (${resourceTypes})
 | count`;
 
-/** One slice of the inventory: the resources whose hash(tolower(id), mod) is `remainder`. */
-export interface InventoryPartition {
-  readonly mod: number;
-  readonly remainder: number;
-}
-
-export function inventoryQuery({ mod, remainder }: InventoryPartition): string {
+/** One partition of the inventory (inventoryPartitions.ts): one query, one page. */
+export function inventoryQuery({ mod, remainders }: InventoryPartition): string {
   return `resources
 | where type in~ (${resourceTypes})
-| where hash(tolower(id), ${mod}) == ${remainder}
+| where hash(tolower(id), ${mod}) in (${remainders.join(', ')})
 | project id = tolower(id), name, type = tolower(type), subscriptionId, resourceGroup, location, tenantId, tags
 | join kind=leftouter (
     resources
@@ -55,12 +64,8 @@ export function inventoryQuery({ mod, remainder }: InventoryPartition): string {
 | order by id asc`;
 }
 
-/**
- * Resources per partition aimed at: under ARG's 1,000-row page, with room for the hash's spread (a partition of 900
- * holds more than 1,000 about once in 2,500) and some growth. At a million vaults ARG's quota sets the pace, so every
- * row a partition leaves unused costs time: 800 a partition took a quarter more queries than 1,000-row pages would.
- */
-const partitionTarget = 900;
+/** The sizing query for this scanner's resource types (inventoryPartitions.ts). */
+export const inventorySizingQueryFor = (buckets: number) => inventorySizingQuery(resourceTypes, buckets);
 
 /** The configured subscriptions the identity can read: ARG silently leaves out the others. */
 export const readableSubscriptionsQuery = `resourcecontainers
@@ -160,13 +165,26 @@ function fingerprint(id: string): number {
 
 const isTooLarge = (error: unknown) => isKvAuditError(error) && error.details.some((d) => d.startsWith('ResponsePayloadTooLarge'));
 
-/** Splits a partition in two: hash % 2m is r or r + m exactly when hash % m is r. */
-const halves = ({ mod, remainder }: InventoryPartition): InventoryPartition[] => [
-  { mod: mod * 2, remainder },
-  { mod: mod * 2, remainder: remainder + mod },
-];
+/**
+ * The partitions of a batch of `count` resources: one when they fit a page; else packed from a sizing query, or
+ * equal slices when ARG will not size them (a sizing is an optimization: its failure costs queries, not vaults).
+ */
+async function partitionsOf(runner: ResourceGraphRunner, count: number, batch: ResourceGraphScope, of: string, sizeFrom: number): Promise<InventoryPartition[]> {
+  if (fitsOnePage(count)) return [wholeInventory];
+  if (count < sizeFrom) return evenPartitions(count);
+  const buckets = bucketCount(count);
+  try {
+    const rows = (await collect(runner.queryScope(`inventory sizing${of}`, inventorySizingQueryFor(buckets), batch))).flatMap((page) => page.rows);
+    const sizes = bucketSizes(rows, buckets);
+    if (sizes) return packedPartitions(buckets, sizes);
+  } catch (error) {
+    if (!isKvAuditError(error) || error.code !== 'QueryFailed') throw error;
+  }
+  return evenPartitions(count);
+}
 
-export async function* readInventoryPages(runner: ResourceGraphRunner, scope: ScanScope): AsyncGenerator<InventoryPage> {
+/** `sizeFrom`: batches of at least this many resources are sized before they are partitioned (tests lower it). */
+export async function* readInventoryPages(runner: ResourceGraphRunner, scope: ScanScope, { sizeFrom = sizedFrom } = {}): AsyncGenerator<InventoryPage> {
   /** Every vault listed so far, as fingerprints; sized by the first count, and grown for later subscription batches. */
   let seen: FingerprintSet | null = null;
   const batches = scopeBatches(resourceGraphScope(scope));
@@ -180,13 +198,10 @@ export async function* readInventoryPages(runner: ResourceGraphRunner, scope: Sc
     }
     counted += count;
     seen ??= fingerprintSet(count);
-    const pending: InventoryPartition[] = Array.from({ length: Math.max(1, Math.ceil(count / partitionTarget)) }, (_, i) => ({
-      mod: Math.max(1, Math.ceil(count / partitionTarget)),
-      remainder: i,
-    }));
+    const pending = await partitionsOf(runner, count, batch, of, sizeFrom);
     while (pending.length > 0) {
       const partition = pending.shift()!;
-      const purpose = `inventory partition ${partition.remainder}/${partition.mod}${of}`;
+      const purpose = `inventory partition ${describePartition(partition)}${of}`;
       let page: ResultPage | undefined;
       try {
         // One page only: a partition with more is split rather than paged.

@@ -1,6 +1,6 @@
 import { resourceGraphDialectProblems } from '@kv-audit/azure-emulator';
 import { describe, expect, it } from 'vitest';
-import { inventoryCountQuery, inventoryQuery, readableSubscriptionsQuery } from '../../src/azure/inventory.js';
+import { inventoryCountQuery, inventoryQuery, inventorySizingQueryFor, readableSubscriptionsQuery } from '../../src/azure/inventory.js';
 import { kqlProblems, resourceGraphSchema } from '../support/kusto.js';
 
 /**
@@ -10,7 +10,9 @@ import { kqlProblems, resourceGraphSchema } from '../support/kusto.js';
  */
 const shipped = [
   ['the inventory count', inventoryCountQuery],
-  ['an inventory partition', inventoryQuery({ mod: 125, remainder: 7 })],
+  ['an inventory partition', inventoryQuery({ mod: 125, remainders: [7] })],
+  ['a packed inventory partition', inventoryQuery({ mod: 4000, remainders: [3, 17, 2048] })],
+  ['the inventory sizing', inventorySizingQueryFor(4000)],
   ['the subscription check', readableSubscriptionsQuery],
 ] as const;
 
@@ -30,7 +32,7 @@ describe('Resource Graph query text', () => {
   });
 
   it('the inventory carries no scope: subscriptions and management groups travel as request parameters', () => {
-    for (const [, query] of shipped.slice(0, 2)) expect(query).not.toMatch(/subscriptionId\s*(==|in)/i);
-    expect(inventoryQuery({ mod: 8, remainder: 3 })).toMatch(/\| where hash\(tolower\(id\), 8\) == 3\n/);
+    for (const [, query] of shipped.slice(0, 4)) expect(query).not.toMatch(/subscriptionId\s*(==|in)/i);
+    expect(inventoryQuery({ mod: 8, remainders: [3, 5] })).toMatch(/\| where hash\(tolower\(id\), 8\) in \(3, 5\)\n/);
   });
 });

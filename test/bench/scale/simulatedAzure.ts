@@ -22,7 +22,7 @@ import {
 } from '@kv-audit/azure-emulator/handlers';
 import { xxhash64 } from '@kv-audit/kql';
 import { landedRowsQuery } from '../../../src/azure/findingsWorkspace.js';
-import { inventoryCountQuery, inventoryQuery, resourceTypes } from '../../../src/azure/inventory.js';
+import { inventoryCountQuery, inventoryQuery, inventorySizingQueryFor, resourceTypes } from '../../../src/azure/inventory.js';
 import { normalizeResourceId } from '../../../src/control/resourceId.js';
 import { scansTable } from '../../../src/findings/schema.js';
 import { deployedStreams } from '../../support/emulator.js';
@@ -289,13 +289,24 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
     }
     const inScopeSubscription = new Set(scope);
     const wanted = (serial: number) => absent[serial] === 0 && (scope.length === shape.subscriptions.length || inScopeSubscription.has(shape.subscriptionOf(serial)));
-    const partition = /hash\(tolower\(id\), (\d+)\) == (\d+)/.exec(request.query);
-    const mod = Number(partition?.[1]);
-    const remainder = Number(partition?.[2]);
-    if (!partition || request.query !== inventoryQuery({ mod, remainder }) || mod >= 2 ** 21 || remainder >= mod) {
-      return badQuery('The simulated Resource Graph serves only the scanner\'s inventory queries and the baselines\' listing.');
+    const refused = () => badQuery('The simulated Resource Graph serves only the scanner\'s inventory queries and the baselines\' listing.');
+    const sizing = /by Bucket = hash\(tolower\(id\), (\d+)\)/.exec(request.query);
+    if (sizing) {
+      const buckets = Number(sizing[1]);
+      if (request.query !== inventorySizingQueryFor(buckets) || buckets >= 2 ** 21) return refused();
+      const sizes: [number, number][] = [];
+      for (const [bucket, serials] of partitionsOf(buckets).entries()) {
+        let count = 0;
+        for (const serial of serials) if (wanted(serial)) count++;
+        if (count > 0) sizes.push([bucket, count]);
+      }
+      return resultPage([{ Sizes: sizes }], 1, null);
     }
-    const rows = [...partitionsOf(mod)[remainder]!].filter(wanted).map(inventoryRow);
+    const partition = /hash\(tolower\(id\), (\d+)\) in \(([\d, ]+)\)/.exec(request.query);
+    const mod = Number(partition?.[1]);
+    const remainders = (partition?.[2] ?? '').split(', ').map(Number);
+    if (!partition || request.query !== inventoryQuery({ mod, remainders }) || mod >= 2 ** 21 || remainders.some((r) => r >= mod)) return refused();
+    const rows = remainders.flatMap((remainder) => [...partitionsOf(mod)[remainder]!].filter(wanted)).map(inventoryRow);
     rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const page = rows.slice(offset, offset + top);
     return resultPage(page, rows.length, offset + page.length < rows.length ? offset + page.length : null);
