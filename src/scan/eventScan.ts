@@ -62,9 +62,7 @@ export function resourcesNamedBy(event: AzureEvent, state: ScanState | null): Se
   const gone = normalizeResourceId(uri);
   const named = new Set<string>();
   if (!/ResourceDeleteSuccess$/i.test(event.eventType) || state === null) return named;
-  for (const [id, resource] of Object.entries(state.resources)) {
-    if (resource.destinations.some((d) => d === gone || d.startsWith(`${gone}/`))) named.add(id);
-  }
+  for (const id of state.resources.idsRestingOn((d) => d === gone || d.startsWith(`${gone}/`))) named.add(id);
   return named;
 }
 

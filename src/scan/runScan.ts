@@ -8,7 +8,8 @@ import type { ControlPolicy } from '../control/auditLogging.js';
 import { normalizeResourceId, subscriptionIdOf } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 import { type ControlStatus, type FindingRow, type ScanRow, type ScanTrigger } from '../findings/schema.js';
-import { type ResourceState, type ScanState, basisFingerprint, findingFingerprint, maxKeptRows, scanStateVersion } from '../state/scanState.js';
+import { ResourceStates } from '../state/resourceStates.js';
+import { type ScanState, basisFingerprint, findingFingerprint, maxKeptRows, scanStateVersion } from '../state/scanState.js';
 import { version } from '../version.js';
 import { evaluator, finishedScanRow, removedRow, scanCollaborators, writeScanRow } from './evaluation.js';
 import { type ChangeSignals, type HistoryPolicy, type Landing, type ModeChoice, chooseMode, readReason, resourceState } from './scanHistory.js';
@@ -64,7 +65,10 @@ export interface ScanDependencies {
 }
 
 export interface ScanHistory {
-  /** The state the last scheduled scan left; null when there is none (the scan is full). */
+  /**
+   * The state the last scheduled scan left; null when there is none (the scan is full). The scan takes its
+   * resources over: they become the returned state's, updated in place.
+   */
   readonly previous: ScanState | null;
   /** How many finding rows of a scan Log Analytics holds; null when it cannot be asked. */
   readonly landedRows: ((scanId: string) => Promise<number | null>) | null;
@@ -190,10 +194,12 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
 
   const signals = incremental ? await changeSignals(previous, history!.policy) : null;
 
-  /** The state each resource leaves, by normalized id (kept only with history). */
-  const nextResources = new Map<string, ResourceState>();
-  /** Every resource the inventory listed (kept only with history): one not listed by a complete inventory is gone. */
-  const listedIds = new Set<string>();
+  /**
+   * The state each resource leaves, by normalized id (kept only with history): the last scan's, updated in place as
+   * resources settle; one it knew that a complete inventory did not list is gone.
+   */
+  const resourceStates = history ? (previous?.resources ?? ResourceStates.empty()) : null;
+  resourceStates?.beginScan();
   const written: FindingRow[] = [];
   let writtenCount = 0;
   async function write(row: FindingRow): Promise<void> {
@@ -212,7 +218,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
    */
   async function changeSignals(last: ScanState, policyOf: HistoryPolicy): Promise<ChangeSignals> {
     const lastDestinations = Object.keys(last.destinations);
-    const watched = new Set([...Object.keys(last.resources), ...lastDestinations]);
+    const watched = new Set([...last.resources.ids(), ...lastDestinations]);
     const window = { from: policyOf.since ?? new Date(Date.parse(last.startedAt) - policyOf.overlapMs), to: startedAt };
     const activity = await readActivityLog(clients, armReads, watched, window, { now: () => deps.now().getTime() });
     for (const [subscriptionId, why] of activity.unread) {
@@ -233,11 +239,11 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
 
   async function settle(item: InventoryItem): Promise<void> {
     const id = normalizeResourceId(item.resource.id);
-    const last = previous?.resources[id];
+    const last = incremental ? previous.resources.get(id) : undefined;
     // Incremental: a resource nothing says has changed keeps its last finding, unread and unwritten.
     if (incremental && item.problem === null && last !== undefined && readReason(item, last, signals!, id) === null) {
       counts[last.status] += 1;
-      nextResources.set(id, last);
+      resourceStates!.keep(id);
       progress.evaluated += 1;
       reportProgress();
       return;
@@ -246,7 +252,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
     const { finding } = evaluation;
     counts[finding.Status] += 1;
     progress.evaluated += 1;
-    if (history) nextResources.set(id, resourceState(item, finding, evaluation.destinations, evaluation.readFailed));
+    resourceStates?.update(id, resourceState(item, finding, evaluation.destinations, evaluation.readFailed));
     reportProgress();
     // A full scan writes every finding; an incremental one only those whose content changed.
     if (!incremental || last === undefined || findingFingerprint(finding) !== last.finding) {
@@ -285,7 +291,7 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
       }
       for (const item of page.items) {
         if (item.argSettings !== null) resourceGraphHasDiagnosticSettings = true;
-        if (history) listedIds.add(normalizeResourceId(item.resource.id));
+        resourceStates?.markListed(normalizeResourceId(item.resource.id));
         work.track(
           settle(item).catch((error: unknown) => {
             errors.push(`Evaluating ${item.resource.id}: ${describeError(error)}`);
@@ -327,12 +333,13 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
   if (unreadCount > 0) {
     errors.push(`${plural(unreadCount, 'resource', 'resources')} could not be read through ARM after retries (ReadFailed): ${unread.join(', ')}${unreadCount > unread.length ? ', …' : ''}`);
   }
-  if (history) {
+  if (resourceStates) {
     // Resources the last scan knew that this complete listing did not find left the scope: said, not left to absence.
-    for (const id of Object.keys(previous?.resources ?? {})) {
-      if (nextResources.has(id)) continue;
-      if (inventoryComplete && !listedIds.has(id)) await write(removedRow(id, scanId, deps.now(), settings.profile));
-      else nextResources.set(id, previous!.resources[id]!);
+    // The others (listed, but their evaluation failed; or the listing was incomplete) keep their last state.
+    for (const { id, listed } of [...resourceStates.unsettled()]) {
+      if (!inventoryComplete || listed) continue;
+      await write(removedRow(id, scanId, deps.now(), settings.profile));
+      resourceStates.drop(id);
     }
     // Rows of the last scan that did not all arrive, written again unless this scan wrote something newer.
     const rewritten = new Set(written.map((row) => row.ResourceId));
@@ -364,15 +371,15 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
 
   const scanRowWritten = await writeScanRow(deps, scan);
   for (const error of errors) log.warn(error);
-  const keptDestinations = history ? [...nextDestinations(nextResources)] : [];
-  const state: ScanState | null = history
+  const keptDestinations = resourceStates ? [...resourceStates.destinationIds()] : [];
+  const state: ScanState | null = resourceStates
     ? {
         version: scanStateVersion,
         scanId,
         startedAt: startedAt.toISOString(),
         lastFullAt: incremental ? previous.lastFullAt : startedAt.toISOString(),
         basis,
-        resources: Object.fromEntries(nextResources),
+        resources: resourceStates,
         destinations: Object.fromEntries(keptDestinations.map((id) => [id, keptFingerprint(id)])),
         destinationsChangedWithoutArm: keptDestinations.filter(keptChangesWithoutArm),
         writtenCount,
@@ -380,13 +387,6 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
       }
     : null;
   return { scan, scanRowWritten, noAccess, state };
-}
-
-/** Every destination some resource's finding rests on. */
-function nextDestinations(resources: ReadonlyMap<string, ResourceState>): Set<string> {
-  const all = new Set<string>();
-  for (const state of resources.values()) for (const id of state.destinations) all.add(id);
-  return all;
 }
 
 /** Whether the last scan's rows arrived in Log Analytics, as far as it can be asked. */

@@ -1,7 +1,8 @@
 import type { InventoryItem } from '../azure/inventory.js';
 import type { Finding } from '../control/auditLogging.js';
 import type { ScanMode } from '../findings/schema.js';
-import { type ResourceState, type ScanState, findingFingerprint, recordFingerprint } from '../state/scanState.js';
+import type { ResourceState } from '../state/resourceStates.js';
+import { type ScanState, findingFingerprint, recordFingerprint } from '../state/scanState.js';
 
 /*
  * Incremental scans, decided: whether a scheduled scan may build on the last one, and which resources it must read

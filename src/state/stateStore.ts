@@ -2,7 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { describeError } from '../errors.js';
-import { type ScanState, scanStateSchema } from './scanState.js';
+import { type ScanState, parseScanState, serializeScanState } from './scanState.js';
 
 /*
  * Where a scan's state is kept between scans: a blob for the scheduled function (one writer at a time, guarded by
@@ -30,17 +30,9 @@ function parsed(text: string, where: string): LoadedState {
   } catch (error) {
     return { state: null, problem: `the state in ${where} is not JSON (${describeError(error)})` };
   }
-  const result = scanStateSchema.safeParse(raw);
-  return result.success
-    ? { state: result.data, problem: null }
-    : { state: null, problem: `the state in ${where} is not one this version reads (${result.error.issues[0]?.path.join('.')}: ${result.error.issues[0]?.message})` };
+  const result = parseScanState(raw);
+  return 'state' in result ? { state: result.state, problem: null } : { state: null, problem: `the state in ${where} is not one this version reads (${result.problem})` };
 }
-
-/**
- * The state as JSON. It takes some hundreds of bytes a resource: past about a million resources it nears V8's
- * longest string (2^29 characters) and JSON.stringify throws, which a save reports as its problem, never a crash.
- */
-const serialized = (state: ScanState) => JSON.stringify(state);
 
 /** A file, replaced whole on save so a crash leaves the old state or the new one, never half of either. */
 export function fileStateStore(path: string): StateStore {
@@ -58,7 +50,7 @@ export function fileStateStore(path: string): StateStore {
     async save(state) {
       const temporary = `${path}.tmp`;
       try {
-        writeFileSync(temporary, serialized(state));
+        writeFileSync(temporary, serializeScanState(state));
         renameSync(temporary, path);
         return { saved: true, problem: null };
       } catch (error) {
@@ -87,8 +79,8 @@ export function blobStateStore(blob: BlockBlobClient): StateStore {
     },
     async save(state) {
       try {
-        const body = serialized(state);
-        const response = await blob.upload(body, Buffer.byteLength(body), {
+        const body = serializeScanState(state);
+        const response = await blob.upload(body, body.length, {
           blobHTTPHeaders: { blobContentType: 'application/json' },
           conditions: etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag },
         });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { normalizeResourceId } from '../../src/control/resourceId.js';
 import { findingsTable, scansTable } from '../../src/findings/schema.js';
 import { createEventQueueHandler } from '../../src/functions/eventQueue.js';
+import { ResourceStates } from '../../src/state/resourceStates.js';
 import type { ScanState } from '../../src/state/scanState.js';
 import type { StateStore } from '../../src/state/stateStore.js';
 import { type Emulator, type Estate, sampleEnv, sampleEstate, startEmulator } from '../support/emulator.js';
@@ -99,9 +100,10 @@ describe('other events', () => {
   it('a deleted destination re-evaluates every vault whose audit logs went there, as the last scan saw them', async () => {
     const checkout = normalizeResourceId(vault('kv-checkout-prod').id);
     const namespace = sampleEstate.resources.find((r) => r.type === 'Microsoft.EventHub/namespaces')!;
-    const state = {
-      resources: { [checkout]: { finding: 'x', status: 'Pass', record: 'x', destinations: [`${normalizeResourceId(namespace.id)}/authorizationrules/kv-audit-send`], exemptionUntil: null, readFailed: false } },
-    } as unknown as ScanState;
+    const resources = ResourceStates.empty();
+    const rule = `${normalizeResourceId(namespace.id)}/authorizationrules/kv-audit-send`;
+    resources.update(checkout, { finding: 'AAAAAAAAAAA', status: 'Pass', record: 'AAAAAAAAAAA', destinations: [rule], exemptionUntil: null, readFailed: false });
+    const state = { resources } as unknown as ScanState;
     const estate = { ...sampleEstate, resources: sampleEstate.resources.filter((r) => !r.id.toLowerCase().startsWith(namespace.id.toLowerCase())) };
     const { findings } = await deliver(estate, event('Delete', 'Microsoft.EventHub/namespaces/delete', namespace.id), state);
     expect(findings).toEqual([expect.objectContaining({ ResourceId: checkout, Status: 'Fail', Reason: 'DestinationNotFound' })]);

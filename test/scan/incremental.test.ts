@@ -111,7 +111,7 @@ describe('scheduled scans that build on the last one', () => {
 
   it('leaves a state that knows every vault in scope, and no longer the deleted one', () => {
     const state = runs[5]!.result.state;
-    expect(Object.keys(state!.resources).sort()).toEqual([...[0, 1, 2, 3, 4, 6, 7].map((i) => normalizeResourceId(vault(i).id)), normalizeResourceId(newVault.id)].sort());
+    expect([...state!.resources.ids()].sort()).toEqual([...[0, 1, 2, 3, 4, 6, 7].map((i) => normalizeResourceId(vault(i).id)), normalizeResourceId(newVault.id)].sort());
     // The workspace, and the table its audit logs land in (whose retention the finding records).
     const ws = normalizeResourceId(workspace!.id);
     expect(Object.keys(state!.destinations).sort()).toEqual([ws, `${ws}/tables/azurediagnostics`]);

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { type PersistedResources, type ResourceState, ResourceStates } from '../../src/state/resourceStates.js';
+
+/** The per-resource states a scheduled scan keeps: compact, updated in place, and read back only as written. */
+
+const sub = (n: number) => `/subscriptions/0000000${n}-0000-4000-8000-000000000000`;
+const vault = (n: number, name: string) => `${sub(n)}/resourcegroups/rg-app/providers/microsoft.keyvault/vaults/${name}`;
+const workspace = `${sub(1)}/resourcegroups/rg-logs/providers/microsoft.operationalinsights/workspaces/law-audit`;
+const account = `${sub(2)}/resourcegroups/rg-logs/providers/microsoft.storage/storageaccounts/stauditlogs`;
+
+const state = (overrides: Partial<ResourceState> = {}): ResourceState => ({
+  finding: 'Ab3-_Zq90xY',
+  status: 'Pass',
+  record: '9Zq0AAAAAAA',
+  destinations: [workspace],
+  exemptionUntil: null,
+  readFailed: false,
+  ...overrides,
+});
+
+/** States as the last scan left them, read back from their stored form, as a scheduled scan starts from them. */
+function loaded(entries: readonly (readonly [string, ResourceState])[]): ResourceStates {
+  const written = ResourceStates.empty();
+  for (const [id, s] of entries) written.update(id, s);
+  const read = ResourceStates.fromPersisted(JSON.parse(JSON.stringify(written.toPersisted())) as PersistedResources);
+  if (typeof read === 'string') throw new Error(read);
+  read.beginScan();
+  return read;
+}
+
+describe('a resource state, stored and read back', () => {
+  it.each([
+    { scenario: 'a passing vault sending to a workspace', s: state() },
+    { scenario: 'a failing vault with no destination', s: state({ status: 'Fail', destinations: [] }) },
+    { scenario: 'an exempt vault until a day', s: state({ status: 'Exempt', exemptionUntil: '2027-03-31' }) },
+    { scenario: 'a vault whose read failed', s: state({ status: 'Error', readFailed: true, destinations: [] }) },
+    { scenario: 'a vault with two destinations', s: state({ destinations: [workspace, account] }) },
+  ])('$scenario: the same state', ({ s }) => {
+    expect(loaded([[vault(1, 'kv-a'), s]]).get(vault(1, 'kv-a'))).toEqual(s);
+  });
+
+  it('keeps ids in ascending order and names each destination once, however many resources rest on it', () => {
+    const written = ResourceStates.empty();
+    written.update(vault(2, 'kv-b'), state({ destinations: [account] }));
+    written.update(vault(1, 'kv-z'), state());
+    written.update(vault(1, 'kv-a'), state({ destinations: [workspace, account] }));
+    expect(written.toPersisted()).toEqual({
+      destinations: [account, workspace],
+      ids: [vault(1, 'kv-a'), vault(1, 'kv-z'), vault(2, 'kv-b')],
+      entries: ['Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 1,0', 'Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 1', 'Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0'],
+    });
+  });
+
+  it('drops destinations no resource rests on any longer when it is stored', () => {
+    const states = loaded([
+      [vault(1, 'kv-a'), state({ destinations: [workspace] })],
+      [vault(1, 'kv-b'), state({ destinations: [account] })],
+    ]);
+    states.update(vault(1, 'kv-b'), state({ destinations: [] }));
+    expect(states.toPersisted().destinations).toEqual([workspace]);
+    expect(states.destinationIds()).toEqual(new Set([workspace]));
+  });
+});
+
+describe('a scan updating the last scan states in place', () => {
+  const a = vault(1, 'kv-a');
+  const b = vault(1, 'kv-b');
+  const c = vault(2, 'kv-c');
+  const d = vault(2, 'kv-d');
+
+  it('knows which it evaluated, carried forward, only listed, or never saw', () => {
+    const states = loaded([[a, state()], [b, state()], [c, state()], [d, state()]]);
+    states.update(a, state({ status: 'Fail', destinations: [] }));
+    states.keep(b);
+    states.markListed(c);
+    states.update(vault(3, 'kv-new'), state());
+    expect([...states.unsettled()]).toEqual([
+      { id: c, listed: true },
+      { id: d, listed: false },
+    ]);
+    states.drop(d);
+    expect([...states.ids()]).toEqual([a, b, c, vault(3, 'kv-new')]);
+    expect(states.get(a)).toEqual(state({ status: 'Fail', destinations: [] }));
+    expect(states.get(d)).toBeUndefined();
+  });
+
+  it('a second scan in the same process starts afresh: what the first added is known, nothing is marked', () => {
+    const states = loaded([[a, state()]]);
+    states.update(b, state());
+    states.keep(a);
+    states.beginScan();
+    expect([...states.unsettled()].map((u) => u.id)).toEqual([a, b]);
+  });
+
+  it('finds the resources resting on a destination, or under one that is gone', () => {
+    const rule = `${sub(2)}/resourcegroups/rg-logs/providers/microsoft.eventhub/namespaces/ehns/authorizationrules/send`;
+    const states = loaded([
+      [a, state({ destinations: [workspace] })],
+      [b, state({ destinations: [rule] })],
+      [c, state({ destinations: [account, rule] })],
+    ]);
+    const namespace = `${sub(2)}/resourcegroups/rg-logs/providers/microsoft.eventhub/namespaces/ehns`;
+    expect(states.idsRestingOn((destination) => destination.startsWith(`${namespace}/`))).toEqual([b, c]);
+    expect(states.idsRestingOn((destination) => destination === `${namespace}-other`)).toEqual([]);
+  });
+});
+
+describe('a stored form this version did not write is no state', () => {
+  const good: PersistedResources = { destinations: [workspace], ids: [vault(1, 'kv-a'), vault(1, 'kv-b')], entries: ['Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0', 'Ab3-_Zq90xY 9Zq0AAAAAAA Fail 0 - -'] };
+  it.each([
+    { scenario: 'fewer entries than ids', form: { ...good, entries: good.entries.slice(1) }, problem: '2 resource ids but 1 entries' },
+    { scenario: 'ids out of order', form: { ...good, ids: [...good.ids].reverse() }, problem: /not in ascending order at 1/ },
+    { scenario: 'an id listed twice', form: { ...good, ids: [good.ids[0]!, good.ids[0]!] }, problem: /not in ascending order at 1/ },
+    { scenario: 'an id that is not normalized', form: { ...good, ids: [vault(1, 'kv-A'), vault(1, 'kv-b')] }, problem: /is not a normalized resource id/ },
+    { scenario: 'an older, longer fingerprint', form: { ...good, entries: ['Ab3-_Zq90xYAb3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0', good.entries[1]!] }, problem: /is not one this version writes/ },
+    { scenario: 'a status no finding has', form: { ...good, entries: ['Ab3-_Zq90xY 9Zq0AAAAAAA Removed 0 - 0', good.entries[1]!] }, problem: /is not one this version writes/ },
+    { scenario: 'a destination number past the table', form: { ...good, entries: ['Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 1', good.entries[1]!] }, problem: /names a destination the state does not list/ },
+  ])('$scenario', ({ form, problem }) => {
+    expect(ResourceStates.fromPersisted(form)).toMatch(problem);
+  });
+
+  it('and the good form reads', () => {
+    expect(ResourceStates.fromPersisted(good)).toBeInstanceOf(ResourceStates);
+  });
+});
