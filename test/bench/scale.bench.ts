@@ -1,14 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import type { GeneratedEstateSpec } from '../support/generatedEstate.js';
 import { type BenchFigures, type Goal, type ScaleRun, figuresOf, goalLines, incrementalFiguresOf, problemsOf, summaryLine } from './scale/figures.js';
 import { floorOf, floorSubscriptionsOf } from './scale/floor.js';
+import { writeLastFullScanState } from './scale/history.js';
 import { describeMemory, instanceConfinement, instanceMemoryMb, releaseConfinement, spawnConfined } from './scale/instanceMemory.js';
 import { describeModel, drawModel } from './scale/model.js';
+import { virtualEpoch } from './scale/virtualTime.js';
 import { type EmulatorCalls, type EventCalls, type EventOutcome, type IncrementalRun, type ScannerCalls, type VirtualCalls, type VirtualOutcome, caller } from './scale/protocol.js';
 import { estateShape } from '../support/generatedEstate.js';
 
@@ -107,21 +111,34 @@ async function withChild<T>(entry: string, use: (child: ChildProcess) => Promise
 /** Why scanning processes ran without the instance's confinement, when they did. */
 const unconfined = new Set<string>();
 
-type VirtualJob = { readonly kind: 'scan' | 'sequential' | 'prowler-style'; readonly spec: GeneratedEstateSpec };
+type VirtualJob = { readonly kind: 'scan' | 'sequential' | 'prowler-style'; readonly spec: GeneratedEstateSpec; readonly history?: boolean };
 
-/** One run in virtual time, in a fresh process (its peak RSS is the run's own); the monitor's scan in the instance's memory. */
-function runVirtual({ kind, spec }: VirtualJob): Promise<VirtualOutcome> {
-  return withChild(
-    'virtualProcess.js',
-    async (child) => {
-      progress(`${kind}, ${spec.vaults} vaults: started`);
-      const call = caller<VirtualCalls>(child);
-      const outcome = kind === 'scan' ? await call('scan', { spec, seed, env: {} }) : await call('baseline', { spec, seed, kind });
-      progress(`${kind}, ${spec.vaults} vaults: ${(outcome.virtualMs / 1000).toFixed(1)} virtual s in ${(outcome.realMs / 1000).toFixed(1)} s`);
-      return outcome;
-    },
-    { confined: kind === 'scan' },
-  );
+/**
+ * One run in virtual time, in a fresh process (its peak RSS is the run's own); the monitor's scan in the instance's
+ * memory, and with `history` as the timer's daily full scan (the last state loaded, the next saved: scale/history.ts).
+ */
+async function runVirtual({ kind, spec, history = false }: VirtualJob): Promise<VirtualOutcome> {
+  const stateDir = history ? mkdtempSync(join(tmpdir(), 'kv-audit-bench-state-')) : null;
+  try {
+    const stateFile = stateDir && join(stateDir, 'scan-state.json');
+    if (stateFile) {
+      const bytes = await writeLastFullScanState(estateShape(spec), stateFile, virtualEpoch);
+      progress(`scan, ${spec.vaults} vaults: the last full scan's state written (${(bytes / 2 ** 20).toFixed(0)} MB)`);
+    }
+    return await withChild(
+      'virtualProcess.js',
+      async (child) => {
+        progress(`${kind}, ${spec.vaults} vaults: started`);
+        const call = caller<VirtualCalls>(child);
+        const outcome = kind === 'scan' ? await call('scan', { spec, seed, env: {}, stateFile }) : await call('baseline', { spec, seed, kind });
+        progress(`${kind}, ${spec.vaults} vaults: ${(outcome.virtualMs / 1000).toFixed(1)} virtual s in ${(outcome.realMs / 1000).toFixed(1)} s`);
+        return outcome;
+      },
+      { confined: kind === 'scan' },
+    );
+  } finally {
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  }
 }
 
 /** The real-HTTP leg: the emulator and the scanner, each in a process of its own, in real time. */
@@ -200,10 +217,10 @@ test(
     console.log(`bench seed=${seed} (replay with KV_AUDIT_BENCH_SEED=${seed}); service model: ${describeModel(model)}`);
     const [hundred, million] = scales;
     const jobs: (() => Promise<unknown>)[] = [
-      () => runVirtual({ kind: 'scan', spec: million!.spec }),
+      () => runVirtual({ kind: 'scan', spec: million!.spec, history: true }),
       () => runVirtual({ kind: 'sequential', spec: million!.spec }),
       () => runVirtual({ kind: 'prowler-style', spec: million!.spec }),
-      () => runVirtual({ kind: 'scan', spec: hundred!.spec }),
+      () => runVirtual({ kind: 'scan', spec: hundred!.spec, history: true }),
       () => runVirtual({ kind: 'sequential', spec: hundred!.spec }),
       () => runVirtual({ kind: 'prowler-style', spec: hundred!.spec }),
       () => runRealLeg(realLeg),

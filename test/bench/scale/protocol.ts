@@ -77,6 +77,15 @@ export interface ScannerCalls {
   scan: { args: { readonly target: EmulatorTarget; readonly env: Env }; answer: ScanOutcome };
 }
 
+/** A scan run as the timer's daily full scan (history.ts): the last state loaded before it, the next saved after. */
+export interface HistoryFigure {
+  readonly loadedResources: number;
+  /** The scan's mode: Full, as a day after the last full scan. */
+  readonly mode: string;
+  /** Why the next state was not saved; null when it was. */
+  readonly saveProblem: string | null;
+}
+
 /** A run in virtual time against the simulated Azure: the monitor's scan or a baseline. */
 export interface VirtualOutcome {
   readonly scanId: string | null;
@@ -99,6 +108,8 @@ export interface VirtualOutcome {
   readonly verification: Verification | null;
   /** Scan rows ingested. */
   readonly scanRows: number;
+  /** The state the scan loaded and saved; null for a baseline or a scan without history. */
+  readonly history: HistoryFigure | null;
 }
 
 /** The incremental leg's run (incremental.ts), in virtual time. */
@@ -111,7 +122,8 @@ export interface IncrementalRun {
 }
 
 export interface VirtualCalls {
-  scan: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly env: Env }; answer: VirtualOutcome };
+  /** `stateFile`: the last scan's state, loaded before the scan and replaced after it; null for a scan without history. */
+  scan: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly env: Env; readonly stateFile: string | null }; answer: VirtualOutcome };
   incremental: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number }; answer: IncrementalRun };
   baseline: { args: { readonly spec: GeneratedEstateSpec; readonly seed: number; readonly kind: 'sequential' | 'prowler-style' }; answer: VirtualOutcome };
 }

@@ -3,6 +3,7 @@ import './syncGzip.js';
 import { emulatorCredential, hashSeed, seededRandom } from '@kv-audit/azure-emulator';
 import { loadSettings } from '../../../src/config/settings.js';
 import { runScan, scanSucceeded } from '../../../src/scan/runScan.js';
+import { fileStateStore } from '../../../src/state/stateStore.js';
 import { scanDependencies } from '../../../src/scan/scanDependencies.js';
 import { progressLog } from '../../../src/scan/summary.js';
 import { estateShape } from '../../support/generatedEstate.js';
@@ -11,9 +12,9 @@ import { calibrationUnitMs } from './calibration.js';
 import { incrementalLeg, planChanges, simulationOptions } from './incremental.js';
 import { processMemory } from './instanceMemory.js';
 import { drawModel } from './model.js';
-import { type VirtualCalls, type VirtualOutcome, serveCalls } from './protocol.js';
+import { type HistoryFigure, type VirtualCalls, type VirtualOutcome, serveCalls } from './protocol.js';
 import { type SimulatedAzure, simulatedAzure, simulatedDcr, simulatedEndpoint, simulatedIngestionEndpoint } from './simulatedAzure.js';
-import { inVirtualTime } from './virtualTime.js';
+import { inVirtualTime, virtualEpoch } from './virtualTime.js';
 
 /*
  * One run in virtual time, in a process of its own (its peak RSS is the run's): the monitor's real scan, or a
@@ -22,10 +23,12 @@ import { inVirtualTime } from './virtualTime.js';
  */
 
 const stderr = (line: string) => process.stderr.write(`  ${line}\n`);
-/** Virtual time starts here in every run: the same seed gives the same run. */
-const virtualEpoch = Date.UTC(2026, 0, 5, 9, 0, 0);
 
-async function measured(label: string, azure: SimulatedAzure, work: () => Promise<{ scanId: string | null; succeeded: boolean; errors: readonly string[]; vaults: number }>): Promise<VirtualOutcome> {
+async function measured(
+  label: string,
+  azure: SimulatedAzure,
+  work: () => Promise<{ scanId: string | null; succeeded: boolean; errors: readonly string[]; vaults: number; history: HistoryFigure | null }>,
+): Promise<VirtualOutcome> {
   const calibrationBefore = calibrationUnitMs();
   const handlingBefore = azure.stats.handlingMs;
   const cpuBefore = process.cpuUsage();
@@ -57,7 +60,7 @@ function seedMathRandom(seed: number): void {
 }
 
 serveCalls<VirtualCalls>({
-  async scan({ spec, seed, env }) {
+  async scan({ spec, seed, env, stateFile }) {
     seedMathRandom(seed);
     const shape = estateShape(spec);
     const azure = simulatedAzure(shape, drawModel(seed), virtualEpoch);
@@ -66,13 +69,20 @@ serveCalls<VirtualCalls>({
       { requireIngestion: true },
     );
     return measured(`scan of ${spec.vaults} vaults`, azure, async () => {
+      // The timer's daily full scan: the last state loaded before, the next saved after (history.ts).
+      const store = stateFile === null ? null : fileStateStore(stateFile);
+      const loaded = store ? await store.load() : null;
+      if (loaded && loaded.state === null) throw new Error(`the last scan's state did not load: ${loaded.problem}`);
       const deps = scanDependencies({ credential: emulatorCredential, armEndpoint: simulatedEndpoint, httpClient: azure.httpClient }, settings, {
         ingest: true,
         log: { info: () => {}, warn: () => {} },
         onProgress: progressLog((line) => stderr(`scanner (virtual time): ${line}`), 60_000),
+        ...(loaded ? { previous: loaded.state } : {}),
       });
-      const result = await runScan(settings, 'Cli', deps);
-      return { scanId: result.scan.ScanId, succeeded: scanSucceeded(result), errors: result.scan.Errors, vaults: result.scan.ResourceCount };
+      const result = await runScan(settings, 'Timer', deps);
+      const saved = store && result.state ? await store.save(result.state) : null;
+      const history = loaded && { loadedResources: spec.vaults, mode: result.scan.Mode, saveProblem: saved?.problem ?? (result.state ? null : 'the scan kept no state') };
+      return { scanId: result.scan.ScanId, succeeded: scanSucceeded(result), errors: result.scan.Errors, vaults: result.scan.ResourceCount, history };
     });
   },
   async incremental({ spec, seed }) {
@@ -93,7 +103,8 @@ serveCalls<VirtualCalls>({
     const connection = { credential: emulatorCredential, endpoint: simulatedEndpoint, httpClient: azure.httpClient };
     return measured(`${kind} baseline over ${spec.vaults} vaults`, azure, async () => {
       const outcome = kind === 'sequential' ? await sequentialScan(connection) : await prowlerStyleScan(connection, shape.subscriptions);
-      return { scanId: null, succeeded: outcome.failedReads === 0, errors: outcome.failedReads > 0 ? [`${outcome.failedReads} reads failed after the SDK's retries`] : [], vaults: outcome.vaults };
+      const errors = outcome.failedReads > 0 ? [`${outcome.failedReads} reads failed after the SDK's retries`] : [];
+      return { scanId: null, succeeded: outcome.failedReads === 0, errors, vaults: outcome.vaults, history: null };
     });
   },
 });

@@ -12,6 +12,9 @@ import FakeTimers from '@sinonjs/fake-timers';
  * and the upload timeout (5 minutes) never fires in a few real seconds.
  */
 
+/** Virtual time starts here in every bench run: the same seed gives the same run. */
+export const virtualEpoch = Date.UTC(2026, 0, 5, 9, 0, 0);
+
 export interface VirtualRun<T> {
   readonly value: T;
   /** Virtual milliseconds from start to end. */
