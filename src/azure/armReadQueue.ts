@@ -1,5 +1,6 @@
 import { type ArmRead, type ArmReadOptions, type ArmSettingsClients, type ArmThrottle, readFailed, readSettingsFromArm } from './armDiagnosticSettings.js';
 import type { ArmReadPacer } from './armReadPacer.js';
+import { createProviderWindows } from './providerWindows.js';
 import { subscriptionIdOf } from '../control/resourceId.js';
 import { describeError } from '../errors.js';
 
@@ -15,11 +16,8 @@ import { describeError } from '../errors.js';
  * what it could not read, rather than waiting past its time.
  *
  * A resource provider's own limit (Microsoft.Insights: so many reads per window, then 429 until the window ends)
- * is learned from its answers: when it refuses a read, the reads it took of those sent since its last window began
- * are its budget (counted as they land, since a refusal may come back first), and the shortest gap between two
- * refusals' ends is its window. The region then sends that budget each window and waits for the next, rather than
- * having most of its reads refused every window, and given up after six refusals. A budget taught too small is
- * restored, and a clean run of windows tries for more (ProviderWindow's `known` and `cleanWindows`).
+ * is learned from its answers (providerWindows.ts): the region then sends the budget learned each window and waits
+ * for the next, rather than having most of its reads refused every window, and given up after six refusals.
  */
 
 export interface ArmReadQueueOptions extends ArmReadOptions {
@@ -59,41 +57,6 @@ const maxThrottledTries = 6;
 /** Waits when a throttled answer gives no Retry-After. */
 const defaultSubscriptionPauseMs = 1_000;
 const defaultProviderPauseMs = 60_000;
-
-/** A resource provider's limit on a subscription's region, as its answers have shown it. */
-interface ProviderWindow {
-  /** When its current window began (ms). */
-  start: number;
-  /** Its length, once two refusals have shown it. */
-  windowMs: number | null;
-  /** Reads it takes a window, once a refusal has shown it. */
-  budget: number | null;
-  /** Reads sent in the current window, and those of them answered (not refused). */
-  sent: number;
-  answered: number;
-  /** No read until then: the last refusal's Retry-After. */
-  holdUntil: number;
-  /**
-   * The window the last new refusal ended: reads sent in it [from, to) still answering. A refusal can come back
-   * before reads the provider took in the same window (it answers faster), so each of them that lands later raises
-   * the budget: what the window took, not what had answered when the refusal came.
-   */
-  refusedWindow: { readonly from: number; readonly to: number; accepted: number } | null;
-  /**
-   * The most reads one window has been seen to take. A refusal in a window the scanner has out of step with the
-   * provider's (or one that others drained) teaches a budget far too small; the first window that spends it whole
-   * without a refusal restores this one, and a refusal teaches again if the provider really takes fewer now.
-   */
-  known: number;
-  /**
-   * Windows in a row that spent a budget at least `known` without a refusal. While no window has been seen to take
-   * anything, each such window doubles the budget; after, every `cleanWindowsBeforeProbe` of them try a quarter more:
-   * the provider may take more than has been seen, and one refusal says again what it takes.
-   */
-  cleanWindows: number;
-}
-
-const cleanWindowsBeforeProbe = 8;
 
 /** A binary heap: `before(a, b)` when a comes out first. */
 function heap<T>(before: (a: T, b: T) => boolean) {
@@ -138,7 +101,7 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
   const now = options.now ?? Date.now;
   const waiting = new Map<string, QueuedRead[]>();
   /** What a resource provider's answers have told about a subscription's region, by queue key. */
-  const providerWindows = new Map<string, ProviderWindow>();
+  const providers = createProviderWindows();
   /** Queue keys by subscription (lowercase): an answer about a subscription may make its queues ready sooner. */
   const keysOf = new Map<string, Set<string>>();
   /*
@@ -155,73 +118,7 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
   let timer: NodeJS.Timeout | undefined;
 
   const keyOf = (subscriptionId: string, location: string) => `${subscriptionId.toLowerCase()} ${location.toLowerCase()}`;
-  const readyAt = (key: string, queued: QueuedRead, at: number) => Math.max(pacer.readyAt(queued.subscriptionId, at), providerReadyAt(key, at));
-
-  function providerWindow(key: string, at: number): ProviderWindow {
-    let window = providerWindows.get(key);
-    if (!window) {
-      window = { start: at, windowMs: null, budget: null, sent: 0, answered: 0, holdUntil: 0, refusedWindow: null, known: 0, cleanWindows: 0 };
-      providerWindows.set(key, window);
-    }
-    if (window.windowMs !== null && window.windowMs > 0 && at >= window.start + window.windowMs) {
-      const spent = window.budget !== null && window.sent >= window.budget;
-      window.cleanWindows = spent ? window.cleanWindows + 1 : 0;
-      if (spent && window.budget! < window.known) {
-        window.budget = window.known;
-        window.cleanWindows = 0;
-      } else if (spent && window.known === 0) {
-        window.budget = window.budget! * 2;
-      } else if (window.cleanWindows >= cleanWindowsBeforeProbe) {
-        window.budget = window.budget! + Math.max(1, Math.floor(window.budget! / 4));
-        window.cleanWindows = 0;
-      }
-      window.start += Math.floor((at - window.start) / window.windowMs) * window.windowMs;
-      window.sent = 0;
-      window.answered = 0;
-    }
-    return window;
-  }
-
-  /** When the provider takes this region's next read: after its hold, and within the budget of its window. */
-  function providerReadyAt(key: string, at: number): number {
-    const window = providerWindow(key, at);
-    const spent = window.budget !== null && window.windowMs !== null && window.sent >= window.budget;
-    return Math.max(window.holdUntil, spent ? window.start + window.windowMs! : 0);
-  }
-
-  /** The provider refused a read sent at `sentAt` until `until`: a new window's refusal teaches its budget, and its length. */
-  function providerRefused(key: string, until: number, at: number, sentAt: number): void {
-    const window = providerWindow(key, at);
-    // A read sent before this window began was refused in the window already learned from.
-    if (sentAt < window.start) {
-      window.holdUntil = Math.max(window.holdUntil, until);
-      return;
-    }
-    window.budget = Math.max(1, window.answered);
-    window.known = Math.max(window.known, window.answered);
-    window.cleanWindows = 0;
-    window.refusedWindow = { from: window.start, to: at, accepted: window.answered };
-    // Refusals' ends lie whole windows apart, one or many: the shortest gap seen is the window.
-    const gap = window.holdUntil > 0 ? until - window.holdUntil : null;
-    window.windowMs = gap === null || gap <= 0 ? window.windowMs : window.windowMs === null ? gap : Math.min(window.windowMs, gap);
-    window.holdUntil = until;
-    window.start = until;
-    window.sent = 0;
-    window.answered = 0;
-  }
-
-  /** The provider took a read sent at `sentAt`: counted in the window it was sent in. */
-  function providerTook(key: string, sentAt: number, at: number): void {
-    const window = providerWindow(key, at);
-    const refused = window.refusedWindow;
-    if (refused && sentAt >= refused.from && sentAt < refused.to) {
-      refused.accepted += 1;
-      window.budget = Math.max(window.budget ?? 1, refused.accepted);
-      window.known = Math.max(window.known, refused.accepted);
-    } else if (sentAt >= window.start) {
-      window.answered += 1;
-    }
-  }
+  const readyAt = (key: string, queued: QueuedRead, at: number) => Math.max(pacer.readyAt(queued.subscriptionId, at), providers.readyAt(key, at));
 
   /** Files a queue with reads anew: ready by its length, or held until it may send. */
   function file(key: string, at: number): void {
@@ -231,7 +128,7 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
     if (!queue) return;
     const wakeAt = readyAt(key, queue[0]!, at);
     if (options.deadline !== undefined && wakeAt > options.deadline) {
-      const holder = providerReadyAt(key, at) >= wakeAt ? 'its resource provider (ResourceRequestsThrottled)' : 'ARM';
+      const holder = providers.readyAt(key, at) >= wakeAt ? 'its resource provider (ResourceRequestsThrottled)' : 'ARM';
       giveUpQueue(key, `not read: ${holder} throttles it until ${new Date(wakeAt).toISOString()}, after the scan's read budget ends`);
     } else if (wakeAt > at) held.push({ key, wakeAt, generation: current });
     else ready.push({ key, length: queue.length, generation: current, order: order++ });
@@ -270,7 +167,7 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
   function throttled(key: string, queued: QueuedRead, throttle: ArmThrottle): void {
     const at = now();
     if (throttle.scope === 'provider') {
-      providerRefused(key, at + (throttle.retryAfterMs ?? defaultProviderPauseMs), at, queued.sentAt);
+      providers.refused(key, at + (throttle.retryAfterMs ?? defaultProviderPauseMs), at, queued.sentAt);
     } else {
       pacer.pause(queued.subscriptionId, at + (throttle.retryAfterMs ?? defaultSubscriptionPauseMs), at);
     }
@@ -280,7 +177,7 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
     try {
       const { value, throttle } = await queued.attempt();
       if (throttle) throttled(key, queued, throttle);
-      else providerTook(key, queued.sentAt, now());
+      else providers.took(key, queued.sentAt, now());
       // The read waits at the head of its queue for the Retry-After.
       if (throttle && ++queued.throttledTries < maxThrottledTries && !options.abortSignal?.aborted) enqueue(key, queued, 'front');
       else queued.resolve(value);
@@ -318,7 +215,7 @@ export function createArmReadQueue(arm: ArmSettingsClients, pacer: ArmReadPacer,
       inFlight += 1;
       queued.sentAt = at;
       pacer.sent(queued.subscriptionId, at);
-      providerWindow(key, at).sent += 1;
+      providers.sent(key, at);
       file(key, at);
       void send(key, queued);
     }
