@@ -171,7 +171,7 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
       KV_AUDIT_EVENTS__queueServiceUri: serviceUri(storage.properties.primaryEndpoints.queue)
       KV_AUDIT_EVENTS__credential: 'managedidentity'
       KV_AUDIT_EVENTS__clientId: identityClientId
-      KV_AUDIT_STATE_URL: '${storage.properties.primaryEndpoints.blob}${stateContainerName}/scan-state.json'
+      KV_AUDIT_STATE_URL: '${storage.properties.primaryEndpoints.blob}${stateContainerName}/scan-state.txt'
       KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: string(fullScanIntervalHours)
       KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: string(activityLogOverlapMinutes)
       KV_AUDIT_FINDINGS_WORKSPACE_ID: findingsWorkspaceId

@@ -166,7 +166,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     name: 'KV_AUDIT_STATE_URL',
     description:
       "Blob (https URL) where the scheduled scan keeps what it learned for the next one; the deployment sets it. Empty: every scan is full.",
-    example: 'https://stkvauditabcd.blob.core.windows.net/kv-audit-state/scan-state.json',
+    example: 'https://stkvauditabcd.blob.core.windows.net/kv-audit-state/scan-state.txt',
     placeholder: true,
   },
   {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { VaultResource } from '../control/auditLogging.js';
 import type { FindingRow } from '../findings/schema.js';
+import { describeError } from '../errors.js';
 import { ResourceStates, fingerprintLength } from './resourceStates.js';
 
 /*
@@ -18,8 +19,11 @@ import { ResourceStates, fingerprintLength } from './resourceStates.js';
 
 export const scanStateVersion = 4;
 
-/** The state as it is stored; `resources` in the compact form resourceStates.ts reads and writes. */
-const persistedStateSchema = z.strictObject({
+/**
+ * The state as it is stored: a first line of JSON (this envelope), then one line per resource (resourceStates.ts),
+ * read and written as a stream.
+ */
+const envelopeSchema = z.strictObject({
   version: z.literal(scanStateVersion),
   scanId: z.uuid(),
   /** When the scan began: the next one looks for changes since then (less an overlap). */
@@ -28,7 +32,6 @@ const persistedStateSchema = z.strictObject({
   lastFullAt: z.iso.datetime(),
   /** Fingerprint of what shapes findings besides Azure (scope, policy settings, scanner version): a change means a full scan. */
   basis: z.string(),
-  resources: z.strictObject({ destinations: z.array(z.string()), ids: z.array(z.string()), entries: z.array(z.string()) }),
   /** Each destination as the scan confirmed it (existence, firewall, region, retention), as a fingerprint. */
   destinations: z.record(z.string(), z.string()),
   /** Destinations whose facts can change without an ARM write, so without an Activity Log entry: confirmed every scan. */
@@ -37,45 +40,75 @@ const persistedStateSchema = z.strictObject({
   writtenCount: z.int().nonnegative(),
   /** The rows the scan wrote, when few enough to keep; null when it wrote more (it was full). */
   written: z.array(z.unknown()).nullable(),
+  /** The destination ids the resource lines refer to by number. */
+  resourceDestinations: z.array(z.string()),
+  /** How many resource lines follow: fewer is a state cut short. */
+  resourceCount: z.int().nonnegative(),
 });
 
-/** The state in memory: as stored, with each resource's state in a ResourceStates (which a scan updates in place). */
-export type ScanState = Omit<z.infer<typeof persistedStateSchema>, 'resources'> & { readonly resources: ResourceStates };
+type Envelope = Omit<z.infer<typeof envelopeSchema>, 'resourceDestinations' | 'resourceCount'>;
 
-/** A stored state, read: the state, or why it is not one this version reads. */
-export function parseScanState(raw: unknown): { readonly state: ScanState } | { readonly problem: string } {
-  const parsed = persistedStateSchema.safeParse(raw);
-  if (!parsed.success) return { problem: `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}` };
-  const resources = ResourceStates.fromPersisted(parsed.data.resources);
-  if (typeof resources === 'string') return { problem: `resources: ${resources}` };
-  return { state: { ...parsed.data, resources } };
+/** The state in memory: the envelope, and each resource's state in a ResourceStates (which a scan updates in place). */
+export type ScanState = Envelope & { readonly resources: ResourceStates };
+
+/** The lines of a stream of UTF-8, as bytes (a newline byte is never part of a multi-byte character). */
+async function* linesOf(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    const bytes = rest.length > 0 ? Buffer.concat([rest, Buffer.from(chunk)]) : Buffer.from(chunk);
+    let from = 0;
+    for (let end = bytes.indexOf(10, from); end >= 0; end = bytes.indexOf(10, from)) {
+      yield bytes.subarray(from, end);
+      from = end + 1;
+    }
+    rest = bytes.subarray(from);
+  }
+  if (rest.length > 0) yield rest;
 }
 
-/**
- * The state as UTF-8 JSON, written in pieces: one string of a million resources' JSON would take some 150 MB of
- * heap (and past about three million, more than V8's longest string), a Buffer takes it outside the heap.
- */
-export function serializeScanState(state: ScanState): Buffer {
-  const { resources, ...envelope } = state;
-  const { destinations, ids, entries } = resources.toPersisted();
-  const pieces: Buffer[] = [];
-  const text = (chunk: string) => pieces.push(Buffer.from(chunk, 'utf8'));
-  const array = (values: readonly string[]) => {
-    text('[');
-    for (let from = 0; from < values.length; from += 10_000) {
-      text(`${from > 0 ? ',' : ''}${values.slice(from, from + 10_000).map((v) => JSON.stringify(v)).join(',')}`);
+/** A stored state, read as it streams in: the state, or why it is not one this version reads. */
+export async function readScanState(chunks: AsyncIterable<Buffer | string>): Promise<{ readonly state: ScanState } | { readonly problem: string }> {
+  let envelope: z.infer<typeof envelopeSchema> | null = null;
+  let reader: ReturnType<typeof ResourceStates.reader> | null = null;
+  let read = 0;
+  for await (const line of linesOf(chunks)) {
+    if (envelope === null) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line.toString('utf8'));
+      } catch (error) {
+        return { problem: `its first line is not JSON (${describeError(error)})` };
+      }
+      const parsed = envelopeSchema.safeParse(raw);
+      if (!parsed.success) return { problem: `${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}` };
+      envelope = parsed.data;
+      reader = ResourceStates.reader(envelope.resourceDestinations);
+      continue;
     }
-    text(']');
-  };
-  const head = JSON.stringify(envelope);
-  text(`${head.slice(0, -1)},"resources":{"destinations":`);
-  array(destinations);
-  text(',"ids":');
-  array(ids);
-  text(',"entries":');
-  array(entries);
-  text('}}');
-  return Buffer.concat(pieces);
+    if (line.length === 0) continue;
+    const problem = reader!.line(line);
+    if (problem) return { problem: `resources: ${problem}` };
+    read += 1;
+  }
+  if (envelope === null) return { problem: 'it is empty' };
+  if (read !== envelope.resourceCount) return { problem: `it lists ${read} of the ${envelope.resourceCount} resources it counts (cut short?)` };
+  const { resourceDestinations: _destinations, resourceCount: _count, ...rest } = envelope;
+  return { state: { ...rest, resources: reader!.done() } };
+}
+
+/** The state as stored, in pieces of about a megabyte: never one string or buffer of the whole. */
+export function* scanStateChunks(state: ScanState): Generator<Buffer> {
+  const { resources, ...rest } = state;
+  const stored = resources.stored();
+  let chunk = `${JSON.stringify({ ...rest, resourceDestinations: stored.destinations, resourceCount: stored.resources })}\n`;
+  for (const line of stored.lines()) {
+    chunk += `${line}\n`;
+    if (chunk.length >= 1 << 20) {
+      yield Buffer.from(chunk, 'utf8');
+      chunk = '';
+    }
+  }
+  yield Buffer.from(chunk, 'utf8');
 }
 
 /** The rows of a scan kept for writing again, at most: an incremental scan's changes fit, a full scan's do not. */

@@ -100,7 +100,7 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
   const withoutDelivery = { ...sampleEnv, KV_AUDIT_VERIFY_DELIVERY: 'false' };
 
   it('--state builds on the last scan: the first is full, the next reads only what may have changed and writes what did', async () => {
-    const state = join(tempDir('state'), 'kv-audit-state.json');
+    const state = join(tempDir('state'), 'kv-audit-state.txt');
     const first = await run(['scan', '--state', state, '-o', 'json'], withoutDelivery, emulator);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout).scan).toMatchObject({ Mode: 'Full', ResourcesRead: 21 });
@@ -117,7 +117,7 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
   });
 
   it('--since reads the Activity Log from the time given, building on the state in --state', async () => {
-    const state = join(tempDir('state'), 'kv-audit-state.json');
+    const state = join(tempDir('state'), 'kv-audit-state.txt');
     expect((await run(['scan', '--state', state], withoutDelivery, emulator)).code).toBe(0);
     const { code, stdout } = await run(['scan', '--state', state, '--since', '2026-01-01T00:00:00Z', '-o', 'json'], withoutDelivery, emulator);
     expect(code).toBe(0);
@@ -125,7 +125,7 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
   });
 
   it('with delivery verification on, every scan is full, and says why', async () => {
-    const state = join(tempDir('state'), 'kv-audit-state.json');
+    const state = join(tempDir('state'), 'kv-audit-state.txt');
     expect((await run(['scan', '--state', state], sampleEnv, emulator)).code).toBe(0);
     const { code, stdout, stderr } = await run(['scan', '--state', state, '-o', 'json'], sampleEnv, emulator);
     expect(code).toBe(0);
@@ -134,10 +134,10 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
   });
 
   it.each([
-    { scenario: 'a state file that is not JSON', content: '{ "version": 2,', problem: /^ {2}- --state .*kv-audit-state\.json: the state in .* is not JSON/m },
-    { scenario: 'a state file of another version', content: '{"version": 1}', problem: /^ {2}- --state .*kv-audit-state\.json: the state in .* is not one this version reads \(version: /m },
+    { scenario: 'a state file whose first line is not JSON', content: '{ "version": 2,', problem: /^ {2}- --state .*kv-audit-state\.txt: the state in .* is not one this version reads \(its first line is not JSON/m },
+    { scenario: 'a state file of another version', content: '{"version": 1}', problem: /^ {2}- --state .*kv-audit-state\.txt: the state in .* is not one this version reads \(version: /m },
   ])('$scenario is exit 2, naming the file, before any scan', async ({ content, problem }) => {
-    const state = join(tempDir('state'), 'kv-audit-state.json');
+    const state = join(tempDir('state'), 'kv-audit-state.txt');
     writeFileSync(state, content);
     const { code, stderr } = await run(['scan', '--state', state], sampleEnv, emulator);
     expect(code).toBe(2);
@@ -146,15 +146,15 @@ describe('kv-audit scan against an Azure estate (the emulator standing in for Az
   });
 
   it('a state file in a folder that does not exist is exit 2 before any scan: the state could not be kept', async () => {
-    const state = join(tempDir('state'), 'missing', 'kv-audit-state.json');
+    const state = join(tempDir('state'), 'missing', 'kv-audit-state.txt');
     const { code, stderr } = await run(['scan', '--state', state], sampleEnv, emulator);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^ {2}- --state .*missing\/kv-audit-state\.json: the folder .*missing does not exist, so the state could not be kept$/m);
+    expect(stderr).toMatch(/^ {2}- --state .*missing\/kv-audit-state\.txt: the folder .*missing does not exist, so the state could not be kept$/m);
     expect(emulator.stats.argRequests).toBe(0);
   });
 
   it('--since with a state file that holds no scan yet is exit 2: there is nothing to build on', async () => {
-    const state = join(tempDir('state'), 'kv-audit-state.json');
+    const state = join(tempDir('state'), 'kv-audit-state.txt');
     const { code, stderr } = await run(['scan', '--state', state, '--since', '2026-01-01T00:00:00Z'], sampleEnv, emulator);
     expect(code).toBe(2);
     expect(stderr).toContain(`  - --since: --state ${state} holds no earlier scan to build on`);

@@ -91,7 +91,7 @@ describe('the settings the app checks as it starts (app.hook.appStart)', () => {
       KV_AUDIT_REMEDIATION_WORKSPACE_ID: '',
       KV_AUDIT_LOGS_INGESTION_ENDPOINT: 'https://dcr-kvaudit-prod-7f3a.westeurope-1.ingest.monitor.azure.com',
       KV_AUDIT_DCR_IMMUTABLE_ID: 'dcr-7f3a0c1e9b2d4f6a8c0e1b3d5f7a9c2e',
-      KV_AUDIT_STATE_URL: 'https://stkvaudit7f3a.blob.core.windows.net/kv-audit-state/scan-state.json',
+      KV_AUDIT_STATE_URL: 'https://stkvaudit7f3a.blob.core.windows.net/kv-audit-state/scan-state.txt',
       KV_AUDIT_FINDINGS_WORKSPACE_ID: '',
     };
     expect(loadTimerSettings(own).ingestion).not.toBeNull();

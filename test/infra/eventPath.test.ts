@@ -258,7 +258,7 @@ describe.skipIf(skipWithoutBicep)('the function app', () => {
 
   it('names the state blob and the incremental scan settings', () => {
     expect(settings('openScope')).toMatchObject({
-      KV_AUDIT_STATE_URL: expect.stringMatching(/^\[format\('\{0\}\{1\}\/scan-state\.json', reference\('[^']+\/storageAccounts\/stkvaudit[a-z0-9]{13}', '[^']+'\)\.primaryEndpoints\.blob, 'kv-audit-state'\)\]$/),
+      KV_AUDIT_STATE_URL: expect.stringMatching(/^\[format\('\{0\}\{1\}\/scan-state\.txt', reference\('[^']+\/storageAccounts\/stkvaudit[a-z0-9]{13}', '[^']+'\)\.primaryEndpoints\.blob, 'kv-audit-state'\)\]$/),
       KV_AUDIT_FULL_SCAN_INTERVAL_HOURS: '24',
       KV_AUDIT_ACTIVITY_LOG_OVERLAP_MINUTES: '30',
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type PersistedResources, type ResourceState, ResourceStates } from '../../src/state/resourceStates.js';
+import { type ResourceState, ResourceStates } from '../../src/state/resourceStates.js';
 
 /** The per-resource states a scheduled scan keeps: compact, updated in place, and read back only as written. */
 
@@ -18,14 +18,31 @@ const state = (overrides: Partial<ResourceState> = {}): ResourceState => ({
   ...overrides,
 });
 
+/** The stored form of some states: the destination table, and the lines. */
+function stored(states: ResourceStates) {
+  const { destinations, resources, lines } = states.stored();
+  return { destinations, resources, lines: [...lines()] };
+}
+
+/** States read from stored lines: the states, or the first problem. */
+function read(destinations: readonly string[], lines: readonly string[]): ResourceStates | string {
+  const reader = ResourceStates.reader(destinations);
+  for (const line of lines) {
+    const problem = reader.line(Buffer.from(line));
+    if (problem) return problem;
+  }
+  return reader.done();
+}
+
 /** States as the last scan left them, read back from their stored form, as a scheduled scan starts from them. */
 function loaded(entries: readonly (readonly [string, ResourceState])[]): ResourceStates {
   const written = ResourceStates.empty();
   for (const [id, s] of entries) written.update(id, s);
-  const read = ResourceStates.fromPersisted(JSON.parse(JSON.stringify(written.toPersisted())) as PersistedResources);
-  if (typeof read === 'string') throw new Error(read);
-  read.beginScan();
-  return read;
+  const { destinations, lines } = stored(written);
+  const states = read(destinations, lines);
+  if (typeof states === 'string') throw new Error(states);
+  states.beginScan();
+  return states;
 }
 
 describe('a resource state, stored and read back', () => {
@@ -44,10 +61,14 @@ describe('a resource state, stored and read back', () => {
     written.update(vault(2, 'kv-b'), state({ destinations: [account] }));
     written.update(vault(1, 'kv-z'), state());
     written.update(vault(1, 'kv-a'), state({ destinations: [workspace, account] }));
-    expect(written.toPersisted()).toEqual({
+    expect(stored(written)).toEqual({
       destinations: [account, workspace],
-      ids: [vault(1, 'kv-a'), vault(1, 'kv-z'), vault(2, 'kv-b')],
-      entries: ['Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 1,0', 'Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 1', 'Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0'],
+      resources: 3,
+      lines: [
+        `Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 1,0\t"${vault(1, 'kv-a')}"`,
+        `Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 1\t"${vault(1, 'kv-z')}"`,
+        `Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0\t"${vault(2, 'kv-b')}"`,
+      ],
     });
   });
 
@@ -57,7 +78,7 @@ describe('a resource state, stored and read back', () => {
       [vault(1, 'kv-b'), state({ destinations: [account] })],
     ]);
     states.update(vault(1, 'kv-b'), state({ destinations: [] }));
-    expect(states.toPersisted().destinations).toEqual([workspace]);
+    expect(stored(states).destinations).toEqual([workspace]);
     expect(states.destinationIds()).toEqual(new Set([workspace]));
   });
 });
@@ -106,20 +127,24 @@ describe('a scan updating the last scan states in place', () => {
 });
 
 describe('a stored form this version did not write is no state', () => {
-  const good: PersistedResources = { destinations: [workspace], ids: [vault(1, 'kv-a'), vault(1, 'kv-b')], entries: ['Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0', 'Ab3-_Zq90xY 9Zq0AAAAAAA Fail 0 - -'] };
+  const [a, b] = [vault(1, 'kv-a'), vault(1, 'kv-b')];
+  const good = [`Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0\t"${a}"`, `Ab3-_Zq90xY 9Zq0AAAAAAA Fail 0 - -\t"${b}"`];
   it.each([
-    { scenario: 'fewer entries than ids', form: { ...good, entries: good.entries.slice(1) }, problem: '2 resource ids but 1 entries' },
-    { scenario: 'ids out of order', form: { ...good, ids: [...good.ids].reverse() }, problem: /not in ascending order at 1/ },
-    { scenario: 'an id listed twice', form: { ...good, ids: [good.ids[0]!, good.ids[0]!] }, problem: /not in ascending order at 1/ },
-    { scenario: 'an id that is not normalized', form: { ...good, ids: [vault(1, 'kv-A'), vault(1, 'kv-b')] }, problem: /is not a normalized resource id/ },
-    { scenario: 'an older, longer fingerprint', form: { ...good, entries: ['Ab3-_Zq90xYAb3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0', good.entries[1]!] }, problem: /is not one this version writes/ },
-    { scenario: 'a status no finding has', form: { ...good, entries: ['Ab3-_Zq90xY 9Zq0AAAAAAA Removed 0 - 0', good.entries[1]!] }, problem: /is not one this version writes/ },
-    { scenario: 'a destination number past the table', form: { ...good, entries: ['Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 1', good.entries[1]!] }, problem: /names a destination the state does not list/ },
-  ])('$scenario', ({ form, problem }) => {
-    expect(ResourceStates.fromPersisted(form)).toMatch(problem);
+    { scenario: 'ids out of order', lines: [...good].reverse(), problem: /not in ascending order at .*kv-a/ },
+    { scenario: 'an id listed twice', lines: [good[0]!, good[0]!], problem: /not in ascending order/ },
+    { scenario: 'a line without its id', lines: ['Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0'], problem: 'line 1 is not an entry and a resource id' },
+    { scenario: 'an id that is not a JSON string', lines: [`Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0\t${a}`], problem: 'line 1 is not an entry and a resource id' },
+    { scenario: 'an older, longer fingerprint', lines: [`Ab3-_Zq90xYAb3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 0\t"${a}"`], problem: /is not one this version writes/ },
+    { scenario: 'a status no finding has', lines: [`Ab3-_Zq90xY 9Zq0AAAAAAA Removed 0 - 0\t"${a}"`], problem: /is not one this version writes/ },
+    { scenario: 'a destination number past the table', lines: [`Ab3-_Zq90xY 9Zq0AAAAAAA Pass 0 - 1\t"${a}"`], problem: /names a destination the state does not list/ },
+  ])('$scenario', ({ lines, problem }) => {
+    expect(read([workspace], lines)).toMatch(problem);
   });
 
-  it('and the good form reads', () => {
-    expect(ResourceStates.fromPersisted(good)).toBeInstanceOf(ResourceStates);
+  it('and the good form reads, an id with characters JSON escapes too (a malformed record keeps its state)', () => {
+    const odd = 'not an "id"\twith a tab';
+    const states = read([workspace], [...good, `Ab3-_Zq90xY 9Zq0AAAAAAA Error 1 - -\t${JSON.stringify(odd)}`]);
+    expect(states).toBeInstanceOf(ResourceStates);
+    expect((states as ResourceStates).get(odd)).toEqual(state({ status: 'Error', readFailed: true, destinations: [] }));
   });
 });

@@ -80,19 +80,36 @@ describe('the state in a blob (Azurite)', () => {
     await blob.upload(old, old.length);
     expect(await blobStateStore(blob).load()).toEqual({ state: null, problem: expect.stringMatching(/is not one this version reads \(version: /) });
   });
+
+  it('a state of 20,000 resources goes up in blocks, committed under the condition', async () => {
+    const blob = container.getBlockBlobClient('blocks.json');
+    await blobStateStore(blob).save(scanState(20_000));
+    const { committedBlocks = [] } = await blob.getBlockList('committed');
+    expect(committedBlocks.length).toBeGreaterThan(0);
+    expect((await blob.getProperties()).contentLength).toBeGreaterThan(20_000 * 150);
+  });
 });
 
 describe('the state in a file (kv-audit scan --state)', () => {
-  it('saved whole and read back the same; the file is JSON a person can read', async () => {
-    const path = join(tempDir('state-file'), 'kv-audit-state.json');
+  it('saved whole and read back the same; the file is text a person can read: a JSON line, then a line a resource', async () => {
+    const path = join(tempDir('state-file'), 'kv-audit-state.txt');
     expect(await fileStateStore(path).save(scanState(3))).toEqual({ saved: true, problem: null });
     expect(existsSync(`${path}.tmp`)).toBe(false);
-    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ version: scanStateVersion, resources: { ids: [vaultId(0), vaultId(1), vaultId(2)] } });
+    const [first, ...resources] = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(JSON.parse(first!)).toMatchObject({ version: scanStateVersion, resourceDestinations: [workspace], resourceCount: 3 });
+    expect(resources).toEqual([0, 1, 2].map((n) => `Ab3-_Zq90xY 9Zq0AAAAAAA ${n % 2 ? 'Fail 0 - -' : 'Pass 0 - 0'}\t"${vaultId(n)}"`));
     expect(contentOf((await fileStateStore(path).load()).state)).toEqual(contentOf(scanState(3)));
   });
 
+  it('a file cut short (a disk that filled) is no state: it lists fewer resources than it counts', async () => {
+    const path = join(tempDir('state-file'), 'kv-audit-state.txt');
+    await fileStateStore(path).save(scanState(3));
+    writeFileSync(path, readFileSync(path, 'utf8').split('\n').slice(0, 3).join('\n'));
+    expect(await fileStateStore(path).load()).toEqual({ state: null, problem: expect.stringContaining('it lists 2 of the 3 resources it counts (cut short?)') });
+  });
+
   it('an entry changed by hand is no state, naming the resource', async () => {
-    const path = join(tempDir('state-file'), 'kv-audit-state.json');
+    const path = join(tempDir('state-file'), 'kv-audit-state.txt');
     await fileStateStore(path).save(scanState(2));
     writeFileSync(path, readFileSync(path, 'utf8').replace('Ab3-_Zq90xY 9Zq0AAAAAAA Fail', 'Ab3-_Zq90xY 9Zq0AAAAAAA Gone'));
     expect(await fileStateStore(path).load()).toEqual({ state: null, problem: expect.stringContaining(`resources: the entry of ${vaultId(1)} is not one this version writes`) });
