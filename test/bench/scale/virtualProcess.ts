@@ -68,11 +68,12 @@ serveCalls<VirtualCalls>({
       { ...shape.env, ...env, KV_AUDIT_LOGS_INGESTION_ENDPOINT: simulatedIngestionEndpoint, KV_AUDIT_DCR_IMMUTABLE_ID: simulatedDcr },
       { requireIngestion: true },
     );
+    // The timer's daily full scan: the last state loaded before, the next saved after (history.ts). The load reads a
+    // stream (real I/O, which virtual time cannot wait for), so it comes before the clock starts; its memory counts.
+    const store = stateFile === null ? null : fileStateStore(stateFile);
+    const loaded = store ? await store.load() : null;
+    if (loaded && loaded.state === null) throw new Error(`the last scan's state did not load: ${loaded.problem}`);
     return measured(`scan of ${spec.vaults} vaults`, azure, async () => {
-      // The timer's daily full scan: the last state loaded before, the next saved after (history.ts).
-      const store = stateFile === null ? null : fileStateStore(stateFile);
-      const loaded = store ? await store.load() : null;
-      if (loaded && loaded.state === null) throw new Error(`the last scan's state did not load: ${loaded.problem}`);
       const deps = scanDependencies({ credential: emulatorCredential, armEndpoint: simulatedEndpoint, httpClient: azure.httpClient }, settings, {
         ingest: true,
         log: { info: () => {}, warn: () => {} },
