@@ -233,9 +233,8 @@ test(
       () => runVirtual({ kind: 'scan', spec: realLeg }),
       () => runVirtual({ kind: 'scan', spec: realLeg }),
       () => runIncremental(hundred!.spec),
-      () => runEvents(),
     ];
-    const [scan1m, sequential1m, prowler1m, scan100k, sequential100k, prowler100k, real, virtualLeg, replayLeg, incremental, events] = (await inTwoLanes(jobs)) as [
+    const [scan1m, sequential1m, prowler1m, scan100k, sequential100k, prowler100k, real, virtualLeg, replayLeg, incremental] = (await inTwoLanes(jobs)) as [
       VirtualOutcome,
       VirtualOutcome,
       VirtualOutcome,
@@ -246,8 +245,9 @@ test(
       VirtualOutcome,
       VirtualOutcome,
       IncrementalRun,
-      EventOutcome,
     ];
+    // In real time, alone: beside the million-vault scan its latencies would measure the machine's contention.
+    const events = await runEvents();
 
     const runs: ScaleRun[] = [
       { scale: hundred!, scan: scan100k, sequential: sequential100k, prowlerStyle: prowler100k },
