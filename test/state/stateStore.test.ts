@@ -108,6 +108,12 @@ describe('the state in a file (kv-audit scan --state)', () => {
     expect(await fileStateStore(path).load()).toEqual({ state: null, problem: expect.stringContaining('it lists 2 of the 3 resources it counts (cut short?)') });
   });
 
+  it('an empty file is no state, and says so', async () => {
+    const path = join(tempDir('state-file'), 'kv-audit-state.txt');
+    writeFileSync(path, '');
+    expect(await fileStateStore(path).load()).toEqual({ state: null, problem: `the state in ${path} is not one this version reads (it is empty)` });
+  });
+
   it('an entry changed by hand is no state, naming the resource', async () => {
     const path = join(tempDir('state-file'), 'kv-audit-state.txt');
     await fileStateStore(path).save(scanState(2));
