@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ResourceState, ResourceStates } from '../../src/state/resourceStates.js';
 
@@ -80,6 +81,30 @@ describe('a resource state, stored and read back', () => {
     states.update(vault(1, 'kv-b'), state({ destinations: [] }));
     expect(stored(states).destinations).toEqual([workspace]);
     expect(states.destinationIds()).toEqual(new Set([workspace]));
+  });
+});
+
+describe('any ids, stored and read back', () => {
+  it('every resource keeps its state, found by its id, whether read from storage or carried in the same process', () => {
+    const anyId = fc.oneof(
+      fc.stringMatching(/^[a-z0-9-]{1,12}$/).map((name) => vault(1, name)),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+      fc.constantFrom(vault(1, 'kv-\u{e000}'), vault(1, 'kv-\u{1f600}'), vault(1, 'kv-\u{ffef}')),
+    );
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(anyId, fc.constantFrom('Pass', 'Fail', 'Error', 'Exempt') as fc.Arbitrary<ResourceState['status']>), { selector: ([id]) => id, maxLength: 60 }), (resources) => {
+        const states = loaded(resources.map(([id, status]) => [id, state({ status })]));
+        const inProcess = ResourceStates.empty();
+        for (const [id, status] of resources) inProcess.update(id, state({ status }));
+        inProcess.beginScan();
+        for (const [id, status] of resources) {
+          expect(states.get(id)?.status).toBe(status);
+          expect(inProcess.get(id)?.status).toBe(status);
+        }
+        expect([...states.unsettled()]).toHaveLength(resources.length);
+        expect(new Set(states.ids())).toEqual(new Set(resources.map(([id]) => id)));
+      }),
+    );
   });
 });
 
