@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { auditDestinationTargets, settingsOfResource } from '../../../src/control/diagnosticSetting.js';
 import { normalizeResourceId } from '../../../src/control/resourceId.js';
 import { ResourceStates, fingerprintLength } from '../../../src/state/resourceStates.js';
 import { scanStateVersion } from '../../../src/state/scanState.js';
@@ -15,19 +16,6 @@ import type { EstateShape } from '../../support/generatedEstate.js';
 
 const hour = 3_600_000;
 
-/** Where each setting of a vault sends its logs (the ids the state keeps as its destinations). */
-function destinationsOf(settings: readonly { readonly properties?: unknown }[]): string[] {
-  const ids = new Set<string>();
-  for (const setting of settings) {
-    const properties = (setting.properties ?? {}) as Record<string, unknown>;
-    for (const key of ['workspaceId', 'storageAccountId', 'eventHubAuthorizationRuleId']) {
-      const id = properties[key];
-      if (typeof id === 'string') ids.add(normalizeResourceId(id));
-    }
-  }
-  return [...ids];
-}
-
 const fingerprint = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, fingerprintLength);
 
 /** Writes to `path` the state a full scan of the estate a day before `at` left; its size in bytes. */
@@ -41,7 +29,8 @@ export async function writeLastFullScanState(shape: EstateShape, path: string, a
       finding: fingerprint(`finding ${serial}`),
       status,
       record: fingerprint(`record ${serial}`),
-      destinations: destinationsOf(settings),
+      // What the scan itself keeps: the targets its destination check resolves for the settings that enable audit.
+      destinations: [...new Set(auditDestinationTargets(settingsOfResource(resource.id, settings)))],
       exemptionUntil: null,
       readFailed: false,
     });
