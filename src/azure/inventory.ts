@@ -14,7 +14,6 @@ import {
   evenPartitions,
   fitsOnePage,
   halves,
-  inventorySizingQuery,
   packedPartitions,
   sizedFrom,
   wholeInventory,
@@ -64,8 +63,16 @@ export function inventoryQuery({ mod, remainders }: InventoryPartition): string 
 | order by id asc`;
 }
 
-/** The sizing query for this scanner's resource types (inventoryPartitions.ts). */
-export const inventorySizingQueryFor = (buckets: number) => inventorySizingQuery(resourceTypes, buckets);
+/**
+ * Sizes a batch (inventoryPartitions.ts): the vault count of every bucket, as one row holding [bucket, count] pairs
+ * (one row, so it is never paged; a bucket without vaults is absent).
+ */
+export function inventorySizingQuery(buckets: number): string {
+  return `resources
+| where type in~ (${resourceTypes})
+| summarize Count = count() by Bucket = hash(tolower(id), ${buckets})
+| summarize Sizes = make_list(pack_array(Bucket, Count))`;
+}
 
 /** The configured subscriptions the identity can read: ARG silently leaves out the others. */
 export const readableSubscriptionsQuery = `resourcecontainers
@@ -174,7 +181,7 @@ async function partitionsOf(runner: ResourceGraphRunner, count: number, batch: R
   if (count < sizeFrom) return evenPartitions(count);
   const buckets = bucketCount(count);
   try {
-    const rows = (await collect(runner.queryScope(`inventory sizing${of}`, inventorySizingQueryFor(buckets), batch))).flatMap((page) => page.rows);
+    const rows = (await collect(runner.queryScope(`inventory sizing${of}`, inventorySizingQuery(buckets), batch))).flatMap((page) => page.rows);
     const sizes = bucketSizes(rows, buckets);
     if (sizes) return packedPartitions(buckets, sizes);
   } catch (error) {

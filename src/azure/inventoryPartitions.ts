@@ -52,20 +52,9 @@ export function evenPartitions(count: number): InventoryPartition[] {
 /** How many sizing buckets `count` vaults are counted in. */
 export const bucketCount = (count: number) => Math.max(1, Math.ceil(count / bucketTarget));
 
-/**
- * The sizing query: the vault count of every bucket, as one row holding [bucket, count] pairs (one row, so it is
- * never paged; a bucket without vaults is absent).
- */
-export function inventorySizingQuery(resourceTypes: string, buckets: number): string {
-  return `resources
-| where type in~ (${resourceTypes})
-| summarize Count = count() by Bucket = hash(tolower(id), ${buckets})
-| summarize Sizes = make_list(pack_array(Bucket, Count))`;
-}
-
 const sizingRowsSchema = z.array(z.object({ Sizes: z.array(z.tuple([z.int().nonnegative(), z.int().nonnegative()])) })).max(1);
 
-/** The sizing answer's counts by bucket; null when it is not the shape the query asks for. */
+/** The sizing answer's counts by bucket (inventory.ts asks); null when it is not the shape the query asks for. */
 export function bucketSizes(rows: readonly unknown[], buckets: number): Map<number, number> | null {
   const parsed = sizingRowsSchema.safeParse(rows);
   if (!parsed.success) return null;

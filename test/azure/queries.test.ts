@@ -1,6 +1,6 @@
 import { resourceGraphDialectProblems } from '@kv-audit/azure-emulator';
 import { describe, expect, it } from 'vitest';
-import { inventoryCountQuery, inventoryQuery, inventorySizingQueryFor, readableSubscriptionsQuery } from '../../src/azure/inventory.js';
+import { inventoryCountQuery, inventoryQuery, inventorySizingQuery, readableSubscriptionsQuery } from '../../src/azure/inventory.js';
 import { kqlProblems, resourceGraphSchema } from '../support/kusto.js';
 
 /**
@@ -12,7 +12,7 @@ const shipped = [
   ['the inventory count', inventoryCountQuery],
   ['an inventory partition', inventoryQuery({ mod: 125, remainders: [7] })],
   ['a packed inventory partition', inventoryQuery({ mod: 4000, remainders: [3, 17, 2048] })],
-  ['the inventory sizing', inventorySizingQueryFor(4000)],
+  ['the inventory sizing', inventorySizingQuery(4000)],
   ['the subscription check', readableSubscriptionsQuery],
 ] as const;
 

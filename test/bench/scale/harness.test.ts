@@ -4,7 +4,7 @@ import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { MonitorClient } from '@azure/arm-monitor';
 import type { HttpClient } from '@azure/core-rest-pipeline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { inventoryCountQuery, inventoryQuery, inventorySizingQueryFor } from '../../../src/azure/inventory.js';
+import { inventoryCountQuery, inventoryQuery, inventorySizingQuery } from '../../../src/azure/inventory.js';
 import { loadSettings } from '../../../src/config/settings.js';
 import { runScan } from '../../../src/scan/runScan.js';
 import { scanDependencies } from '../../../src/scan/scanDependencies.js';
@@ -117,7 +117,7 @@ describe('the simulated Azure answers as the HTTPS emulator does', () => {
     { query: inventoryCountQuery, what: 'the count' },
     { query: inventoryQuery({ mod: 2, remainders: [0] }), what: 'a partition' },
     { query: inventoryQuery({ mod: 4, remainders: [3] }), what: 'a split partition' },
-    { query: inventorySizingQueryFor(8), what: 'the sizing' },
+    { query: inventorySizingQuery(8), what: 'the sizing' },
     { query: inventoryQuery({ mod: 8, remainders: [1, 4, 6] }), what: 'a packed partition' },
   ])("Resource Graph: $what, row for row", async ({ query }) => {
     const [fromEmulator, fromSimulation] = await both(({ graph }) => graph.resources({ query, options: { resultFormat: 'objectArray' } }));

@@ -22,7 +22,7 @@ import {
 } from '@kv-audit/azure-emulator/handlers';
 import { xxhash64 } from '@kv-audit/kql';
 import { landedRowsQuery } from '../../../src/azure/findingsWorkspace.js';
-import { inventoryCountQuery, inventoryQuery, inventorySizingQueryFor, resourceTypes } from '../../../src/azure/inventory.js';
+import { inventoryCountQuery, inventoryQuery, inventorySizingQuery, resourceTypes } from '../../../src/azure/inventory.js';
 import { normalizeResourceId } from '../../../src/control/resourceId.js';
 import { scansTable } from '../../../src/findings/schema.js';
 import { deployedStreams } from '../../support/emulator.js';
@@ -293,7 +293,7 @@ export function simulatedAzure(shape: EstateShape, model: ServiceModel, epoch: n
     const sizing = /by Bucket = hash\(tolower\(id\), (\d+)\)/.exec(request.query);
     if (sizing) {
       const buckets = Number(sizing[1]);
-      if (request.query !== inventorySizingQueryFor(buckets) || buckets >= 2 ** 21) return refused();
+      if (request.query !== inventorySizingQuery(buckets) || buckets >= 2 ** 21) return refused();
       const sizes: [number, number][] = [];
       for (const [bucket, serials] of partitionsOf(buckets).entries()) {
         let count = 0;
