@@ -106,13 +106,8 @@ export class ResourceStates {
     this.#marks = new Uint8Array(this.#ids.size);
   }
 
-  /** Index of a loaded id, or -1. */
-  #find(id: string): number {
-    return this.#ids.find(id);
-  }
-
   #entryOf(id: string): string | undefined {
-    const at = this.#find(id);
+    const at = this.#ids.find(id);
     return at >= 0 ? (this.#entries[at] ?? undefined) : this.#added.get(id);
   }
 
@@ -150,14 +145,14 @@ export class ResourceStates {
 
   /** The inventory listed the resource: not gone, even should its evaluation fail. */
   markListed(id: string): void {
-    const at = this.#find(id);
+    const at = this.#ids.find(id);
     if (at >= 0 && this.#marks[at] === untouched) this.#marks[at] = listed;
   }
 
   /** This scan evaluated the resource: its state from now on. */
   update(id: string, state: ResourceState): void {
     const entry = this.#pack(state);
-    const at = this.#find(id);
+    const at = this.#ids.find(id);
     if (at < 0) {
       this.#added.set(id, entry);
       return;
@@ -168,7 +163,7 @@ export class ResourceStates {
 
   /** This scan carried the resource's last state forward. */
   keep(id: string): void {
-    const at = this.#find(id);
+    const at = this.#ids.find(id);
     if (at >= 0) this.#marks[at] = settled;
   }
 
@@ -181,23 +176,18 @@ export class ResourceStates {
 
   /** The resource left the scope. */
   drop(id: string): void {
-    const at = this.#find(id);
+    const at = this.#ids.find(id);
     if (at >= 0) this.#entries[at] = null;
     else this.#added.delete(id);
   }
 
   /** Every resource's state, loaded ones in id order and then added ones. */
   *entries(): Generator<[string, ResourceState]> {
-    for (const [at, id] of this.#ids.entries()) {
-      const entry = this.#entries[at];
-      if (entry !== null && entry !== undefined) yield [id, this.#unpack(entry)];
-    }
-    for (const [id, entry] of this.#added) yield [id, this.#unpack(entry)];
+    for (const [id, entry] of this.#rawEntries()) yield [id, this.#unpack(entry)];
   }
 
   *ids(): Generator<string> {
-    for (const [at, id] of this.#ids.entries()) if (this.#entries[at] !== null) yield id;
-    yield* this.#added.keys();
+    for (const [id] of this.#rawEntries()) yield id;
   }
 
   /** The destinations some resource's finding rests on. */
@@ -236,9 +226,8 @@ export class ResourceStates {
       resources,
       *lines() {
         for (const [id, entry] of states.#inOrder()) {
-          const cut = entry.lastIndexOf(' ') + 1;
-          const numbers = entry.slice(cut);
-          const stored = numbers === '-' ? entry : entry.slice(0, cut) + numbers.split(',').map((n) => renumbered.get(Number(n))).join(',');
+          const numbers = numbersOf(entry);
+          const stored = numbers.length === 0 ? entry : entry.slice(0, entry.lastIndexOf(' ') + 1) + numbers.map((n) => renumbered.get(n)).join(',');
           yield `${stored}\t${JSON.stringify(id)}`;
         }
       },
