@@ -291,10 +291,11 @@ export async function runScan(settings: Settings, trigger: ScanTrigger, deps: Sc
       }
       for (const item of page.items) {
         if (item.argSettings !== null) resourceGraphHasDiagnosticSettings = true;
-        resourceStates?.markListed(normalizeResourceId(item.resource.id));
         work.track(
           settle(item).catch((error: unknown) => {
             errors.push(`Evaluating ${item.resource.id}: ${describeError(error)}`);
+            // Listed, so not gone: its last state stays (a settled resource is marked by update or keep).
+            resourceStates?.markListed(normalizeResourceId(item.resource.id));
           }),
         );
       }
