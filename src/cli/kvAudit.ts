@@ -51,11 +51,12 @@ async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command:
   const problems = [...argumentProblems];
   const settings = scanSettings(command, io.env, problems, command.ingest);
   const out = command.out === null ? null : outputFileOrProblem(io.cwd, '--out', command.out, problems);
-  const store = command.state === null ? null : fileStateStore(resolve(io.cwd, command.state));
+  const statePath = command.state === null ? null : resolve(io.cwd, command.state);
+  const store = statePath === null ? null : fileStateStore(statePath);
   const loaded = store ? await store.load() : null;
   if (loaded?.problem) problems.push(`--state ${command.state}: ${loaded.problem}`);
-  else if (command.state !== null && !existsSync(dirname(resolve(io.cwd, command.state)))) {
-    problems.push(`--state ${command.state}: the folder ${dirname(resolve(io.cwd, command.state))} does not exist, so the state could not be kept`);
+  else if (statePath !== null && !existsSync(dirname(statePath))) {
+    problems.push(`--state ${command.state}: the folder ${dirname(statePath)} does not exist, so the state could not be kept`);
   } else if (command.since && loaded?.state === null) problems.push(`--since: --state ${command.state} holds no earlier scan to build on`);
   if (problems.length > 0 || settings === null) throw usageError('scan', problems);
   const connection = (io.azure ?? realAzure)();
@@ -66,7 +67,7 @@ async function runScanCommand(io: CliIo, command: Extract<CliCommand, { command:
   if (out) writeFindingsFile(io, out, result.findings);
   if (store && result.state) {
     const { problem } = await store.save(result.state);
-    io.stderr.write(problem ? `warning: ${problem}; the next scan with --state builds on the state it holds, if any\n` : `State for the next scan written to ${resolve(io.cwd, command.state!)}\n`);
+    io.stderr.write(problem ? `warning: ${problem}; the next scan with --state builds on the state it holds, if any\n` : `State for the next scan written to ${statePath}\n`);
   }
   return result.noAccess ? exitCodes.noAccess : exitCodeOf(result);
 }
